@@ -1,0 +1,143 @@
+import { closeSync, mkdirSync, openSync, readFileSync, unlinkSync, writeFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { PGlite } from "@electric-sql/pglite";
+import { sql } from "drizzle-orm";
+import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
+import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
+import { migrate as migratePglite } from "drizzle-orm/pglite/migrator";
+import { drizzle as drizzlePostgres } from "drizzle-orm/postgres-js";
+import { migrate as migratePostgres } from "drizzle-orm/postgres-js/migrator";
+import postgres from "postgres";
+import * as schema from "./schema/index.ts";
+
+/** The drizzle database every repository takes; the same type for Postgres and PGlite. */
+export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
+
+/** A transaction or the database itself; repositories accept either. */
+export type DbOrTx = Parameters<Parameters<Db["transaction"]>[0]>[0] | Db;
+
+/** An open database with its lifecycle. */
+export interface Database {
+  db: Db;
+  kind: "postgres" | "pglite";
+  /** Round trip used by /readyz. */
+  ping(): Promise<void>;
+  /** Closes connections; releases the PGlite directory lock. Idempotent. */
+  close(): Promise<void>;
+}
+
+const MIGRATIONS = resolve(dirname(fileURLToPath(import.meta.url)), "migrations");
+
+/** Options for {@link openDatabase}. */
+export interface OpenOptions {
+  /** Postgres connection string; when unset PGlite is used. */
+  url?: string | undefined;
+  /** Directory for the PGlite data (`<dataDir>/pglite`); unset → in memory. */
+  dataDir?: string | undefined;
+  /** Postgres pool size (default 10). */
+  maxConnections?: number;
+}
+
+/**
+ * Opens Postgres (`url`) or PGlite (in `dataDir`, or in memory) and applies the migrations
+ * in db/migrations. Throws when PGlite's directory is locked by a live process.
+ */
+export async function openDatabase(opts: OpenOptions): Promise<Database> {
+  if (opts.url) return openPostgres(opts.url, opts.maxConnections ?? 10);
+  return openPglite(opts.dataDir);
+}
+
+async function openPostgres(url: string, max: number): Promise<Database> {
+  const client = postgres(url, { max, onnotice: () => {} });
+  const db = drizzlePostgres(client, { schema });
+  // Two replicas starting together must not both migrate: hold an advisory lock meanwhile.
+  const lock = await client.reserve();
+  try {
+    await lock`select pg_advisory_lock(7262001)`;
+    await migratePostgres(db, { migrationsFolder: MIGRATIONS });
+  } finally {
+    await lock`select pg_advisory_unlock(7262001)`;
+    lock.release();
+  }
+  let closed = false;
+  return {
+    db: db as unknown as Db,
+    kind: "postgres",
+    ping: async () => {
+      await db.execute(sql`select 1`);
+    },
+    close: async () => {
+      if (closed) return;
+      closed = true;
+      await client.end({ timeout: 5 });
+    },
+  };
+}
+
+async function openPglite(dataDir: string | undefined): Promise<Database> {
+  let release = () => {};
+  let pg: PGlite;
+  if (dataDir) {
+    mkdirSync(dataDir, { recursive: true });
+    release = takeLock(join(dataDir, "pglite.lock"));
+    pg = new PGlite(join(dataDir, "pglite"));
+  } else {
+    pg = new PGlite();
+  }
+  await pg.waitReady;
+  const db = drizzlePglite(pg, { schema });
+  await migratePglite(db, { migrationsFolder: MIGRATIONS });
+  let closed = false;
+  return {
+    db: db as unknown as Db,
+    kind: "pglite",
+    ping: async () => {
+      await pg.query("select 1");
+    },
+    close: async () => {
+      if (closed) return;
+      closed = true;
+      await pg.close();
+      release();
+    },
+  };
+}
+
+/**
+ * PGlite does not lock its directory against a second process (DESIGN.md pitfalls): take a
+ * lock file holding our pid; a stale file whose pid is gone is taken over.
+ */
+function takeLock(path: string): () => void {
+  for (let tries = 0; tries < 2; tries++) {
+    try {
+      const fd = openSync(path, "wx");
+      writeFileSync(fd, String(process.pid));
+      closeSync(fd);
+      return () => {
+        try {
+          unlinkSync(path);
+        } catch {
+          /* already gone */
+        }
+      };
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
+      const pid = Number(readFileSync(path, "utf8"));
+      if (pid && pid !== process.pid && isAlive(pid)) {
+        throw new Error(`data directory is in use by process ${pid} (${path})`);
+      }
+      unlinkSync(path);
+    }
+  }
+  throw new Error(`cannot lock ${path}`);
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "EPERM";
+  }
+}

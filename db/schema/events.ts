@@ -1,0 +1,68 @@
+import { sql } from "drizzle-orm";
+import { index, integer, jsonb, pgTable, text, timestamp, uniqueIndex } from "drizzle-orm/pg-core";
+
+/** Severity values, DESIGN.md EventRouter. */
+export const SEVERITIES = ["critical", "warning", "info"] as const;
+/** Status values as Alertmanager reports them. */
+export const EVENT_STATUSES = ["firing", "resolved"] as const;
+/** What the router did with an event. */
+export const OUTCOMES = ["notified", "deduplicated", "inhibited", "muted", "recorded"] as const;
+
+/** Every ingested event, whatever happened to it. */
+export const events = pgTable(
+  "events",
+  {
+    id: text("id").primaryKey(),
+    source: text("source").notNull(),
+    type: text("type").notNull(),
+    severity: text("severity", { enum: SEVERITIES }).notNull(),
+    status: text("status", { enum: EVENT_STATUSES }).notNull(),
+    title: text("title").notNull(),
+    summary: text("summary").notNull().default(""),
+    labels: jsonb("labels").$type<Record<string, string>>().notNull(),
+    annotations: jsonb("annotations").$type<Record<string, string>>().notNull().default({}),
+    fingerprint: text("fingerprint").notNull(),
+    generatorUrl: text("generator_url"),
+    occurredAt: timestamp("occurred_at", { withTimezone: true }).notNull(),
+    receivedAt: timestamp("received_at", { withTimezone: true }).notNull(),
+    outcome: text("outcome", { enum: OUTCOMES }).notNull(),
+    alertId: text("alert_id"),
+  },
+  (t) => [
+    index("events_fingerprint_idx").on(t.fingerprint),
+    index("events_received_idx").on(t.receivedAt),
+  ],
+);
+
+/**
+ * Notification state of one fingerprint while it fires: the message it produced, how often
+ * it repeated, who acknowledged it. A fingerprint has at most one firing alert.
+ */
+export const alerts = pgTable(
+  "alerts",
+  {
+    id: text("id").primaryKey(),
+    fingerprint: text("fingerprint").notNull(),
+    source: text("source").notNull(),
+    type: text("type").notNull(),
+    severity: text("severity", { enum: SEVERITIES }).notNull(),
+    status: text("status", { enum: EVENT_STATUSES }).notNull(),
+    title: text("title").notNull(),
+    summary: text("summary").notNull().default(""),
+    labels: jsonb("labels").$type<Record<string, string>>().notNull(),
+    generatorUrl: text("generator_url"),
+    startedAt: timestamp("started_at", { withTimezone: true }).notNull(),
+    lastEventAt: timestamp("last_event_at", { withTimezone: true }).notNull(),
+    resolvedAt: timestamp("resolved_at", { withTimezone: true }),
+    eventCount: integer("event_count").notNull().default(1),
+    acknowledgedBy: text("acknowledged_by"),
+    acknowledgedAt: timestamp("acknowledged_at", { withTimezone: true }),
+    incidentId: text("incident_id"),
+  },
+  (t) => [
+    uniqueIndex("alerts_firing_fingerprint_uq").on(t.fingerprint).where(sql`status = 'firing'`),
+  ],
+);
+
+export type EventRow = typeof events.$inferSelect;
+export type AlertRow = typeof alerts.$inferSelect;

@@ -1,0 +1,6 @@
+export * from "./agents.ts";
+export * from "./backends.ts";
+export * from "./deliveries.ts";
+export * from "./events.ts";
+export * from "./incidents.ts";
+export * from "./kv.ts";

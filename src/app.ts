@@ -1,0 +1,211 @@
+import type { AddressInfo } from "node:net";
+import { hostname } from "node:os";
+import { type RunnerHandle, run } from "@grammyjs/runner";
+import { webhookCallback } from "grammy";
+import { type Database, openDatabase } from "../db/client.ts";
+import { COMMANDS, createBot } from "./bot/create-bot.ts";
+import type { Config } from "./config.ts";
+import { coerceError } from "./errors.ts";
+import { createEventRouter } from "./events/event-router.ts";
+import { registerAdminRoutes } from "./http/routes/admin.ts";
+import { registerHealthRoutes } from "./http/routes/health.ts";
+import { registerIngestRoutes } from "./http/routes/ingest.ts";
+import { registerProxyRoutes } from "./http/routes/proxy.ts";
+import { createHttpServer } from "./http/server.ts";
+import { createIncidentService } from "./incidents/incident-service.ts";
+import type { Logger } from "./logger.ts";
+import { createMetrics } from "./metrics.ts";
+import { createOutboxRepository } from "./outbox/outbox-repository.ts";
+import { createOutboxWorker, type OutboxWorker } from "./outbox/outbox-worker.ts";
+import { createTelegramSender, type TelegramSender } from "./outbox/telegram-sender.ts";
+import { createAgentKeyService } from "./proxy/agent-keys.ts";
+import { createBackendService } from "./proxy/backend-service.ts";
+import { createKeyCipher } from "./proxy/key-crypto.ts";
+import { resolveEncryptionKey } from "./proxy/key-file.ts";
+import { createProxyService } from "./proxy/proxy-service.ts";
+import { createBackendRegistry } from "./proxy/registry.ts";
+import { createUpstreamClient } from "./proxy/upstream.ts";
+import { createStatusService } from "./status/status-service.ts";
+import { type Clock, systemClock } from "./types.ts";
+
+/** What {@link createApp} needs besides the config (CONVENTIONS habit 5). */
+export interface AppOptions {
+  logger: Logger;
+  clock?: Clock;
+  /** Replaces the Bot API sender of the outbox (fault tests). */
+  sender?: TelegramSender;
+  /** An already open database (tests); otherwise one is opened from the config. */
+  database?: Database;
+  /** Outbox lease in ms (default 30 000). */
+  outboxLeaseMs?: number;
+}
+
+/** The composed application. */
+export type App = Awaited<ReturnType<typeof createApp>>;
+
+/**
+ * Builds every service from the config: database → services → HTTP → bot → outbox worker.
+ * Nothing listens or polls until {@link App.start}.
+ */
+export async function createApp(config: Config, opts: AppOptions) {
+  const { logger } = opts;
+  const clock = opts.clock ?? systemClock;
+  const startedAt = clock.now();
+  const database =
+    opts.database ??
+    (await openDatabase({
+      url: config.databaseUrl,
+      dataDir: config.databaseUrl ? undefined : config.dataDir,
+    }));
+  const { db } = database;
+
+  const cipher = createKeyCipher(
+    resolveEncryptionKey({ keyHex: config.encryptionKeyHex, dataDir: config.dataDir, logger }),
+  );
+  const metrics = createMetrics();
+  const backends = createBackendService({ db, clock, cipher });
+  const registry = await createBackendRegistry({ backends, logger });
+  const agents = await createAgentKeyService({ db, clock });
+  const upstream = createUpstreamClient();
+  const proxy = createProxyService({ registry, upstream, logger, metrics });
+  const outbox = createOutboxRepository(db);
+  const incidents = createIncidentService({ db, clock });
+  let worker: OutboxWorker | undefined;
+  const router = createEventRouter({
+    db,
+    clock,
+    logger,
+    metrics,
+    outbox,
+    incidents,
+    alertChatIds: () => config.telegram.alertChatIds,
+    timeZone: config.reportTimezone,
+    onQueued: () => worker?.kick(),
+  });
+
+  const token = config.telegram.token;
+  const status = createStatusService({
+    clock,
+    startedAt,
+    incidents,
+    outbox,
+    registry,
+    botOn: token !== undefined,
+  });
+  const bot = token
+    ? createBot({
+        token,
+        apiRoot: config.telegram.apiRoot,
+        adminIds: config.telegram.adminIds,
+        logger,
+        status,
+        router,
+      })
+    : undefined;
+  const sender =
+    opts.sender ??
+    (token ? createTelegramSender({ token, apiRoot: config.telegram.apiRoot }) : undefined);
+  if (sender) {
+    worker = createOutboxWorker({
+      repo: outbox,
+      sender,
+      clock,
+      logger: logger.child({ component: "outbox" }),
+      metrics,
+      workerId: `${hostname()}:${process.pid}`,
+      maxAttempts: config.outbox.maxAttempts,
+      leaseMs: opts.outboxLeaseMs,
+    });
+  }
+
+  const http = createHttpServer(logger);
+  registerHealthRoutes(http, {
+    ping: database.ping,
+    metrics,
+    refreshGauges: async () => {
+      const s = await outbox.stats(clock.now());
+      metrics.outboxPending.set(s.pending);
+      metrics.outboxDead.set(s.dead);
+      metrics.outboxOldest.set(s.oldestPendingMs / 1000);
+    },
+  });
+  registerAdminRoutes(http, { adminToken: config.adminToken, backends, agents, outbox, clock });
+  registerIngestRoutes(http, { ingestToken: config.ingestToken, router });
+  registerProxyRoutes(http, { agents, proxy });
+  const webhookMode = bot !== undefined && config.telegram.webhookUrl !== undefined;
+  if (bot && webhookMode) {
+    http.post(
+      "/telegram/webhook",
+      webhookCallback(bot, "fastify", {
+        secretToken: config.telegram.webhookSecret,
+        onTimeout: "return",
+      }),
+    );
+  }
+
+  let runner: RunnerHandle | undefined;
+  let stopping: Promise<void> | undefined;
+
+  async function startBot(): Promise<void> {
+    if (!bot) return;
+    await bot.init();
+    try {
+      await bot.api.setMyCommands(
+        COMMANDS.map((c) => ({ command: c.command, description: c.description })),
+      );
+    } catch (err) {
+      logger.warn({ err: coerceError(err).message }, "setMyCommands failed (non-fatal)");
+    }
+    if (webhookMode) {
+      await bot.api.setWebhook(config.telegram.webhookUrl as string, {
+        secret_token: config.telegram.webhookSecret,
+        allowed_updates: ["message", "callback_query"],
+      });
+      logger.info({ url: config.telegram.webhookUrl }, "bot on (webhook mode)");
+    } else {
+      runner = run(bot, { runner: { fetch: { allowed_updates: ["message", "callback_query"] } } });
+      logger.info({ bot: bot.botInfo.username }, "bot on (long polling)");
+    }
+  }
+
+  return {
+    config,
+    database,
+    http,
+    bot,
+    worker,
+    router,
+    backends,
+    agents,
+    outbox,
+    incidents,
+    registry,
+    metrics,
+    status,
+
+    /** Listens on HTTP, starts the bot and the outbox worker. Returns the bound port. */
+    async start(): Promise<number> {
+      await http.listen({ port: config.port, host: config.host });
+      const port = (http.server.address() as AddressInfo).port;
+      if (!token)
+        logger.info("bot off: TELEGRAM_BOT_TOKEN unset; deliveries stay queued until it is set");
+      worker?.start();
+      await startBot().catch((err) =>
+        logger.error({ err: coerceError(err).message }, "bot failed to start"),
+      );
+      return port;
+    },
+
+    /** Stops bot, worker, HTTP and database, in that order. Safe to call twice. */
+    stop(): Promise<void> {
+      stopping ??= (async () => {
+        if (runner?.isRunning()) await runner.stop();
+        await worker?.stop();
+        await http.close();
+        await upstream.close();
+        await database.close();
+      })();
+      return stopping;
+    },
+  };
+}

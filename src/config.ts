@@ -1,0 +1,132 @@
+import { z } from "zod";
+import { ConfigError } from "./errors.ts";
+
+const idList = z
+  .string()
+  .trim()
+  .transform((s, ctx) => {
+    if (s === "") return [] as number[];
+    const ids = s.split(",").map((p) => p.trim());
+    const out: number[] = [];
+    for (const id of ids) {
+      if (!/^-?\d+$/.test(id)) {
+        ctx.addIssue({ code: "custom", message: `"${id}" is not a numeric Telegram id` });
+        return z.NEVER;
+      }
+      out.push(Number(id));
+    }
+    return out;
+  });
+
+const optionalString = z
+  .string()
+  .optional()
+  .transform((s) => (s === undefined || s.trim() === "" ? undefined : s.trim()));
+
+const timezone = z.string().refine(
+  (tz) => {
+    try {
+      new Intl.DateTimeFormat("en-US", { timeZone: tz });
+      return true;
+    } catch {
+      return false;
+    }
+  },
+  { message: "not an IANA time zone" },
+);
+
+const intInRange = (min: number, max: number, dflt: number) =>
+  z.coerce.number().int().min(min).max(max).default(dflt);
+
+/** Environment schema (DESIGN.md, Configuration). Variable names are the keys. */
+export const envSchema = z.object({
+  PORT: intInRange(0, 65535, 8080),
+  HOST: z.string().min(1).default("127.0.0.1"),
+  DATA_DIR: z.string().min(1).default("./data"),
+  DATABASE_URL: optionalString.pipe(z.url().optional()),
+  TELEGRAM_BOT_TOKEN: optionalString.pipe(
+    z
+      .string()
+      .regex(/^\d+:[\w-]+$/, "expected <bot id>:<secret>")
+      .optional(),
+  ),
+  TELEGRAM_API_ROOT: z.url().default("https://api.telegram.org"),
+  TELEGRAM_ADMIN_IDS: idList.default([]),
+  TELEGRAM_ALERT_CHAT_IDS: idList.optional(),
+  TELEGRAM_WEBHOOK_URL: optionalString.pipe(z.url().optional()),
+  TELEGRAM_WEBHOOK_SECRET: optionalString.pipe(
+    z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{1,256}$/, "1-256 characters of A-Z a-z 0-9 _ -")
+      .optional(),
+  ),
+  ADMIN_TOKEN: optionalString,
+  INGEST_TOKEN: optionalString,
+  ENCRYPTION_KEY: optionalString.pipe(
+    z
+      .string()
+      .regex(/^[0-9a-fA-F]{64}$/, "expected 64 hex characters (32 bytes)")
+      .optional(),
+  ),
+  REPORT_TIMEZONE: timezone.default("Asia/Taipei"),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  /** Outbox: attempts before a delivery is dead (issue 4). */
+  OUTBOX_MAX_ATTEMPTS: intInRange(1, 100, 8),
+});
+
+/** The typed configuration every service is built from. */
+export interface Config {
+  port: number;
+  host: string;
+  dataDir: string;
+  databaseUrl: string | undefined;
+  telegram: {
+    token: string | undefined;
+    apiRoot: string;
+    adminIds: number[];
+    alertChatIds: number[];
+    webhookUrl: string | undefined;
+    webhookSecret: string | undefined;
+  };
+  adminToken: string | undefined;
+  ingestToken: string | undefined;
+  /** 64 hex chars, or undefined: then a key file in `dataDir` is used (see key-file.ts). */
+  encryptionKeyHex: string | undefined;
+  reportTimezone: string;
+  logLevel: string;
+  outbox: { maxAttempts: number };
+}
+
+/**
+ * Parses the environment into a {@link Config}.
+ * @throws ConfigError naming the first invalid variable.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const variable = String(issue?.path[0] ?? "environment");
+    throw new ConfigError(variable, issue?.message ?? "invalid");
+  }
+  const e = parsed.data;
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    dataDir: e.DATA_DIR,
+    databaseUrl: e.DATABASE_URL,
+    telegram: {
+      token: e.TELEGRAM_BOT_TOKEN,
+      apiRoot: e.TELEGRAM_API_ROOT.replace(/\/+$/, ""),
+      adminIds: e.TELEGRAM_ADMIN_IDS,
+      alertChatIds: e.TELEGRAM_ALERT_CHAT_IDS ?? e.TELEGRAM_ADMIN_IDS,
+      webhookUrl: e.TELEGRAM_WEBHOOK_URL,
+      webhookSecret: e.TELEGRAM_WEBHOOK_SECRET,
+    },
+    adminToken: e.ADMIN_TOKEN,
+    ingestToken: e.INGEST_TOKEN,
+    encryptionKeyHex: e.ENCRYPTION_KEY,
+    reportTimezone: e.REPORT_TIMEZONE,
+    logLevel: e.LOG_LEVEL,
+    outbox: { maxAttempts: e.OUTBOX_MAX_ATTEMPTS },
+  };
+}

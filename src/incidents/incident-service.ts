@@ -1,0 +1,93 @@
+import { and, desc, eq, inArray, ne } from "drizzle-orm";
+import { ulid } from "ulid";
+import type { Db, DbOrTx } from "../../db/client.ts";
+import { type AlertRow, alerts, type IncidentRow, incidents } from "../../db/schema/index.ts";
+import type { Clock } from "../types.ts";
+
+/** Incident lifecycle: open → acknowledged → resolved (DESIGN.md, Incidents). */
+export type IncidentService = ReturnType<typeof createIncidentService>;
+
+/** Builds the incident service. */
+export function createIncidentService({ db, clock }: { db: Db; clock: Clock }) {
+  return {
+    /**
+     * Opens an incident for a critical alert, or returns the open one with the same
+     * fingerprint (a refiring alert attaches to it).
+     */
+    async openFor(
+      alert: Pick<AlertRow, "fingerprint" | "title" | "severity">,
+      tx: DbOrTx = db,
+    ): Promise<{ incident: IncidentRow; opened: boolean }> {
+      const [existing] = await tx
+        .select()
+        .from(incidents)
+        .where(and(eq(incidents.fingerprint, alert.fingerprint), ne(incidents.status, "resolved")))
+        .limit(1);
+      if (existing) return { incident: existing, opened: false };
+      const [incident] = await tx
+        .insert(incidents)
+        .values({
+          id: ulid(),
+          title: alert.title,
+          severity: alert.severity,
+          status: "open",
+          fingerprint: alert.fingerprint,
+          openedAt: clock.now(),
+        })
+        .returning();
+      return { incident: incident as IncidentRow, opened: true };
+    },
+
+    /** Marks an open incident acknowledged by `who`; no change when it is not open. */
+    async acknowledge(id: string, who: string, tx: DbOrTx = db): Promise<IncidentRow | undefined> {
+      await tx
+        .update(incidents)
+        .set({ status: "acknowledged", acknowledgedBy: who, acknowledgedAt: clock.now() })
+        .where(and(eq(incidents.id, id), eq(incidents.status, "open")));
+      return this.get(id, tx);
+    },
+
+    /** Resolves the incident when every linked alert has resolved. Returns it when it did. */
+    async resolveIfAllResolved(id: string, tx: DbOrTx = db): Promise<IncidentRow | undefined> {
+      const firing = await tx
+        .select({ id: alerts.id })
+        .from(alerts)
+        .where(and(eq(alerts.incidentId, id), eq(alerts.status, "firing")))
+        .limit(1);
+      if (firing.length > 0) return undefined;
+      const [row] = await tx
+        .update(incidents)
+        .set({
+          status: "resolved",
+          resolvedBy: "auto (all alerts resolved)",
+          resolvedAt: clock.now(),
+        })
+        .where(and(eq(incidents.id, id), ne(incidents.status, "resolved")))
+        .returning();
+      return row;
+    },
+
+    /** One incident. */
+    async get(id: string, tx: DbOrTx = db): Promise<IncidentRow | undefined> {
+      const [row] = await tx.select().from(incidents).where(eq(incidents.id, id));
+      return row;
+    },
+
+    /** Counts of unresolved incidents by status. */
+    async countOpen(): Promise<{ open: number; acknowledged: number }> {
+      const rows = await db
+        .select({ status: incidents.status })
+        .from(incidents)
+        .where(inArray(incidents.status, ["open", "acknowledged"]));
+      return {
+        open: rows.filter((r) => r.status === "open").length,
+        acknowledged: rows.filter((r) => r.status === "acknowledged").length,
+      };
+    },
+
+    /** Most recent incidents, newest first. */
+    async recent(limit: number): Promise<IncidentRow[]> {
+      return db.select().from(incidents).orderBy(desc(incidents.openedAt)).limit(limit);
+    },
+  };
+}

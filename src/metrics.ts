@@ -1,0 +1,83 @@
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+import { OUTCOMES, SEVERITIES } from "../db/schema/index.ts";
+
+/**
+ * Prometheus metrics of the process (prom-client). Every series this project defines is
+ * present at zero from the start, so dashboards see the names before the first event
+ * (the seed 004 "zero-baseline" lesson).
+ */
+export type Metrics = ReturnType<typeof createMetrics>;
+
+/** Builds a fresh registry with process metrics and commandpost's own. */
+export function createMetrics() {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  const events = new Counter({
+    name: "commandpost_events_total",
+    help: "Events ingested, by source, severity and outcome",
+    labelNames: ["source", "severity", "outcome"] as const,
+    registers: [registry],
+  });
+  for (const severity of SEVERITIES) {
+    for (const outcome of OUTCOMES) events.inc({ source: "alertmanager", severity, outcome }, 0);
+  }
+  const deliveries = new Counter({
+    name: "commandpost_deliveries_total",
+    help: "Outbox delivery attempts by result (sent, retried, dead)",
+    labelNames: ["result"] as const,
+    registers: [registry],
+  });
+  for (const result of ["sent", "retried", "dead"]) deliveries.inc({ result }, 0);
+  const deliveryLatency = new Histogram({
+    name: "commandpost_delivery_latency_seconds",
+    help: "Time from a delivery's creation to Telegram accepting it",
+    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 15, 60, 300],
+    registers: [registry],
+  });
+  const outboxPending = new Gauge({
+    name: "commandpost_outbox_pending",
+    help: "Deliveries waiting to be sent",
+    registers: [registry],
+  });
+  const outboxOldest = new Gauge({
+    name: "commandpost_outbox_oldest_pending_seconds",
+    help: "Age of the oldest delivery waiting to be sent",
+    registers: [registry],
+  });
+  const outboxDead = new Gauge({
+    name: "commandpost_outbox_dead",
+    help: "Deliveries given up",
+    registers: [registry],
+  });
+  const proxyRequests = new Counter({
+    name: "commandpost_proxy_requests_total",
+    help: "Proxy upstream attempts by backend, canonical model and HTTP status class",
+    labelNames: ["backend", "model", "status"] as const,
+    registers: [registry],
+  });
+  const proxyLatency = new Histogram({
+    name: "commandpost_proxy_request_duration_seconds",
+    help: "Proxy request duration as the client sees it",
+    labelNames: ["backend"] as const,
+    buckets: [0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120],
+    registers: [registry],
+  });
+  const incidentsOpened = new Counter({
+    name: "commandpost_incidents_opened_total",
+    help: "Incidents opened",
+    registers: [registry],
+  });
+  incidentsOpened.inc(0);
+  return {
+    registry,
+    events,
+    deliveries,
+    deliveryLatency,
+    outboxPending,
+    outboxOldest,
+    outboxDead,
+    proxyRequests,
+    proxyLatency,
+    incidentsOpened,
+  };
+}

@@ -1,0 +1,75 @@
+import { Api, GrammyError, HttpError } from "grammy";
+import type { InlineKeyboard } from "../../db/schema/index.ts";
+
+/** Why a send failed, in the terms the worker acts on (DESIGN.md, Delivery details). */
+export type SendFailure =
+  | { kind: "rate_limited"; retryAfterS: number; description: string }
+  | { kind: "migrated"; toChatId: number; description: string }
+  | { kind: "permanent"; description: string }
+  | { kind: "not_modified"; description: string }
+  | { kind: "transient"; description: string };
+
+/** What the outbox needs from Telegram: send and edit, HTML parse mode. */
+export interface TelegramSender {
+  /** Sends a message; resolves to Telegram's message id. */
+  send(msg: {
+    chatId: number;
+    text: string;
+    keyboard: InlineKeyboard | null;
+    disableNotification: boolean;
+  }): Promise<number>;
+  /** Edits text and keyboard of a sent message. */
+  edit(msg: {
+    chatId: number;
+    messageId: number;
+    text: string;
+    keyboard: InlineKeyboard | null;
+  }): Promise<void>;
+}
+
+/** A {@link TelegramSender} over grammY's `Api` (its own fetch, DESIGN.md pitfalls). */
+export function createTelegramSender(opts: { token: string; apiRoot: string }): TelegramSender {
+  const api = new Api(opts.token, { apiRoot: opts.apiRoot });
+  return {
+    async send(m) {
+      const sent = await api.sendMessage(m.chatId, m.text, {
+        parse_mode: "HTML",
+        link_preview_options: { is_disabled: true },
+        disable_notification: m.disableNotification,
+        ...(m.keyboard && { reply_markup: { inline_keyboard: m.keyboard } }),
+      });
+      return sent.message_id;
+    },
+    async edit(m) {
+      await api.editMessageText(m.chatId, m.messageId, m.text, {
+        parse_mode: "HTML",
+        link_preview_options: { is_disabled: true },
+        reply_markup: { inline_keyboard: m.keyboard ?? [] },
+      });
+    },
+  };
+}
+
+/**
+ * Classifies an error thrown by the Bot API client. 429 → rate_limited with `retry_after`;
+ * `migrate_to_chat_id` → migrated; "message is not modified" → not_modified (success);
+ * blocked / chat not found / other 400 and 403 → permanent; network errors and 5xx → transient.
+ */
+export function classifySendError(err: unknown): SendFailure {
+  if (err instanceof GrammyError) {
+    const description = `${err.error_code}: ${err.description}`;
+    if (err.error_code === 429) {
+      return { kind: "rate_limited", retryAfterS: err.parameters.retry_after ?? 5, description };
+    }
+    if (err.parameters.migrate_to_chat_id !== undefined) {
+      return { kind: "migrated", toChatId: err.parameters.migrate_to_chat_id, description };
+    }
+    if (/message is not modified/i.test(err.description))
+      return { kind: "not_modified", description };
+    if (err.error_code >= 500) return { kind: "transient", description };
+    return { kind: "permanent", description };
+  }
+  if (err instanceof HttpError)
+    return { kind: "transient", description: `network: ${String(err.error)}` };
+  return { kind: "transient", description: err instanceof Error ? err.message : String(err) };
+}

@@ -1,0 +1,108 @@
+import { randomBytes } from "node:crypto";
+import { asc, eq } from "drizzle-orm";
+import { ulid } from "ulid";
+import { z } from "zod";
+import type { Db } from "../../db/client.ts";
+import { agents } from "../../db/schema/index.ts";
+import { InputError, NotFoundError } from "../errors.ts";
+import type { Clock } from "../types.ts";
+import { parseInput } from "../validation.ts";
+import { hashProxyKey } from "./key-crypto.ts";
+
+const createSchema = z.object({
+  name: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, "1-63 characters: a-z 0-9 _ -"),
+});
+
+/** An agent as the admin API lists it (never its key). */
+export interface AgentView {
+  id: string;
+  name: string;
+  key_prefix: string;
+  created_at: string;
+  revoked_at: string | null;
+}
+
+/** The agent a valid proxy key belongs to. */
+export interface AuthenticatedAgent {
+  id: string;
+  name: string;
+}
+
+/** Proxy keys for agents: issued once, stored as SHA-256, checked from memory. */
+export type AgentKeyService = Awaited<ReturnType<typeof createAgentKeyService>>;
+
+/**
+ * Builds the agent key service and loads the active keys into memory.
+ * Keys look like `cp_` + 32 base64url characters (192 bits).
+ */
+export async function createAgentKeyService({ db, clock }: { db: Db; clock: Clock }) {
+  let byHash = new Map<string, AuthenticatedAgent>();
+  const reload = async () => {
+    const rows = await db.select().from(agents);
+    byHash = new Map(
+      rows.filter((r) => !r.revokedAt).map((r) => [r.keyHash, { id: r.id, name: r.name }]),
+    );
+  };
+  await reload();
+
+  return {
+    reload,
+
+    /**
+     * Issues a proxy key. The key is in the answer only; it cannot be read back.
+     * @throws InputError 400 on a bad name, 409 when the name is taken.
+     */
+    async create(body: unknown): Promise<AgentView & { key: string }> {
+      const { name } = parseInput(createSchema, body);
+      const key = `cp_${randomBytes(24).toString("base64url")}`;
+      const row = {
+        id: ulid(),
+        name,
+        keyHash: hashProxyKey(key),
+        keyPrefix: key.slice(0, 7),
+        createdAt: clock.now(),
+      };
+      const inserted = await db.insert(agents).values(row).onConflictDoNothing().returning();
+      if (inserted.length === 0) {
+        throw new InputError(`name: an agent named "${name}" exists`, {
+          field: "name",
+          statusCode: 409,
+        });
+      }
+      await reload();
+      return { ...toView({ ...row, revokedAt: null }), key };
+    },
+
+    /** All agents, revoked ones included. */
+    async list(): Promise<AgentView[]> {
+      return (await db.select().from(agents).orderBy(asc(agents.name))).map(toView);
+    },
+
+    /** Revokes an agent's key at once. @throws NotFoundError */
+    async revoke(id: string): Promise<AgentView> {
+      const [row] = await db
+        .update(agents)
+        .set({ revokedAt: clock.now() })
+        .where(eq(agents.id, id))
+        .returning();
+      if (!row) throw new NotFoundError(`agent ${id}`);
+      await reload();
+      return toView(row);
+    },
+
+    /** The agent owning `key`, or undefined. In memory: one SHA-256, no I/O. */
+    authenticate(key: string): AuthenticatedAgent | undefined {
+      return byHash.get(hashProxyKey(key));
+    },
+  };
+}
+
+function toView(r: typeof agents.$inferSelect): AgentView {
+  return {
+    id: r.id,
+    name: r.name,
+    key_prefix: r.keyPrefix,
+    created_at: r.createdAt.toISOString(),
+    revoked_at: r.revokedAt ? r.revokedAt.toISOString() : null,
+  };
+}

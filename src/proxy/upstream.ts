@@ -1,0 +1,79 @@
+import type { Readable } from "node:stream";
+import { Pool } from "undici";
+
+/** One request to an upstream backend. */
+export interface UpstreamRequest {
+  /** Backend base URL as the openai SDK's baseURL, e.g. `https://host/v1`. */
+  baseUrl: string;
+  /** Path under the base URL, e.g. `/chat/completions`. */
+  path: string;
+  method: "GET" | "POST";
+  apiKey: string;
+  body?: string;
+  /** Whole-request budget in ms (headers and body). */
+  timeoutMs: number;
+  /** Aborted when the client goes away. */
+  signal?: AbortSignal;
+}
+
+/** An upstream answer whose body has not been read yet. */
+export interface UpstreamResponse {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: Readable;
+}
+
+/**
+ * Keep-alive connection pools to the upstream providers, one undici Pool per origin
+ * (DESIGN.md stack: undici@7 on Node 20).
+ */
+export interface UpstreamClient {
+  /**
+   * Sends a request. Rejects on connection errors and timeouts (undici errors, `code` set).
+   */
+  request(req: UpstreamRequest): Promise<UpstreamResponse>;
+  /** Closes every pool. */
+  close(): Promise<void>;
+}
+
+/** Builds the upstream client. `connections`: max sockets per origin (default 128). */
+export function createUpstreamClient(opts: { connections?: number } = {}): UpstreamClient {
+  const pools = new Map<string, Pool>();
+  const poolFor = (origin: string) => {
+    let p = pools.get(origin);
+    if (!p) {
+      p = new Pool(origin, {
+        connections: opts.connections ?? 128,
+        pipelining: 1,
+        keepAliveTimeout: 30_000,
+      });
+      pools.set(origin, p);
+    }
+    return p;
+  };
+  return {
+    async request(req) {
+      const url = new URL(req.baseUrl);
+      const path = `${url.pathname.replace(/\/+$/, "")}${req.path}${url.search}`;
+      const headers: Record<string, string> = {
+        authorization: `Bearer ${req.apiKey}`,
+        accept: "application/json, text/event-stream",
+      };
+      if (req.body !== undefined) headers["content-type"] = "application/json";
+      const res = await poolFor(url.origin).request({
+        method: req.method,
+        path,
+        headers,
+        body: req.body,
+        headersTimeout: req.timeoutMs,
+        bodyTimeout: req.timeoutMs,
+        signal: req.signal,
+      });
+      return { status: res.statusCode, headers: res.headers, body: res.body };
+    },
+    async close() {
+      await Promise.all([...pools.values()].map((p) => p.close()));
+      pools.clear();
+    },
+  };
+}

@@ -1,0 +1,35 @@
+import { escapeHtml, formatDuration } from "../telegram-format.ts";
+import { POOLS } from "../types.ts";
+import type { StatusSnapshot } from "./status-service.ts";
+
+/** Renders /status as one HTML screen (issue 2). */
+export function renderStatus(s: StatusSnapshot): string {
+  const lines = ["<b>commandpost status</b>", ""];
+  const inc = s.incidents;
+  lines.push(
+    inc.open + inc.acknowledged === 0
+      ? "🟢 No open incidents"
+      : `🔴 Incidents: <b>${inc.open}</b> open, ${inc.acknowledged} acknowledged`,
+  );
+  const o = s.outbox;
+  const oldest = o.pending > 0 ? `, oldest ${formatDuration(o.oldestPendingMs)}` : "";
+  lines.push(
+    `📬 Deliveries: ${o.pending} queued${oldest}${o.dead > 0 ? `, <b>${o.dead} dead</b>` : ""}`,
+  );
+  lines.push("", "<b>Backends</b>");
+  for (const pool of POOLS) {
+    const c = s.backends[pool];
+    const total = c.healthy + c.degraded + c.down + c.disabled;
+    if (total === 0) {
+      lines.push(`${escapeHtml(pool)}: none`);
+      continue;
+    }
+    const parts = [`${c.healthy} healthy`];
+    if (c.degraded) parts.push(`${c.degraded} degraded`);
+    if (c.down) parts.push(`${c.down} down`);
+    if (c.disabled) parts.push(`${c.disabled} disabled`);
+    lines.push(`${escapeHtml(pool)}: ${parts.join(", ")}`);
+  }
+  lines.push("", `⏱ Uptime ${formatDuration(s.uptimeMs)}`);
+  return lines.join("\n");
+}

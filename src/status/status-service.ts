@@ -1,0 +1,49 @@
+import type { IncidentService } from "../incidents/incident-service.ts";
+import type { OutboxRepository, OutboxStats } from "../outbox/outbox-repository.ts";
+import type { BackendRegistry } from "../proxy/registry.ts";
+import type { BackendState, Clock, Pool } from "../types.ts";
+import { POOLS } from "../types.ts";
+
+/** Backends of one pool counted by state; disabled ones apart. */
+export type PoolCounts = Record<BackendState | "disabled", number>;
+
+/** The one-screen status of /status (issue 2). */
+export interface StatusSnapshot {
+  incidents: { open: number; acknowledged: number };
+  outbox: OutboxStats;
+  backends: Record<Pool, PoolCounts>;
+  uptimeMs: number;
+  botOn: boolean;
+}
+
+/** Gathers the /status snapshot from the services. */
+export type StatusService = ReturnType<typeof createStatusService>;
+
+/** Builds the status service. `startedAt`: process start, for uptime. */
+export function createStatusService(deps: {
+  clock: Clock;
+  startedAt: Date;
+  incidents: IncidentService;
+  outbox: OutboxRepository;
+  registry: BackendRegistry;
+  botOn: boolean;
+}) {
+  return {
+    async snapshot(): Promise<StatusSnapshot> {
+      const now = deps.clock.now();
+      const backends = Object.fromEntries(
+        POOLS.map((p) => [p, { healthy: 0, degraded: 0, down: 0, disabled: 0 }]),
+      ) as Record<Pool, PoolCounts>;
+      for (const b of deps.registry.all()) {
+        backends[b.pool][b.enabled ? b.state : "disabled"]++;
+      }
+      return {
+        incidents: await deps.incidents.countOpen(),
+        outbox: await deps.outbox.stats(now),
+        backends,
+        uptimeMs: now.getTime() - deps.startedAt.getTime(),
+        botOn: deps.botOn,
+      };
+    },
+  };
+}
