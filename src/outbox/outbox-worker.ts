@@ -82,9 +82,14 @@ export function createOutboxWorker(deps: OutboxWorkerDeps): OutboxWorker {
 
   async function handle(row: DeliveryRow): Promise<void> {
     const log = logger.child({ delivery: row.id, kind: row.kind, chat: row.chatId });
-    const wait = Math.max(pacer.waitFor(row.chatId, Date.now()), pausedUntil - Date.now());
-    if (wait > 0) await sleep(wait);
     const now = () => clock.now();
+    if (now().getTime() < pausedUntil) {
+      // Telegram asked us to hold off (429): everything waits until retry_after has passed.
+      await repo.retryLater(row.id, new Date(pausedUntil), row.lastError, { countAttempt: false });
+      return;
+    }
+    const wait = pacer.waitFor(row.chatId, Date.now());
+    if (wait > 0) await sleep(wait);
     try {
       const result = await deliver(row);
       pacer.record(row.chatId, Date.now());
@@ -111,7 +116,7 @@ export function createOutboxWorker(deps: OutboxWorkerDeps): OutboxWorker {
           return;
         case "rate_limited": {
           const until = now().getTime() + failure.retryAfterS * 1000;
-          pausedUntil = Math.max(pausedUntil, Date.now() + failure.retryAfterS * 1000);
+          pausedUntil = Math.max(pausedUntil, until);
           await repo.retryLater(row.id, new Date(until), failure.description, {
             countAttempt: false,
           });

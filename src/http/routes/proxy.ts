@@ -45,11 +45,9 @@ export function registerProxyRoutes(
     for (const endpoint of ENDPOINTS) {
       v1.post(`/v1${endpoint}`, { bodyLimit: 32 * 1024 * 1024 }, async (req, reply) => {
         if (typeof req.body !== "object" || req.body === null || Array.isArray(req.body)) {
-          return reply
-            .code(400)
-            .send({
-              error: { message: "body: expected a JSON object", type: "invalid_request_error" },
-            });
+          return reply.code(400).send({
+            error: { message: "body: expected a JSON object", type: "invalid_request_error" },
+          });
         }
         const abort = new AbortController();
         reply.raw.once("close", () => {

@@ -1,0 +1,139 @@
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { openDatabase } from "../../db/client.ts";
+import { call, INGEST_TOKEN, startTestApp, type TestApp } from "../helpers/app.ts";
+import { fixture } from "../helpers/fixtures.ts";
+import {
+  BOT_TOKEN,
+  botMessages,
+  freePort,
+  startEmulator,
+  type TelegramClient,
+  waitForBotMessage,
+} from "../helpers/telegram.ts";
+
+const ADMIN = 1001;
+const STRANGER = 6666;
+
+describe("bot and alert path end to end (telegram-test-api emulator)", () => {
+  let emulator: Awaited<ReturnType<typeof startEmulator>>;
+  let t: TestApp;
+  let admin: TelegramClient;
+  let stranger: TelegramClient;
+
+  before(async () => {
+    emulator = await startEmulator();
+    const port = await freePort();
+    t = await startTestApp(await openDatabase({}), {
+      PORT: String(port),
+      TELEGRAM_BOT_TOKEN: BOT_TOKEN,
+      TELEGRAM_API_ROOT: emulator.apiRoot,
+      TELEGRAM_ADMIN_IDS: String(ADMIN),
+      TELEGRAM_WEBHOOK_URL: `http://127.0.0.1:${port}/telegram/webhook`,
+    });
+    admin = emulator.server.getClient(BOT_TOKEN, {
+      userId: ADMIN,
+      chatId: ADMIN,
+      firstName: "Ada",
+      userName: "ada",
+    });
+    stranger = emulator.server.getClient(BOT_TOKEN, {
+      userId: STRANGER,
+      chatId: STRANGER,
+      firstName: "Eve",
+      userName: "eve",
+    });
+  });
+  after(async () => {
+    await t.stop();
+    await emulator.stop();
+  });
+
+  it("answers /status from the admin with one screen", async () => {
+    await admin.sendCommand(admin.makeCommand("/status"));
+    const reply = await waitForBotMessage(
+      admin,
+      ADMIN,
+      (m) => m.text.includes("commandpost status"),
+      "/status reply",
+    );
+    assert.match(reply.text, /No open incidents/);
+    assert.match(reply.text, /Deliveries: 0 queued/);
+    assert.match(reply.text, /primary: none/);
+    assert.match(reply.text, /Uptime/);
+  });
+
+  it("lists the commands on /help", async () => {
+    await admin.sendCommand(admin.makeCommand("/help"));
+    const reply = await waitForBotMessage(
+      admin,
+      ADMIN,
+      (m) => m.text.includes("Commands"),
+      "/help reply",
+    );
+    assert.match(reply.text, /\/status/);
+    assert.match(reply.text, /\/help/);
+  });
+
+  it("delivers an alert with an Acknowledge button; pressing it edits the message in place", async () => {
+    const res = await call(`${t.url}/webhooks/alertmanager`, {
+      token: INGEST_TOKEN,
+      body: fixture("alertmanager-firing.json"),
+    });
+    assert.equal(res.status, 200);
+    const alert = await waitForBotMessage(
+      admin,
+      ADMIN,
+      (m) => m.text.includes("momo-app:80"),
+      "the alert message",
+    );
+    assert.match(alert.text, /CRITICAL · HighErrorRate/);
+    assert.match(alert.text, /Started: 2026-11-23 08:33:28/);
+    const button = alert.buttons.find((b) => b.text.includes("Acknowledge"));
+    assert.ok(button, "Acknowledge button present");
+
+    await admin.sendCallback(
+      admin.makeCallbackQuery(button.callback_data, {
+        message: { message_id: alert.messageId, chat: { id: ADMIN } },
+      }),
+    );
+    const edited = await waitForBotMessage(
+      admin,
+      ADMIN,
+      (m) => m.messageId === alert.messageId && m.text.includes("Acknowledged by"),
+      "the acknowledged edit",
+    );
+    assert.match(edited.text, /Acknowledged by Ada \(@ada, 1001\)/);
+    assert.equal(edited.buttons.length, 0, "no button left to press");
+    const status = await t.app.status.snapshot();
+    assert.equal(status.incidents.acknowledged, 1);
+    assert.equal(status.incidents.open, 1);
+  });
+
+  it("refuses a stranger once, and never lets a stranger acknowledge", async () => {
+    await stranger.sendCommand(stranger.makeCommand("/status"));
+    await stranger.sendCommand(stranger.makeCommand("/help"));
+    const refusal = await waitForBotMessage(
+      stranger,
+      STRANGER,
+      (m) => m.text.includes("only answers its commanders"),
+      "refusal",
+    );
+    assert.ok(refusal);
+    const inStrangerChat = await botMessages(stranger, STRANGER);
+    assert.equal(inStrangerChat.length, 1, "one refusal, not one per attempt");
+    assert.ok(!inStrangerChat.some((m) => m.text.includes("commandpost status")));
+
+    const other = (await botMessages(admin, ADMIN)).find((m) => m.text.includes("momo-app:81"));
+    const button = other?.buttons[0];
+    assert.ok(other && button);
+    await stranger.sendCallback(
+      stranger.makeCallbackQuery(button.callback_data, {
+        message: { message_id: other.messageId, chat: { id: ADMIN } },
+      }),
+    );
+    await new Promise((r) => setTimeout(r, 300));
+    const after = (await botMessages(admin, ADMIN)).find((m) => m.messageId === other.messageId);
+    assert.ok(!after?.text.includes("Acknowledged"), "a stranger's press changes nothing");
+  });
+});

@@ -1,0 +1,100 @@
+import { createServer } from "node:net";
+import { TelegramServer } from "telegram-test-api/lib/telegramServer.js";
+
+/** A bot message as the emulator stores it (edits merged in). */
+export interface BotMessage {
+  messageId: number;
+  chatId: number;
+  /** Text with HTML tags removed and entities decoded, as the user reads it. */
+  text: string;
+  /** Text as the bot sent it (HTML parse mode). */
+  html: string;
+  buttons: { text: string; callback_data: string }[];
+}
+
+/** The emulator's client type (a simulated Telegram user). */
+export type TelegramClient = ReturnType<TelegramServer["getClient"]>;
+
+/** Bot token used with the emulator (`<id>:<secret>` as Telegram's). */
+export const BOT_TOKEN = "123456:TEST-token_abc";
+
+/** A free TCP port on loopback. */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once("error", reject);
+    s.listen(0, "127.0.0.1", () => {
+      const a = s.address();
+      s.close(() => resolve(typeof a === "object" && a ? a.port : 0));
+    });
+  });
+}
+
+/** Starts the telegram-test-api emulator on a free port. */
+export async function startEmulator(): Promise<{
+  server: TelegramServer;
+  apiRoot: string;
+  stop(): Promise<void>;
+}> {
+  const port = await freePort();
+  const server = new TelegramServer({ port, host: "127.0.0.1", storeTimeout: 600 });
+  await server.start();
+  return {
+    server,
+    apiRoot: server.config.apiURL,
+    stop: async () => {
+      await server.stop();
+    },
+  };
+}
+
+/** Bot messages in a chat, read through getUpdatesHistory (marks nothing read). */
+export async function botMessages(client: TelegramClient, chatId: number): Promise<BotMessage[]> {
+  const history = (await client.getUpdatesHistory()) as unknown as {
+    messageId: number;
+    message: {
+      chat_id?: number | string;
+      text?: string;
+      reply_markup?: { inline_keyboard?: { text: string; callback_data: string }[][] };
+    };
+  }[];
+  return history
+    .filter((u) => u.message && "chat_id" in u.message && Number(u.message.chat_id) === chatId)
+    .map((u) => ({
+      messageId: u.messageId,
+      chatId: Number(u.message.chat_id),
+      text: plain(u.message.text ?? ""),
+      html: u.message.text ?? "",
+      buttons: (u.message.reply_markup?.inline_keyboard ?? []).flat(),
+    }));
+}
+
+/** Waits until a bot message in `chatId` satisfies `match`; returns it. */
+export async function waitForBotMessage(
+  client: TelegramClient,
+  chatId: number,
+  match: (m: BotMessage) => boolean,
+  what: string,
+  timeoutMs = 8000,
+): Promise<BotMessage> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const found = (await botMessages(client, chatId)).find(match);
+    if (found) return found;
+    if (Date.now() > deadline) {
+      const seen = (await botMessages(client, chatId)).map((m) => m.text.slice(0, 80));
+      throw new Error(`timed out waiting for ${what}; chat holds: ${JSON.stringify(seen)}`);
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** Strips tags and decodes the three entities our HTML uses. */
+export function plain(html: string): string {
+  return html
+    .replace(/<[^>]*>/g, "")
+    .replace(/&lt;/g, "<")
+    .replace(/&gt;/g, ">")
+    .replace(/&quot;/g, '"')
+    .replace(/&amp;/g, "&");
+}

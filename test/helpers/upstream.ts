@@ -1,0 +1,138 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+
+/** How the test upstream answers the next requests. */
+export type Behaviour =
+  | { kind: "ok" }
+  | { kind: "status"; status: number; body?: unknown; headers?: Record<string, string> }
+  | { kind: "hang" }
+  | { kind: "midstream_fail" };
+
+/** A request the upstream received. */
+export interface Received {
+  method: string;
+  path: string;
+  authorization: string | undefined;
+  body: Record<string, unknown> | undefined;
+}
+
+/** A controllable OpenAI-compatible upstream for proxy tests. */
+export interface TestUpstream {
+  url: string;
+  received: Received[];
+  /** Sets the behaviour for every following request. */
+  behave(b: Behaviour): void;
+  close(): Promise<void>;
+}
+
+/** Starts a {@link TestUpstream} on a free loopback port. */
+export async function startTestUpstream(): Promise<TestUpstream> {
+  let behaviour: Behaviour = { kind: "ok" };
+  const received: Received[] = [];
+  const server: Server = createServer(async (req, res) => {
+    const chunks: Buffer[] = [];
+    for await (const c of req) chunks.push(c as Buffer);
+    const raw = Buffer.concat(chunks).toString("utf8");
+    const body = raw ? (JSON.parse(raw) as Record<string, unknown>) : undefined;
+    received.push({
+      method: req.method ?? "",
+      path: req.url ?? "",
+      authorization: req.headers.authorization,
+      body,
+    });
+    answer(req, res, body, behaviour);
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/v1`,
+    received,
+    behave: (b) => {
+      behaviour = b;
+    },
+    close: () =>
+      new Promise<void>((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
+  };
+}
+
+function answer(
+  req: IncomingMessage,
+  res: ServerResponse,
+  body: Record<string, unknown> | undefined,
+  b: Behaviour,
+) {
+  if (b.kind === "hang") return;
+  if (b.kind === "status") {
+    res.writeHead(b.status, { "content-type": "application/json", ...b.headers });
+    res.end(
+      JSON.stringify(
+        b.body ?? { error: { message: `upstream says ${b.status}`, type: "upstream" } },
+      ),
+    );
+    return;
+  }
+  const path = req.url ?? "";
+  const model = String(body?.model ?? "");
+  if (req.method === "GET" && path.endsWith("/models")) {
+    return json(res, { object: "list", data: [{ id: "native-model", object: "model" }] });
+  }
+  if (path.endsWith("/embeddings")) {
+    return json(res, {
+      object: "list",
+      data: [{ object: "embedding", index: 0, embedding: [0.1, 0.2, 0.3] }],
+      model,
+      usage: { prompt_tokens: 4, total_tokens: 4 },
+    });
+  }
+  if (path.endsWith("/chat/completions") && body?.stream === true) {
+    res.writeHead(200, { "content-type": "text/event-stream" });
+    const chunk = (delta: Record<string, unknown>, extra: Record<string, unknown> = {}) =>
+      `data: ${JSON.stringify({ id: "c1", object: "chat.completion.chunk", created: 1, model, choices: [{ index: 0, delta, finish_reason: null }], ...extra })}\n\n`;
+    res.write(chunk({ role: "assistant", content: "" }));
+    for (const word of ["hello ", "from ", model]) res.write(chunk({ content: word }));
+    if (b.kind === "midstream_fail") {
+      res.destroy();
+      return;
+    }
+    const opts = body.stream_options as { include_usage?: boolean } | undefined;
+    if (opts?.include_usage) {
+      res.write(
+        `data: ${JSON.stringify({ id: "c1", object: "chat.completion.chunk", created: 1, model, choices: [], usage: { prompt_tokens: 11, completion_tokens: 3, total_tokens: 14 } })}\n\n`,
+      );
+    }
+    res.end("data: [DONE]\n\n");
+    return;
+  }
+  if (path.endsWith("/completions")) {
+    const chat = path.endsWith("/chat/completions");
+    return json(res, {
+      id: "cmpl-1",
+      object: chat ? "chat.completion" : "text_completion",
+      created: 1,
+      model,
+      choices: [
+        chat
+          ? {
+              index: 0,
+              message: { role: "assistant", content: `hello from ${model}` },
+              finish_reason: "stop",
+            }
+          : { index: 0, text: `hello from ${model}`, finish_reason: "stop" },
+      ],
+      usage: { prompt_tokens: 9, completion_tokens: 4, total_tokens: 13 },
+    });
+  }
+  res.writeHead(404).end();
+}
+
+function json(res: ServerResponse, value: unknown) {
+  const s = JSON.stringify(value);
+  res.writeHead(200, {
+    "content-type": "application/json",
+    "content-length": Buffer.byteLength(s),
+  });
+  res.end(s);
+}
