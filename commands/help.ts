@@ -12,7 +12,7 @@ export function createHelpFeature(commands: readonly CommandInfo[]): Composer<Bo
     "<b>Commands</b>",
     ...commands.map((c) => `/${c.command} — ${escapeHtml(c.description)}`),
     "",
-    "Alert messages carry buttons: press <b>Acknowledge</b> to take one.",
+    "Alert messages carry buttons: <b>Acknowledge</b>, <b>Resolve</b>, <b>Mute 1 h</b>, <b>Mute 24 h</b>.",
   ].join("\n");
   composer.command("help", (ctx) => ctx.reply(text, { parse_mode: "HTML" }));
   return composer;

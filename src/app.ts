@@ -6,7 +6,7 @@ import { type Database, openDatabase } from "../db/client.ts";
 import { COMMANDS, createBot } from "./bot/create-bot.ts";
 import type { Config } from "./config.ts";
 import { coerceError } from "./errors.ts";
-import { createEventRouter } from "./events/event-router.ts";
+import { createEventsModule } from "./events/events-module.ts";
 import { registerAdminRoutes } from "./http/routes/admin.ts";
 import { registerHealthRoutes } from "./http/routes/health.ts";
 import { registerIngestRoutes } from "./http/routes/ingest.ts";
@@ -17,14 +17,11 @@ import type { Logger } from "./logger.ts";
 import { createMetrics } from "./metrics.ts";
 import { createOutboxRepository } from "./outbox/outbox-repository.ts";
 import { createOutboxWorker, type OutboxWorker } from "./outbox/outbox-worker.ts";
+import type { PacingOptions } from "./outbox/pacer.ts";
 import { createTelegramSender, type TelegramSender } from "./outbox/telegram-sender.ts";
-import { createAgentKeyService } from "./proxy/agent-keys.ts";
-import { createBackendService } from "./proxy/backend-service.ts";
 import { createKeyCipher } from "./proxy/key-crypto.ts";
 import { resolveEncryptionKey } from "./proxy/key-file.ts";
-import { createProxyService } from "./proxy/proxy-service.ts";
-import { createBackendRegistry } from "./proxy/registry.ts";
-import { createUpstreamClient } from "./proxy/upstream.ts";
+import { createProxyModule } from "./proxy/proxy-module.ts";
 import { createStatusService } from "./status/status-service.ts";
 import { type Clock, systemClock } from "./types.ts";
 
@@ -36,8 +33,10 @@ export interface AppOptions {
   sender?: TelegramSender;
   /** An already open database (tests); otherwise one is opened from the config. */
   database?: Database;
-  /** Outbox lease in ms (default 30 000). */
+  /** Outbox lease in ms (default `OUTBOX_LEASE_S`). */
   outboxLeaseMs?: number;
+  /** Outbox pacing (default Telegram's 1/s per chat, 25/s overall); the bench relaxes it. */
+  outboxPacing?: PacingOptions;
 }
 
 /** The composed application. */
@@ -63,15 +62,19 @@ export async function createApp(config: Config, opts: AppOptions) {
     resolveEncryptionKey({ keyHex: config.encryptionKeyHex, dataDir: config.dataDir, logger }),
   );
   const metrics = createMetrics();
-  const backends = createBackendService({ db, clock, cipher });
-  const registry = await createBackendRegistry({ backends, logger });
-  const agents = await createAgentKeyService({ db, clock });
-  const upstream = createUpstreamClient();
-  const proxy = createProxyService({ registry, upstream, logger, metrics });
+  const proxyModule = await createProxyModule({
+    db,
+    clock,
+    logger,
+    metrics,
+    cipher,
+    settings: config.proxy,
+  });
+  const { backends, registry, agents, proxy } = proxyModule;
   const outbox = createOutboxRepository(db);
   const incidents = createIncidentService({ db, clock });
   let worker: OutboxWorker | undefined;
-  const router = createEventRouter({
+  const eventsModule = await createEventsModule({
     db,
     clock,
     logger,
@@ -80,8 +83,10 @@ export async function createApp(config: Config, opts: AppOptions) {
     incidents,
     alertChatIds: () => config.telegram.alertChatIds,
     timeZone: config.reportTimezone,
+    windows: config.events.dedupWindowsMs,
     onQueued: () => worker?.kick(),
   });
+  const { router, mutes } = eventsModule;
 
   const token = config.telegram.token;
   const status = createStatusService({
@@ -90,6 +95,7 @@ export async function createApp(config: Config, opts: AppOptions) {
     incidents,
     outbox,
     registry,
+    mutes,
     botOn: token !== undefined,
   });
   const bot = token
@@ -99,7 +105,13 @@ export async function createApp(config: Config, opts: AppOptions) {
         adminIds: config.telegram.adminIds,
         logger,
         status,
-        router,
+        db,
+        clock,
+        timeZone: config.reportTimezone,
+        incidents,
+        mutes,
+        actions: eventsModule.actions,
+        proxy: proxyModule,
       })
     : undefined;
   const sender =
@@ -114,7 +126,8 @@ export async function createApp(config: Config, opts: AppOptions) {
       metrics,
       workerId: `${hostname()}:${process.pid}`,
       maxAttempts: config.outbox.maxAttempts,
-      leaseMs: opts.outboxLeaseMs,
+      leaseMs: opts.outboxLeaseMs ?? config.outbox.leaseMs,
+      pacing: opts.outboxPacing,
     });
   }
 
@@ -127,10 +140,18 @@ export async function createApp(config: Config, opts: AppOptions) {
       metrics.outboxPending.set(s.pending);
       metrics.outboxDead.set(s.dead);
       metrics.outboxOldest.set(s.oldestPendingMs / 1000);
+      metrics.mutesActive.set(mutes.activeCount(clock.now()));
+      proxyModule.refreshGauges();
     },
   });
-  registerAdminRoutes(http, { adminToken: config.adminToken, backends, agents, outbox, clock });
-  registerIngestRoutes(http, { ingestToken: config.ingestToken, router });
+  registerAdminRoutes(http, {
+    adminToken: config.adminToken,
+    proxy: proxyModule,
+    outbox,
+    clock,
+    timeZone: config.reportTimezone,
+  });
+  registerIngestRoutes(http, { ingestToken: config.ingestToken, router, clock });
   registerProxyRoutes(http, { agents, proxy });
   const webhookMode = bot !== undefined && config.telegram.webhookUrl !== undefined;
   if (bot && webhookMode) {
@@ -179,7 +200,10 @@ export async function createApp(config: Config, opts: AppOptions) {
     agents,
     outbox,
     incidents,
+    mutes,
+    actions: eventsModule.actions,
     registry,
+    proxyModule,
     metrics,
     status,
 
@@ -190,6 +214,7 @@ export async function createApp(config: Config, opts: AppOptions) {
       if (!token)
         logger.info("bot off: TELEGRAM_BOT_TOKEN unset; deliveries stay queued until it is set");
       worker?.start();
+      proxyModule.start();
       await startBot().catch((err) =>
         logger.error({ err: coerceError(err).message }, "bot failed to start"),
       );
@@ -202,7 +227,7 @@ export async function createApp(config: Config, opts: AppOptions) {
         if (runner?.isRunning()) await runner.stop();
         await worker?.stop();
         await http.close();
-        await upstream.close();
+        await proxyModule.stop();
         await database.close();
       })();
       return stopping;

@@ -3,13 +3,29 @@
  * limit, DESIGN.md). The state lives in the database, never in the button.
  */
 export const callbackData = {
-  /** Acknowledge alert `<alertId>` (a 26-character ULID). */
+  /** Acknowledge alert `<alertId>` (a 26-character ULID) and its incident. */
   ack: (alertId: string) => `ack:${alertId}`,
+  /** Resolve alert `<alertId>` and its incident by hand. */
+  resolve: (alertId: string) => `res:${alertId}`,
+  /** Mute alert `<alertId>`'s labels for 1 h or 24 h. */
+  mute: (alertId: string, hours: 1 | 24) => `m${hours}h:${alertId}`,
+  /** The same four actions on an incident (buttons of the /incidents list). */
+  incident: {
+    ack: (incidentId: string) => `iack:${incidentId}`,
+    resolve: (incidentId: string) => `ires:${incidentId}`,
+    mute: (incidentId: string, hours: 1 | 24) => `im${hours}h:${incidentId}`,
+  },
+  /** Lift mute `<muteId>` (button on an alert message; the alert is redrawn). */
+  unmute: (muteId: string) => `unmute:${muteId}`,
+  /** Lift mute `<muteId>` from the /mutes list (the list is redrawn in place). */
+  liftMute: (muteId: string) => `lift:${muteId}`,
+  /** Show page `<n>` (0-based) of the /incidents list. */
+  incidentsPage: (page: number) => `incp:${page}`,
 };
 
 /** A parsed press: action and id, or undefined for data we did not make. */
 export function parseCallbackData(data: string): { action: string; id: string } | undefined {
-  const m = /^([a-z_]{1,16}):([A-Za-z0-9_-]{1,40})$/.exec(data);
+  const m = /^([a-z0-9_]{1,16}):([A-Za-z0-9_-]{1,40})$/.exec(data);
   if (!m) return undefined;
   return { action: m[1] as string, id: m[2] as string };
 }

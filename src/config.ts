@@ -38,6 +38,14 @@ const timezone = z.string().refine(
 const intInRange = (min: number, max: number, dflt: number) =>
   z.coerce.number().int().min(min).max(max).default(dflt);
 
+/** A per-severity dedup window override in seconds (unset → `DEDUP_WINDOW_S`). */
+const windowOverride = z.coerce
+  .number()
+  .int()
+  .min(1)
+  .max(7 * 86_400)
+  .optional();
+
 /** Environment schema (DESIGN.md, Configuration). Variable names are the keys. */
 export const envSchema = z.object({
   PORT: intInRange(0, 65535, 8080),
@@ -72,6 +80,19 @@ export const envSchema = z.object({
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   /** Outbox: attempts before a delivery is dead (issue 4). */
   OUTBOX_MAX_ATTEMPTS: intInRange(1, 100, 8),
+  /** Outbox: seconds a claimed delivery stays leased before another worker may take it. */
+  OUTBOX_LEASE_S: intInRange(1, 3600, 30),
+  /** Dedup window in seconds (DESIGN.md, Dedup: 10 min); per-severity overrides below. */
+  DEDUP_WINDOW_S: intInRange(1, 7 * 86_400, 600),
+  DEDUP_WINDOW_CRITICAL_S: windowOverride,
+  DEDUP_WINDOW_WARNING_S: windowOverride,
+  /** Proxy cooldown after a 429: base and cap in seconds (DESIGN.md; seed 003: 30 s, 600 s). */
+  PROXY_COOLDOWN_BASE_S: intInRange(1, 3600, 30),
+  PROXY_COOLDOWN_MAX_S: intInRange(1, 86_400, 600),
+  /** Seconds between backend health probes (`GET {base}/models`). */
+  PROXY_HEALTH_INTERVAL_S: intInRange(5, 3600, 60),
+  /** Seconds between usage flushes from memory to the database. */
+  USAGE_FLUSH_INTERVAL_S: intInRange(1, 600, 10),
 });
 
 /** The typed configuration every service is built from. */
@@ -94,7 +115,15 @@ export interface Config {
   encryptionKeyHex: string | undefined;
   reportTimezone: string;
   logLevel: string;
-  outbox: { maxAttempts: number };
+  outbox: { maxAttempts: number; leaseMs: number };
+  /** Dedup window per severity in ms (`DEDUP_WINDOW_S`, `DEDUP_WINDOW_<SEVERITY>_S`). */
+  events: { dedupWindowsMs: { critical: number; warning: number; info: number } };
+  proxy: {
+    cooldownBaseS: number;
+    cooldownMaxS: number;
+    healthIntervalMs: number;
+    usageFlushMs: number;
+  };
 }
 
 /**
@@ -102,7 +131,11 @@ export interface Config {
  * @throws ConfigError naming the first invalid variable.
  */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const parsed = envSchema.safeParse(env);
+  // An empty value (`X=` in a .env file, `${X:-}` in compose) means "unset": defaults apply.
+  const present = Object.fromEntries(
+    Object.entries(env).filter(([, v]) => v !== undefined && v.trim() !== ""),
+  );
+  const parsed = envSchema.safeParse(present);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const variable = String(issue?.path[0] ?? "environment");
@@ -127,6 +160,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     encryptionKeyHex: e.ENCRYPTION_KEY,
     reportTimezone: e.REPORT_TIMEZONE,
     logLevel: e.LOG_LEVEL,
-    outbox: { maxAttempts: e.OUTBOX_MAX_ATTEMPTS },
+    outbox: { maxAttempts: e.OUTBOX_MAX_ATTEMPTS, leaseMs: e.OUTBOX_LEASE_S * 1000 },
+    events: {
+      dedupWindowsMs: {
+        critical: (e.DEDUP_WINDOW_CRITICAL_S ?? e.DEDUP_WINDOW_S) * 1000,
+        warning: (e.DEDUP_WINDOW_WARNING_S ?? e.DEDUP_WINDOW_S) * 1000,
+        info: e.DEDUP_WINDOW_S * 1000,
+      },
+    },
+    proxy: {
+      cooldownBaseS: e.PROXY_COOLDOWN_BASE_S,
+      cooldownMaxS: Math.max(e.PROXY_COOLDOWN_MAX_S, e.PROXY_COOLDOWN_BASE_S),
+      healthIntervalMs: e.PROXY_HEALTH_INTERVAL_S * 1000,
+      usageFlushMs: e.USAGE_FLUSH_INTERVAL_S * 1000,
+    },
   };
 }

@@ -62,6 +62,34 @@ export function createMetrics() {
     buckets: [0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120],
     registers: [registry],
   });
+  const proxyTokens = new Counter({
+    name: "commandpost_proxy_tokens_total",
+    help: "Tokens accounted by the proxy, by backend and kind (prompt, completion)",
+    labelNames: ["backend", "kind"] as const,
+    registers: [registry],
+  });
+  const proxyCost = new Counter({
+    name: "commandpost_proxy_cost_usd_total",
+    help: "Cost accounted by the proxy in USD, by backend",
+    labelNames: ["backend"] as const,
+    registers: [registry],
+  });
+  const backendState = new Gauge({
+    name: "commandpost_backend_state",
+    help: "1 for the state each backend is in (healthy, degraded, down, disabled)",
+    labelNames: ["backend", "pool", "state"] as const,
+    registers: [registry],
+  });
+  const activeCooldowns = new Gauge({
+    name: "commandpost_proxy_active_cooldowns",
+    help: "Backends cooling down after a 429",
+    registers: [registry],
+  });
+  const mutesActive = new Gauge({
+    name: "commandpost_mutes_active",
+    help: "Mutes (silences) in force",
+    registers: [registry],
+  });
   const incidentsOpened = new Counter({
     name: "commandpost_incidents_opened_total",
     help: "Incidents opened",
@@ -78,6 +106,11 @@ export function createMetrics() {
     outboxDead,
     proxyRequests,
     proxyLatency,
+    proxyTokens,
+    proxyCost,
+    backendState,
+    activeCooldowns,
     incidentsOpened,
+    mutesActive,
   };
 }

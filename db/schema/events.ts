@@ -27,10 +27,13 @@ export const events = pgTable(
     receivedAt: timestamp("received_at", { withTimezone: true }).notNull(),
     outcome: text("outcome", { enum: OUTCOMES }).notNull(),
     alertId: text("alert_id"),
+    /** The mute that silenced this event (outcome `muted`). */
+    muteId: text("mute_id"),
   },
   (t) => [
     index("events_fingerprint_idx").on(t.fingerprint),
     index("events_received_idx").on(t.receivedAt),
+    index("events_outcome_received_idx").on(t.outcome, t.receivedAt),
   ],
 );
 
@@ -55,11 +58,20 @@ export const alerts = pgTable(
     lastEventAt: timestamp("last_event_at", { withTimezone: true }).notNull(),
     resolvedAt: timestamp("resolved_at", { withTimezone: true }),
     eventCount: integer("event_count").notNull().default(1),
+    /** When the last message about this alert was queued (dedup window start). */
+    lastNotifiedAt: timestamp("last_notified_at", { withTimezone: true }),
+    /** Messages queued for this firing episode: 1, plus one per re-notification. */
+    notifications: integer("notifications").notNull().default(1),
     acknowledgedBy: text("acknowledged_by"),
     acknowledgedAt: timestamp("acknowledged_at", { withTimezone: true }),
     incidentId: text("incident_id"),
+    /** Who resolved it by hand (null when the source resolved it). */
+    resolvedBy: text("resolved_by"),
+    /** The mute created from this alert's buttons, shown on its message. */
+    muteId: text("mute_id"),
   },
   (t) => [
+    index("alerts_incident_idx").on(t.incidentId),
     uniqueIndex("alerts_firing_fingerprint_uq").on(t.fingerprint).where(sql`status = 'firing'`),
   ],
 );

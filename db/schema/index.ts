@@ -4,3 +4,5 @@ export * from "./deliveries.ts";
 export * from "./events.ts";
 export * from "./incidents.ts";
 export * from "./kv.ts";
+export * from "./mutes.ts";
+export * from "./proxy-usage.ts";

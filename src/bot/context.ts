@@ -1,8 +1,12 @@
+import type { ConversationFlavor } from "@grammyjs/conversations";
 import type { Context } from "grammy";
 import type { Logger } from "../logger.ts";
 
-/** grammY context with a child logger per update (CONVENTIONS habit 8). */
-export interface BotContext extends Context {
+/**
+ * grammY context with a child logger per update (CONVENTIONS habit 8) and the
+ * conversations plugin's controls (`ctx.conversation.enter(…)`, flows/).
+ */
+export interface BotContext extends ConversationFlavor<Context> {
   log: Logger;
 }
 

@@ -1,19 +1,40 @@
 import { autoRetry } from "@grammyjs/auto-retry";
-import { Bot, type BotError, GrammyError, HttpError } from "grammy";
-import type { EventRouter } from "../events/event-router.ts";
+import { conversations } from "@grammyjs/conversations";
+import { sequentialize } from "@grammyjs/runner";
+import { Bot, type BotError, type Context, GrammyError, HttpError } from "grammy";
+import type { Db } from "../../db/client.ts";
+import type { IncidentActions } from "../incidents/incident-actions.ts";
+import type { IncidentService } from "../incidents/incident-service.ts";
 import type { Logger } from "../logger.ts";
+import type { MuteService } from "../mutes/mute-service.ts";
+import type { ProxyModule } from "../proxy/proxy-module.ts";
 import type { StatusService } from "../status/status-service.ts";
+import type { Clock } from "../types.ts";
 import { adminOnly } from "./auth.ts";
 import type { BotContext } from "./context.ts";
+import { conversationStorage } from "./conversation-storage.ts";
 import {
+  addBackendCommand,
+  backendsCommand,
   type CommandInfo,
-  createAcknowledgeFeature,
+  createAddBackendFeature,
+  createBackendsFeature,
   createHelpFeature,
+  createIncidentButtonsFeature,
+  createIncidentsFeature,
+  createMuteFeature,
+  createMuteFlowFeature,
+  createMutesFeature,
   createStartFeature,
   createStatusFeature,
+  createUsageFeature,
   helpCommand,
+  incidentsCommand,
+  muteCommand,
+  mutesCommand,
   startCommand,
   statusCommand,
+  usageCommand,
 } from "./features.ts";
 
 /** Dependencies of {@link createBot}. */
@@ -23,11 +44,29 @@ export interface BotDeps {
   adminIds: readonly number[];
   logger: Logger;
   status: StatusService;
-  router: EventRouter;
+  /** Conversation state and UI state live in its `kv` table. */
+  db: Db;
+  clock: Clock;
+  timeZone: string;
+  incidents: IncidentService;
+  mutes: MuteService;
+  actions: IncidentActions;
+  /** Backends, usage and cooldowns for /backends and /usage. */
+  proxy: ProxyModule;
 }
 
 /** The command list, in /help order; also sent with setMyCommands. */
-export const COMMANDS: readonly CommandInfo[] = [statusCommand, helpCommand, startCommand];
+export const COMMANDS: readonly CommandInfo[] = [
+  statusCommand,
+  incidentsCommand,
+  muteCommand,
+  mutesCommand,
+  backendsCommand,
+  addBackendCommand,
+  usageCommand,
+  helpCommand,
+  startCommand,
+];
 
 /**
  * Builds the grammY bot: per-update child logger, admin allowlist, one Composer per
@@ -41,11 +80,33 @@ export function createBot(deps: BotDeps): Bot<BotContext> {
     ctx.log = deps.logger.child({ update_id: ctx.update.update_id });
     await next();
   });
+  // Updates of one chat are handled one at a time (the runner and webhooks deliver them
+  // concurrently), so conversation state never races.
+  bot.use(sequentialize((ctx) => ctx.chat?.id.toString()));
   bot.use(adminOnly(deps.adminIds));
+  bot.use(
+    conversations<BotContext, Context>({
+      storage: conversationStorage(deps.db),
+      // API transformers do not reach conversations unless installed here (DESIGN.md pitfalls).
+      plugins: [
+        async (ctx, next) => {
+          ctx.api.config.use(autoRetry({ maxRetryAttempts: 3, maxDelaySeconds: 10 }));
+          await next();
+        },
+      ],
+    }),
+  );
+  bot.use(createMuteFlowFeature(deps));
+  bot.use(createAddBackendFeature(deps));
   bot.use(createStartFeature());
   bot.use(createHelpFeature(COMMANDS));
   bot.use(createStatusFeature({ status: deps.status }));
-  bot.use(createAcknowledgeFeature({ router: deps.router }));
+  bot.use(createIncidentButtonsFeature(deps));
+  bot.use(createIncidentsFeature(deps));
+  bot.use(createMuteFeature(deps));
+  bot.use(createMutesFeature(deps));
+  bot.use(createBackendsFeature(deps));
+  bot.use(createUsageFeature(deps));
 
   bot.on("message:text", async (ctx) => {
     if (ctx.message.text.startsWith("/")) {

@@ -1,7 +1,14 @@
 /** The bot's feature composers (commands/ and flows/), gathered for create-bot. */
 
-export { createAcknowledgeFeature } from "../../commands/acknowledge.ts";
+export { backendsCommand, createBackendsFeature } from "../../commands/backends.ts";
 export { createHelpFeature, helpCommand } from "../../commands/help.ts";
+export { createIncidentButtonsFeature } from "../../commands/incident-buttons.ts";
+export { createIncidentsFeature, incidentsCommand } from "../../commands/incidents.ts";
+export { createMuteFeature, muteCommand } from "../../commands/mute.ts";
+export { createMutesFeature, mutesCommand } from "../../commands/mutes.ts";
 export { createStartFeature, startCommand } from "../../commands/start.ts";
 export { createStatusFeature, statusCommand } from "../../commands/status.ts";
+export { createUsageFeature, usageCommand } from "../../commands/usage.ts";
+export { addBackendCommand, createAddBackendFeature } from "../../flows/add-backend.ts";
+export { createMuteFlowFeature } from "../../flows/mute.ts";
 export type { CommandInfo } from "./context.ts";

@@ -1,4 +1,4 @@
-import type { AlertRow, IncidentRow, InlineKeyboard } from "../../db/schema/index.ts";
+import type { AlertRow, IncidentRow, InlineKeyboard, MuteRow } from "../../db/schema/index.ts";
 import { callbackData } from "../callback-data.ts";
 import { escapeHtml, formatTime, truncateHtml } from "../telegram-format.ts";
 
@@ -10,16 +10,26 @@ export interface RenderedMessage {
   keyboard: InlineKeyboard | null;
 }
 
+/** What an alert message shows besides the alert itself. */
+export interface AlertView {
+  alert: AlertRow;
+  incident: IncidentRow | null;
+  /** The mute created from this alert's buttons, when it is still in force. */
+  mute: MuteRow | null;
+  timeZone: string;
+  now: Date;
+  /** This message was followed by a re-notification: no buttons, a pointer below. */
+  retired?: boolean;
+}
+
 /**
  * Renders an alert for the chat: name, severity, summary, instance, start time in
- * `timeZone`, repeat count, acknowledgement and resolution (issue 2, alert path). Buttons
- * disappear once nothing is left to decide.
+ * `timeZone`, repeat count and last time, incident state, acknowledgement, mute and
+ * resolution (DESIGN.md, Dedup and Incidents). Buttons: Acknowledge, Resolve, Mute 1 h,
+ * Mute 24 h while firing; they thin out as decisions are made and vanish once resolved.
  */
-export function renderAlert(
-  alert: AlertRow,
-  incident: IncidentRow | null,
-  timeZone: string,
-): RenderedMessage {
+export function renderAlert(v: AlertView): RenderedMessage {
+  const { alert, incident, timeZone } = v;
   const resolved = alert.status === "resolved";
   const head = resolved
     ? "✅ <b>RESOLVED</b>"
@@ -38,12 +48,32 @@ export function renderAlert(
       `👤 Acknowledged by ${escapeHtml(alert.acknowledgedBy)} at ${formatTime(alert.acknowledgedAt, timeZone)}`,
     );
   }
-  if (resolved && alert.resolvedAt)
-    lines.push(`Resolved: ${formatTime(alert.resolvedAt, timeZone)}`);
-  const text = truncateHtml(lines.join("\n"), `see /api/admin alert ${alert.id}`);
-  const keyboard: InlineKeyboard | null =
-    resolved || alert.acknowledgedAt
-      ? null
-      : [[{ text: "✋ Acknowledge", callback_data: callbackData.ack(alert.id) }]];
-  return { text, keyboard };
+  const muted = v.mute && !v.mute.liftedAt && v.mute.endsAt > v.now ? v.mute : null;
+  if (muted && !resolved) {
+    lines.push(
+      `🔕 Muted until ${formatTime(muted.endsAt, timeZone)} by ${escapeHtml(muted.createdBy)}`,
+    );
+  }
+  if (resolved && alert.resolvedAt) {
+    const by = alert.resolvedBy ? ` by ${escapeHtml(alert.resolvedBy)}` : "";
+    lines.push(`Resolved: ${formatTime(alert.resolvedAt, timeZone)}${by}`);
+  }
+  if (v.retired) lines.push("↪ Still firing: a newer message about it follows below.");
+  const text = truncateHtml(lines.join("\n"), `see /incidents, alert ${alert.id}`);
+  if (resolved || v.retired) return { text, keyboard: null };
+  return { text, keyboard: alertKeyboard(alert, muted) };
+}
+
+function alertKeyboard(alert: AlertRow, muted: MuteRow | null): InlineKeyboard {
+  const first = [{ text: "✅ Resolve", callback_data: callbackData.resolve(alert.id) }];
+  if (!alert.acknowledgedAt) {
+    first.unshift({ text: "✋ Acknowledge", callback_data: callbackData.ack(alert.id) });
+  }
+  const second = muted
+    ? [{ text: "🔔 Unmute", callback_data: callbackData.unmute(muted.id) }]
+    : [
+        { text: "🔕 Mute 1 h", callback_data: callbackData.mute(alert.id, 1) },
+        { text: "🔕 Mute 24 h", callback_data: callbackData.mute(alert.id, 24) },
+      ];
+  return [first, second];
 }

@@ -1,14 +1,18 @@
-import { and, eq } from "drizzle-orm";
 import { ulid } from "ulid";
 import type { Db, DbOrTx } from "../../db/client.ts";
-import { type AlertRow, alerts, events, type IncidentRow } from "../../db/schema/index.ts";
+import { type AlertRow, events } from "../../db/schema/index.ts";
 import type { IncidentService } from "../incidents/incident-service.ts";
 import type { Logger } from "../logger.ts";
 import type { Metrics } from "../metrics.ts";
-import type { OutboxRepository } from "../outbox/outbox-repository.ts";
+import type { MuteService } from "../mutes/mute-service.ts";
 import type { Clock } from "../types.ts";
-import { renderAlert } from "./alert-message.ts";
+import type { AlertNotifier } from "./alert-notifier.ts";
+import type { AlertRepository } from "./alert-repository.ts";
 import type { EventInput } from "./event.ts";
+import { inhibitionKey, matchLabels } from "./event-labels.ts";
+import { eventRow } from "./event-row.ts";
+import { type Decision, type DedupWindows, decide } from "./routing.ts";
+import { withRetry } from "./tx-retry.ts";
 
 /** What happened to one ingested event (DESIGN.md, `POST /api/events` answer). */
 export type Outcome = "notified" | "deduplicated" | "inhibited" | "muted" | "recorded";
@@ -25,77 +29,58 @@ export interface EventRouterDeps {
   clock: Clock;
   logger: Logger;
   metrics: Metrics;
-  outbox: OutboxRepository;
+  alerts: AlertRepository;
+  notifier: AlertNotifier;
   incidents: IncidentService;
-  /** Chats that receive alerts (`TELEGRAM_ALERT_CHAT_IDS`). */
-  alertChatIds: () => readonly number[];
-  timeZone: string;
+  mutes: MuteService;
+  /** Dedup window per severity (ms). */
+  windows: DedupWindows;
   /** Called after a commit that queued deliveries, to wake the outbox worker. */
   onQueued: () => void;
 }
+
+/** What one transaction did that is counted in /metrics only once it commits. */
+interface Tally {
+  incidentsOpened: number;
+}
+
+/** How one event was routed: its outcome and what it is linked to. */
+export interface Routed {
+  outcome: Outcome;
+  alertId: string | null;
+  muteId: string | null;
+}
+
+/** Distinct `source` label values in /metrics; later sources count as `other`. */
+const MAX_SOURCE_LABELS = 50;
 
 /** Routes events to alerts, incidents and the outbox (DESIGN.md, EventRouter). */
 export type EventRouter = ReturnType<typeof createEventRouter>;
 
 /** Builds the EventRouter. */
 export function createEventRouter(deps: EventRouterDeps) {
-  const { db, clock, outbox, incidents } = deps;
+  const { db, clock, alerts, notifier, incidents } = deps;
+  const sources = new Set<string>();
+  /** Sources come from clients: cap the label's cardinality. */
+  const sourceLabel = (source: string) => {
+    if (sources.size < MAX_SOURCE_LABELS) sources.add(source);
+    return sources.has(source) ? source : "other";
+  };
 
-  async function redraw(alert: AlertRow, tx: DbOrTx): Promise<void> {
-    const incident = alert.incidentId
-      ? ((await incidents.get(alert.incidentId, tx)) ?? null)
-      : null;
-    const msg = renderAlert(alert, incident, deps.timeZone);
-    await outbox.editSubject(`alert:${alert.id}`, msg.text, msg.keyboard, clock.now(), tx);
-  }
-
-  async function routeOne(
-    e: EventInput,
-    tx: DbOrTx,
-  ): Promise<{ outcome: Outcome; alertId: string | null }> {
-    const now = clock.now();
-    const [current] = await tx
-      .select()
-      .from(alerts)
-      .where(and(eq(alerts.fingerprint, e.fingerprint), eq(alerts.status, "firing")))
-      .for("update");
-
-    if (e.status === "resolved") {
-      if (!current) return { outcome: "recorded", alertId: null };
-      const [resolved] = await tx
-        .update(alerts)
-        .set({ status: "resolved", resolvedAt: e.occurredAt, lastEventAt: now })
-        .where(eq(alerts.id, current.id))
-        .returning();
-      if (current.incidentId) await incidents.resolveIfAllResolved(current.incidentId, tx);
-      await redraw(resolved as AlertRow, tx);
-      return { outcome: "notified", alertId: current.id };
-    }
-
-    if (current) {
-      const [repeated] = await tx
-        .update(alerts)
-        .set({ eventCount: current.eventCount + 1, lastEventAt: now })
-        .where(eq(alerts.id, current.id))
-        .returning();
-      await redraw(repeated as AlertRow, tx);
-      return { outcome: "deduplicated", alertId: current.id };
-    }
-
-    if (e.severity === "info") return { outcome: "recorded", alertId: null };
-
-    let incident: IncidentRow | null = null;
+  /** Opens an alert (and, for a critical, an incident: counted in `tally` until commit). */
+  async function open(e: EventInput, tx: DbOrTx, tally: Tally): Promise<AlertRow> {
+    let incidentId: string | null = null;
     if (e.severity === "critical") {
       const opened = await incidents.openFor(
         { fingerprint: e.fingerprint, title: e.title, severity: e.severity },
         tx,
       );
-      incident = opened.incident;
-      if (opened.opened) deps.metrics.incidentsOpened.inc();
+      incidentId = opened.incident.id;
+      if (opened.opened) tally.incidentsOpened++;
     }
-    const [alert] = await tx
-      .insert(alerts)
-      .values({
+    const now = clock.now();
+    return alerts.insert(
+      {
         id: ulid(),
         fingerprint: e.fingerprint,
         source: e.source,
@@ -108,95 +93,94 @@ export function createEventRouter(deps: EventRouterDeps) {
         generatorUrl: e.generatorUrl,
         startedAt: e.occurredAt,
         lastEventAt: now,
-        incidentId: incident?.id ?? null,
-      })
-      .returning();
-    const row = alert as AlertRow;
-    const msg = renderAlert(row, incident, deps.timeZone);
-    for (const chatId of deps.alertChatIds()) {
-      await outbox.enqueue(
-        {
-          chatId,
-          text: msg.text,
-          keyboard: msg.keyboard,
-          subject: `alert:${row.id}`,
-          dedupKey: `alert:${row.id}:${chatId}`,
-          disableNotification: e.severity !== "critical",
-        },
-        now,
-        tx,
-      );
+        lastNotifiedAt: now,
+        incidentId,
+      },
+      tx,
+    );
+  }
+
+  async function apply(e: EventInput, d: Decision, tx: DbOrTx, tally: Tally): Promise<Routed> {
+    const now = clock.now();
+    const none = { alertId: null, muteId: null };
+    switch (d.action) {
+      case "record":
+        return { outcome: "recorded", ...none };
+      case "inhibit":
+        return { outcome: "inhibited", ...none };
+      case "mute":
+        return { outcome: "muted", alertId: null, muteId: d.mute.id };
+      case "resolve": {
+        const resolved = await alerts.update(
+          d.alert.id,
+          { status: "resolved", resolvedAt: e.occurredAt, lastEventAt: now },
+          tx,
+        );
+        if (d.alert.incidentId) await incidents.resolveIfAllResolved(d.alert.incidentId, tx);
+        await notifier.redraw(resolved, tx);
+        return { outcome: "notified", alertId: d.alert.id, muteId: null };
+      }
+      case "repeat": {
+        const change = { eventCount: d.alert.eventCount + 1, lastEventAt: now };
+        if (!d.renotify) {
+          await notifier.redraw(await alerts.update(d.alert.id, change, tx), tx);
+          return { outcome: "deduplicated", alertId: d.alert.id, muteId: null };
+        }
+        const again = await alerts.update(
+          d.alert.id,
+          { ...change, lastNotifiedAt: now, notifications: d.alert.notifications + 1 },
+          tx,
+        );
+        await notifier.renotify(again, tx);
+        return { outcome: "notified", alertId: d.alert.id, muteId: null };
+      }
+      case "open": {
+        const alert = await open(e, tx, tally);
+        await notifier.announce(alert, tx);
+        return { outcome: "notified", alertId: alert.id, muteId: null };
+      }
     }
-    return { outcome: "notified", alertId: row.id };
+  }
+
+  async function routeOne(e: EventInput, tx: DbOrTx, tally: Tally): Promise<Routed> {
+    const now = clock.now();
+    const current = await alerts.firingForUpdate(e.fingerprint, tx);
+    const firingWarning = e.status === "firing" && e.severity === "warning";
+    const inhibitor = firingWarning ? await alerts.inhibitorFor(inhibitionKey(e), tx) : undefined;
+    const mute = e.status === "firing" ? deps.mutes.match(matchLabels(e), now) : undefined;
+    const decision = decide(e, { current, inhibitor, mute, now, windows: deps.windows });
+    return apply(e, decision, tx, tally);
   }
 
   return {
     /**
      * Stores and routes a batch of events in one transaction: either all are stored with
      * their alert, incident and outbox changes, or none (the caller answers 5xx and the
-     * sender retries).
+     * sender retries). A transaction that loses a race with a concurrent ingest of the same
+     * fingerprint (unique violation, deadlock, serialization failure) is retried.
      */
     async ingest(inputs: EventInput[]): Promise<IngestResult[]> {
-      const results = await db.transaction(async (tx) => {
-        const out: IngestResult[] = [];
-        for (const e of inputs) {
-          const { outcome, alertId } = await routeOne(e, tx);
-          const id = ulid();
-          await tx.insert(events).values({
-            id,
-            source: e.source,
-            type: e.type,
-            severity: e.severity,
-            status: e.status,
-            title: e.title,
-            summary: e.summary,
-            labels: e.labels,
-            annotations: e.annotations,
-            fingerprint: e.fingerprint,
-            generatorUrl: e.generatorUrl,
-            occurredAt: e.occurredAt,
-            receivedAt: clock.now(),
-            outcome,
-            alertId,
-          });
-          out.push({ id, outcome });
-        }
-        return out;
-      });
+      await deps.mutes.ensureFresh();
+      const committed = await withRetry(() =>
+        db.transaction(async (tx) => {
+          const tally: Tally = { incidentsOpened: 0 };
+          const rows: (typeof events.$inferInsert)[] = [];
+          for (const e of inputs) rows.push(eventRow(e, await routeOne(e, tx, tally), clock.now()));
+          await tx.insert(events).values(rows);
+          return {
+            opened: tally.incidentsOpened,
+            results: rows.map((r) => ({ id: r.id, outcome: r.outcome })),
+          };
+        }),
+      );
+      deps.metrics.incidentsOpened.inc(committed.opened);
+      const { results } = committed;
       inputs.forEach((e, i) => {
-        deps.metrics.events.inc({
-          source: e.source,
-          severity: e.severity,
-          outcome: results[i]?.outcome,
-        });
+        const outcome = results[i]?.outcome as Outcome;
+        deps.metrics.events.inc({ source: sourceLabel(e.source), severity: e.severity, outcome });
       });
       deps.onQueued();
       return results;
-    },
-
-    /**
-     * Acknowledges an alert (and its incident) for `who`. The first acknowledgement wins;
-     * later ones change nothing. Returns the alert, or undefined when it does not exist.
-     */
-    async acknowledge(
-      alertId: string,
-      who: string,
-    ): Promise<{ alert: AlertRow; changed: boolean } | undefined> {
-      const result = await db.transaction(async (tx) => {
-        const [row] = await tx.select().from(alerts).where(eq(alerts.id, alertId)).for("update");
-        if (!row) return undefined;
-        if (row.acknowledgedAt) return { alert: row, changed: false };
-        const [acked] = await tx
-          .update(alerts)
-          .set({ acknowledgedBy: who, acknowledgedAt: clock.now() })
-          .where(eq(alerts.id, alertId))
-          .returning();
-        if (row.incidentId) await incidents.acknowledge(row.incidentId, who, tx);
-        await redraw(acked as AlertRow, tx);
-        return { alert: acked as AlertRow, changed: true };
-      });
-      if (result?.changed) deps.onQueued();
-      return result;
     },
   };
 }

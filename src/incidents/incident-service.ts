@@ -1,4 +1,4 @@
-import { and, desc, eq, inArray, ne } from "drizzle-orm";
+import { and, asc, count, desc, eq, gte, inArray, ne, or, sql } from "drizzle-orm";
 import { ulid } from "ulid";
 import type { Db, DbOrTx } from "../../db/client.ts";
 import { type AlertRow, alerts, type IncidentRow, incidents } from "../../db/schema/index.ts";
@@ -45,6 +45,47 @@ export function createIncidentService({ db, clock }: { db: Db; clock: Clock }) {
         .set({ status: "acknowledged", acknowledgedBy: who, acknowledgedAt: clock.now() })
         .where(and(eq(incidents.id, id), eq(incidents.status, "open")));
       return this.get(id, tx);
+    },
+
+    /**
+     * Resolves an unresolved incident by hand for `who`. Returns the row when it changed,
+     * undefined when it was already resolved or does not exist.
+     */
+    async resolve(id: string, who: string, tx: DbOrTx = db): Promise<IncidentRow | undefined> {
+      const [row] = await tx
+        .update(incidents)
+        .set({ status: "resolved", resolvedBy: who, resolvedAt: clock.now() })
+        .where(and(eq(incidents.id, id), ne(incidents.status, "resolved")))
+        .returning();
+      return row;
+    },
+
+    /**
+     * One page of the /incidents list: unresolved incidents first (newest first), then those
+     * resolved since `resolvedSince`. Returns the rows and the total count of the list.
+     */
+    async page(opts: {
+      offset: number;
+      limit: number;
+      resolvedSince: Date;
+    }): Promise<{ rows: IncidentRow[]; total: number }> {
+      const listed = or(
+        ne(incidents.status, "resolved"),
+        gte(incidents.resolvedAt, opts.resolvedSince),
+      );
+      const rows = await db
+        .select()
+        .from(incidents)
+        .where(listed)
+        .orderBy(
+          asc(sql`case when ${incidents.status} = 'resolved' then 1 else 0 end`),
+          desc(incidents.openedAt),
+          desc(incidents.id),
+        )
+        .offset(opts.offset)
+        .limit(opts.limit);
+      const [total] = await db.select({ n: count() }).from(incidents).where(listed);
+      return { rows, total: total?.n ?? 0 };
     },
 
     /** Resolves the incident when every linked alert has resolved. Returns it when it did. */

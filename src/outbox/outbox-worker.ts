@@ -4,9 +4,10 @@ import { coerceError } from "../errors.ts";
 import type { Logger } from "../logger.ts";
 import type { Metrics } from "../metrics.ts";
 import type { Clock } from "../types.ts";
+import { createDeliveryHandler, type SendHold } from "./delivery-handler.ts";
 import type { OutboxRepository } from "./outbox-repository.ts";
-import { createPacer } from "./pacer.ts";
-import { classifySendError, type TelegramSender } from "./telegram-sender.ts";
+import { createPacer, type PacingOptions } from "./pacer.ts";
+import type { TelegramSender } from "./telegram-sender.ts";
 
 /** Dependencies and tuning of {@link createOutboxWorker}. */
 export interface OutboxWorkerDeps {
@@ -17,173 +18,130 @@ export interface OutboxWorkerDeps {
   metrics: Metrics;
   /** Identifies this process in `locked_by`. */
   workerId: string;
-  /** Attempts (network errors, 5xx) before a delivery is dead. */
+  /** Attempts (5xx, unknown errors) before a delivery is dead. */
   maxAttempts: number;
   /** A claim lasts this long (ms, default 30 000); then another worker may take the row. */
   leaseMs?: number;
   /** Idle poll interval (ms, default 1000); {@link OutboxWorker.kick} wakes it sooner. */
   pollMs?: number;
+  /** Pacing limits (default 1 message/s per chat, 25/s overall). */
+  pacing?: PacingOptions;
 }
 
 /** The loop that drains the outbox into Telegram. */
 export interface OutboxWorker {
   start(): void;
-  /** Stops after the delivery in hand; resolves when the loop has ended. */
+  /** Stops: lanes finish the delivery in hand, unhandled claims are released. */
   stop(): Promise<void>;
   /** Wakes the loop now (called after deliveries are queued). */
   kick(): void;
-  /** Claims and processes what is due once; returns how many rows it handled. For tests. */
+  /** Claims and processes what is due once, waiting for pacing; returns rows claimed. */
   drainOnce(): Promise<number>;
 }
 
-const BATCH = 20;
+const BATCH = 25;
+/** Rows of one chat per claim: about three seconds of its 1/s pace, far inside the lease. */
+const PER_CHAT = 3;
 
 /**
- * Builds the outbox worker (DESIGN.md, Outbox): paced sends (1/s per chat, 25/s overall),
- * 429 `retry_after` honoured, exponential backoff with jitter on network errors and 5xx,
- * permanent errors dead at once, `migrate_to_chat_id` followed.
+ * Builds the outbox worker (DESIGN.md, Outbox). Each claim takes at most {@link PER_CHAT}
+ * rows per chat and skips chats that are still paced or busy; the rows of each chat run in
+ * their own lane (sequential within the chat, chats in parallel), so one busy chat never
+ * delays the others. Slots come from a shared pacer (1/s per chat, 25/s overall) that runs
+ * on the wall clock, since Telegram's limits are real time; holds (429, outage) and leases
+ * use the injected clock. See
+ * {@link createDeliveryHandler} for how each answer from Telegram is settled.
  */
 export function createOutboxWorker(deps: OutboxWorkerDeps): OutboxWorker {
-  const { repo, sender, clock, logger, metrics } = deps;
+  const { repo, clock, logger } = deps;
   const leaseMs = deps.leaseMs ?? 30_000;
   const pollMs = deps.pollMs ?? 1000;
-  const pacer = createPacer();
-  let pausedUntil = 0;
+  const pacer = createPacer(deps.pacing);
+  const hold: SendHold = { until: 0, outages: 0 };
+  const handle = createDeliveryHandler({ ...deps, hold });
+  const lanes = new Map<number, Promise<void>>();
+  const held = new Set<string>();
+  let stopping = new AbortController();
   let running = false;
   let loop: Promise<void> | undefined;
   let wake: (() => void) | undefined;
   let kicked = false;
 
-  const backoffMs = (attempts: number) => {
-    const base = Math.min(300_000, 1000 * 2 ** attempts);
-    return Math.round(base / 2 + Math.random() * (base / 2));
-  };
-
-  async function deliver(row: DeliveryRow): Promise<number | null | "later"> {
-    if (row.kind === "send") {
-      return sender.send({
-        chatId: row.chatId,
-        text: row.text,
-        keyboard: row.replyMarkup ?? null,
-        disableNotification: row.disableNotification,
-      });
-    }
-    const target = row.targetId ? await repo.get(row.targetId) : undefined;
-    if (!target || target.status === "dead") throw new Error("edited message was never sent");
-    if (target.telegramMessageId === null) return "later";
-    await sender.edit({
-      chatId: target.chatId,
-      messageId: target.telegramMessageId,
-      text: row.text,
-      keyboard: row.replyMarkup ?? null,
-    });
-    return target.telegramMessageId;
-  }
-
-  async function handle(row: DeliveryRow): Promise<void> {
-    const log = logger.child({ delivery: row.id, kind: row.kind, chat: row.chatId });
-    const now = () => clock.now();
-    if (now().getTime() < pausedUntil) {
-      // Telegram asked us to hold off (429): everything waits until retry_after has passed.
-      await repo.retryLater(row.id, new Date(pausedUntil), row.lastError, { countAttempt: false });
-      return;
-    }
-    const wait = pacer.waitFor(row.chatId, Date.now());
-    if (wait > 0) await sleep(wait);
-    try {
-      const result = await deliver(row);
-      pacer.record(row.chatId, Date.now());
-      if (result === "later") {
-        await repo.retryLater(
-          row.id,
-          new Date(now().getTime() + 1000),
-          "waiting for the message to be sent",
-          {
-            countAttempt: false,
-          },
-        );
-        return;
-      }
-      await repo.markSent(row.id, result, now());
-      metrics.deliveries.inc({ result: "sent" });
-      metrics.deliveryLatency.observe((now().getTime() - row.createdAt.getTime()) / 1000);
-    } catch (err) {
-      pacer.record(row.chatId, Date.now());
-      const failure = classifySendError(err);
-      switch (failure.kind) {
-        case "not_modified":
-          await repo.markSent(row.id, null, now());
-          return;
-        case "rate_limited": {
-          const until = now().getTime() + failure.retryAfterS * 1000;
-          pausedUntil = Math.max(pausedUntil, until);
-          await repo.retryLater(row.id, new Date(until), failure.description, {
-            countAttempt: false,
-          });
-          metrics.deliveries.inc({ result: "retried" });
-          log.warn({ retryAfterS: failure.retryAfterS }, "telegram rate limit; delivery postponed");
-          return;
-        }
-        case "migrated":
-          await repo.migrateChat(row.chatId, failure.toChatId);
-          await repo.retryLater(row.id, now(), failure.description, { countAttempt: false });
-          log.info({ to: failure.toChatId }, "chat migrated to a supergroup");
-          return;
-        case "permanent":
-          await repo.markDead(row.id, failure.description);
-          metrics.deliveries.inc({ result: "dead" });
-          log.error({ error: failure.description }, "delivery dead (permanent error)");
-          return;
-        case "transient": {
-          if (row.attempts + 1 >= deps.maxAttempts) {
-            await repo.markDead(row.id, failure.description);
-            metrics.deliveries.inc({ result: "dead" });
-            log.error(
-              { error: failure.description, attempts: row.attempts + 1 },
-              "delivery dead (attempts exhausted)",
-            );
-            return;
-          }
-          const at = new Date(now().getTime() + backoffMs(row.attempts));
-          await repo.retryLater(row.id, at, failure.description, { countAttempt: true });
-          metrics.deliveries.inc({ result: "retried" });
-          log.warn({ error: failure.description, retryAt: at }, "delivery failed; will retry");
-        }
-      }
-    }
-  }
-
-  async function drainOnce(): Promise<number> {
-    const rows = await repo.claim(deps.workerId, clock.now(), leaseMs, BATCH);
+  async function runLane(rows: DeliveryRow[]): Promise<void> {
     for (const row of rows) {
-      if (!running && loop) break; // stopping: unhandled claims return after their lease
-      await handle(row);
+      if (stopping.signal.aborted) return;
+      const wait = pacer.reserve(row.chatId, Date.now());
+      if (wait > 0) await sleep(wait, undefined, { signal: stopping.signal }).catch(() => {});
+      if (stopping.signal.aborted) return;
+      try {
+        await handle(row);
+      } catch (err) {
+        logger.error({ err: coerceError(err), delivery: row.id }, "delivery handling failed");
+      }
+      held.delete(row.id);
     }
+  }
+
+  function startLanes(rows: DeliveryRow[]): Promise<void>[] {
+    const byChat = new Map<number, DeliveryRow[]>();
+    for (const row of rows) {
+      held.add(row.id);
+      byChat.set(row.chatId, [...(byChat.get(row.chatId) ?? []), row]);
+    }
+    return [...byChat].map(([chat, chatRows]) => {
+      const lane = runLane(chatRows).finally(() => {
+        lanes.delete(chat);
+        wake?.();
+      });
+      lanes.set(chat, lane);
+      return lane;
+    });
+  }
+
+  /** One claim that excludes paced and busy chats; lanes run on without being awaited. */
+  async function dispatch(): Promise<number> {
+    if (clock.now().getTime() < hold.until) return 0;
+    const exclude = [...new Set([...lanes.keys(), ...pacer.busyChats(Date.now())])];
+    const rows = await repo.claim({
+      workerId: deps.workerId,
+      now: clock.now(),
+      leaseMs,
+      limit: BATCH,
+      perChat: PER_CHAT,
+      excludeChats: exclude,
+    });
+    startLanes(rows);
     return rows.length;
+  }
+
+  function idleMs(): number {
+    const holdLeft = hold.until - clock.now().getTime();
+    const paced = pacer.nextFreeInMs(Date.now());
+    return Math.max(10, Math.min(pollMs, paced, holdLeft > 0 ? holdLeft : pollMs));
   }
 
   async function run(): Promise<void> {
     while (running) {
-      let handled = 0;
+      let claimed = 0;
       try {
-        handled = await drainOnce();
+        claimed = await dispatch();
       } catch (err) {
         logger.error({ err: coerceError(err) }, "outbox worker iteration failed");
       }
-      if (handled > 0 || !running) continue;
+      if (!running) break;
+      if (claimed > 0) continue;
       if (kicked) {
         kicked = false;
         continue;
       }
       await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, pollMs);
+        const t = setTimeout(resolve, idleMs());
         wake = () => {
           clearTimeout(t);
           resolve();
         };
       });
       wake = undefined;
-      kicked = false;
     }
   }
 
@@ -191,18 +149,32 @@ export function createOutboxWorker(deps: OutboxWorkerDeps): OutboxWorker {
     start() {
       if (running) return;
       running = true;
+      stopping = new AbortController();
       loop = run();
     },
     async stop() {
       running = false;
+      stopping.abort();
       wake?.();
       await loop;
+      await Promise.all(lanes.values());
+      await repo.release([...held], deps.workerId);
+      held.clear();
       loop = undefined;
     },
     kick() {
       kicked = true;
       wake?.();
     },
-    drainOnce,
+    async drainOnce() {
+      const rows = await repo.claim({
+        workerId: deps.workerId,
+        now: clock.now(),
+        leaseMs,
+        limit: BATCH,
+      });
+      await Promise.all(startLanes(rows));
+      return rows.length;
+    },
   };
 }

@@ -7,7 +7,8 @@ export type SendFailure =
   | { kind: "migrated"; toChatId: number; description: string }
   | { kind: "permanent"; description: string }
   | { kind: "not_modified"; description: string }
-  | { kind: "transient"; description: string };
+  | { kind: "transient"; description: string }
+  | { kind: "unreachable"; description: string };
 
 /** What the outbox needs from Telegram: send and edit, HTML parse mode. */
 export interface TelegramSender {
@@ -53,7 +54,8 @@ export function createTelegramSender(opts: { token: string; apiRoot: string }): 
 /**
  * Classifies an error thrown by the Bot API client. 429 → rate_limited with `retry_after`;
  * `migrate_to_chat_id` → migrated; "message is not modified" → not_modified (success);
- * blocked / chat not found / other 400 and 403 → permanent; network errors and 5xx → transient.
+ * blocked / chat not found / other 400 and 403 → permanent; 5xx and unknown errors → transient;
+ * no answer at all (network error, Telegram or the Bot API server unreachable) → unreachable.
  */
 export function classifySendError(err: unknown): SendFailure {
   if (err instanceof GrammyError) {
@@ -70,6 +72,6 @@ export function classifySendError(err: unknown): SendFailure {
     return { kind: "permanent", description };
   }
   if (err instanceof HttpError)
-    return { kind: "transient", description: `network: ${String(err.error)}` };
+    return { kind: "unreachable", description: `network: ${String(err.error)}` };
   return { kind: "transient", description: err instanceof Error ? err.message : String(err) };
 }

@@ -8,7 +8,7 @@ import {
   backends,
 } from "../../db/schema/index.ts";
 import { InputError, NotFoundError } from "../errors.ts";
-import type { BackendState, Clock, Pool } from "../types.ts";
+import { type BackendState, type Clock, POOLS, type Pool } from "../types.ts";
 import { parseInput } from "../validation.ts";
 import { backendCreateSchema, backendPatchSchema, type ModelMapping } from "./backend-schema.ts";
 import { type KeyCipher, maskSecret } from "./key-crypto.ts";
@@ -63,7 +63,9 @@ export function createBackendService({ db, clock, cipher }: BackendServiceDeps) 
   };
 
   async function loadAll(): Promise<{ row: BackendRow; models: BackendModelRow[] }[]> {
-    const rows = await db.select().from(backends).orderBy(asc(backends.pool), asc(backends.name));
+    const rows = (await db.select().from(backends).orderBy(asc(backends.name))).sort(
+      (a, b) => POOLS.indexOf(a.pool) - POOLS.indexOf(b.pool),
+    );
     const maps = await db.select().from(backendModels);
     return rows.map((row) => ({ row, models: maps.filter((m) => m.backendId === row.id) }));
   }

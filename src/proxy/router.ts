@@ -1,4 +1,5 @@
 import { POOLS } from "../types.ts";
+import type { BackendRuntime } from "./backend-runtime.ts";
 import type { RuntimeBackend } from "./backend-service.ts";
 import type { BackendRegistry } from "./registry.ts";
 
@@ -8,36 +9,52 @@ export interface RouteChoice {
   nativeModel: string;
 }
 
-/**
- * Orders the backends able to serve `canonicalModel`: primary pool before fallback
- * (DESIGN.md, Routing); within a pool, healthy before degraded, then fewest requests in
- * flight relative to the RPM limit. Disabled and `down` backends and those in `exclude` are
- * left out.
- */
-export function candidates(
-  registry: BackendRegistry,
-  canonicalModel: string,
-  opts: { exclude?: ReadonlySet<string>; inFlight?: (id: string) => number } = {},
-): RouteChoice[] {
-  const inFlight = opts.inFlight ?? (() => 0);
-  const out: RouteChoice[] = [];
-  for (const pool of POOLS) {
-    const inPool: RouteChoice[] = [];
-    for (const b of registry.all()) {
-      if (b.pool !== pool || !b.enabled || b.state === "down" || opts.exclude?.has(b.id)) continue;
-      const mapping = b.models.get(canonicalModel);
-      if (mapping) inPool.push({ backend: b, nativeModel: mapping.native });
-    }
-    inPool.sort(
-      (x, y) =>
-        stateRank(x.backend) - stateRank(y.backend) ||
-        inFlight(x.backend.id) / x.backend.rpmLimit - inFlight(y.backend.id) / y.backend.rpmLimit,
-    );
-    out.push(...inPool);
-  }
-  return out;
+/** The order in which to try backends for one request. */
+export interface RoutePlan {
+  /** Whether any enabled backend maps the model at all (else: 404 model_not_found). */
+  known: boolean;
+  /** Backends to try, best first. */
+  order: RouteChoice[];
+  /** Earliest end (ms) of a cooldown among the backends left out for cooling, if any. */
+  soonestCooldownEndMs: number | undefined;
 }
 
-function stateRank(b: RuntimeBackend): number {
-  return b.state === "healthy" ? 0 : 1;
+/**
+ * Plans a request for `canonicalModel` (DESIGN.md, Routing): primary pool, then fallback;
+ * within a pool healthy before degraded, then least RPM utilisation. Disabled, `down` and
+ * cooling backends are left out.
+ */
+export function planRoute(
+  registry: BackendRegistry,
+  runtime: BackendRuntime,
+  canonicalModel: string,
+  nowMs: number,
+): RoutePlan {
+  let known = false;
+  let soonest: number | undefined;
+  const order: RouteChoice[] = [];
+  for (const pool of POOLS) {
+    const inPool: { choice: RouteChoice; rank: number; use: number }[] = [];
+    for (const b of registry.all()) {
+      if (b.pool !== pool || !b.enabled) continue;
+      const mapping = b.models.get(canonicalModel);
+      if (!mapping) continue;
+      known = true;
+      const state = runtime.stateOf(b);
+      if (state === "down") continue;
+      const end = runtime.cooldowns.endsAt(b.id, nowMs);
+      if (end !== undefined) {
+        soonest = soonest === undefined ? end : Math.min(soonest, end);
+        continue;
+      }
+      inPool.push({
+        choice: { backend: b, nativeModel: mapping.native },
+        rank: state === "healthy" ? 0 : 1,
+        use: runtime.utilisation(b, nowMs),
+      });
+    }
+    inPool.sort((x, y) => x.rank - y.rank || x.use - y.use);
+    for (const c of inPool) order.push(c.choice);
+  }
+  return { known, order, soonestCooldownEndMs: soonest };
 }

@@ -16,6 +16,10 @@ export function renderStatus(s: StatusSnapshot): string {
   lines.push(
     `📬 Deliveries: ${o.pending} queued${oldest}${o.dead > 0 ? `, <b>${o.dead} dead</b>` : ""}`,
   );
+  const m = s.mutes;
+  if (m.active > 0 || m.mutedEvents24h > 0) {
+    lines.push(`🔕 Mutes: ${m.active} active, ${m.mutedEvents24h} events muted in 24 h`);
+  }
   lines.push("", "<b>Backends</b>");
   for (const pool of POOLS) {
     const c = s.backends[pool];

@@ -1,4 +1,5 @@
 import type { IncidentService } from "../incidents/incident-service.ts";
+import type { MuteService } from "../mutes/mute-service.ts";
 import type { OutboxRepository, OutboxStats } from "../outbox/outbox-repository.ts";
 import type { BackendRegistry } from "../proxy/registry.ts";
 import type { BackendState, Clock, Pool } from "../types.ts";
@@ -11,6 +12,8 @@ export type PoolCounts = Record<BackendState | "disabled", number>;
 export interface StatusSnapshot {
   incidents: { open: number; acknowledged: number };
   outbox: OutboxStats;
+  /** Mutes in force, and events they kept from the chat in the last 24 h. */
+  mutes: { active: number; mutedEvents24h: number };
   backends: Record<Pool, PoolCounts>;
   uptimeMs: number;
   botOn: boolean;
@@ -26,6 +29,7 @@ export function createStatusService(deps: {
   incidents: IncidentService;
   outbox: OutboxRepository;
   registry: BackendRegistry;
+  mutes: MuteService;
   botOn: boolean;
 }) {
   return {
@@ -40,6 +44,12 @@ export function createStatusService(deps: {
       return {
         incidents: await deps.incidents.countOpen(),
         outbox: await deps.outbox.stats(now),
+        mutes: {
+          active: await deps.mutes.ensureFresh().then(() => deps.mutes.activeCount(now)),
+          mutedEvents24h: await deps.mutes.mutedEventsSince(
+            new Date(now.getTime() - 24 * 3_600_000),
+          ),
+        },
         backends,
         uptimeMs: now.getTime() - deps.startedAt.getTime(),
         botOn: deps.botOn,

@@ -30,13 +30,13 @@ export async function freePort(): Promise<number> {
   });
 }
 
-/** Starts the telegram-test-api emulator on a free port. */
-export async function startEmulator(): Promise<{
+/** Starts the telegram-test-api emulator on `port` (default: a free port). */
+export async function startEmulator(port?: number): Promise<{
   server: TelegramServer;
   apiRoot: string;
   stop(): Promise<void>;
 }> {
-  const port = await freePort();
+  port ??= await freePort();
   const server = new TelegramServer({ port, host: "127.0.0.1", storeTimeout: 600 });
   await server.start();
   return {

@@ -80,9 +80,14 @@ function answer(
     return json(res, { object: "list", data: [{ id: "native-model", object: "model" }] });
   }
   if (path.endsWith("/embeddings")) {
+    const vector = [0.1, 0.2, 0.3];
+    const embedding =
+      body?.encoding_format === "base64"
+        ? Buffer.from(new Float32Array(vector).buffer).toString("base64")
+        : vector;
     return json(res, {
       object: "list",
-      data: [{ object: "embedding", index: 0, embedding: [0.1, 0.2, 0.3] }],
+      data: [{ object: "embedding", index: 0, embedding }],
       model,
       usage: { prompt_tokens: 4, total_tokens: 4 },
     });
@@ -94,7 +99,7 @@ function answer(
     res.write(chunk({ role: "assistant", content: "" }));
     for (const word of ["hello ", "from ", model]) res.write(chunk({ content: word }));
     if (b.kind === "midstream_fail") {
-      res.destroy();
+      setTimeout(() => res.destroy(), 30); // after the first chunks reached the proxy
       return;
     }
     const opts = body.stream_options as { include_usage?: boolean } | undefined;

@@ -15,6 +15,14 @@ import { testLogger } from "../helpers/logger.ts";
 import { type RecordingSender, recordingSender } from "../helpers/sender.ts";
 
 const LEASE = 30_000;
+const gateway = () =>
+  new GrammyError(
+    "x",
+    { ok: false, error_code: 502, description: "Bad Gateway" },
+    "sendMessage",
+    {},
+  );
+const unreachable = () => new HttpError("Network request failed", new Error("ECONNREFUSED"));
 
 for (const kind of testDatabases()) {
   describe(`outbox on ${kind.name}`, () => {
@@ -33,6 +41,8 @@ for (const kind of testDatabases()) {
         workerId: id,
         maxAttempts,
         leaseMs: LEASE,
+        // Pacing runs on the wall clock; these tests move a fake clock (lanes test paces).
+        pacing: { perChatMs: 0 },
       });
 
     before(async () => {
@@ -44,7 +54,7 @@ for (const kind of testDatabases()) {
       await database.db.delete(deliveries);
       clock = fakeClock();
       sender = recordingSender();
-      chat += 1; // a fresh chat per test keeps the 1/s pacing out of the way
+      chat += 1;
     });
 
     it("ignores a second enqueue with the same dedup key", async () => {
@@ -63,7 +73,12 @@ for (const kind of testDatabases()) {
         { chatId: chat, text: "survives a crash", dedupKey: "crash" },
         clock.now(),
       );
-      const claimed = await repo.claim("dead-process", clock.now(), LEASE, 10);
+      const claimed = await repo.claim({
+        workerId: "dead-process",
+        now: clock.now(),
+        leaseMs: LEASE,
+        limit: 10,
+      });
       assert.equal(claimed.length, 1); // ... and the process dies before sending
       assert.equal(await worker("w2").drainOnce(), 0, "not taken while the lease runs");
       clock.advance(LEASE + 1);
@@ -102,9 +117,9 @@ for (const kind of testDatabases()) {
       assert.equal(sender.calls.length, 2, "one refused attempt, one accepted");
     });
 
-    it("backs off on network errors and gives up into dead after the configured attempts", async () => {
+    it("backs off on 5xx answers and gives up into dead after the configured attempts", async () => {
       await repo.enqueue({ chatId: chat, text: "unlucky", dedupKey: "dead" }, clock.now());
-      sender.failNext(10, () => new HttpError("Network request failed", new Error("ECONNREFUSED")));
+      sender.failNext(10, () => gateway());
       const w = worker("w", 3);
       for (let i = 0; i < 3; i++) {
         await w.drainOnce();
@@ -113,8 +128,72 @@ for (const kind of testDatabases()) {
       const [row] = await database.db.select().from(deliveries);
       assert.equal(row?.status, "dead");
       assert.equal(row?.attempts, 3);
-      assert.match(row?.lastError ?? "", /network/);
+      assert.match(row?.lastError ?? "", /502/);
       assert.equal((await repo.stats(clock.now())).dead, 1);
+    });
+
+    it("holds everything while the Bot API is unreachable, spends no attempts, then sends each once", async () => {
+      const chats = [chat, chat + 1000, chat + 2000];
+      for (const [i, c] of chats.entries()) {
+        await repo.enqueue({ chatId: c, text: `queued ${i}`, dedupKey: `down-${i}` }, clock.now());
+      }
+      sender.failNext(1, unreachable);
+      const w = worker("w", 2);
+      assert.equal(await w.drainOnce(), 3);
+      assert.equal(sender.messages.length, 0);
+      for (let i = 0; i < 5; i++) {
+        sender.failNext(1, unreachable); // the outage goes on: probes fail, nothing dies
+        clock.advance(61_000);
+        await w.drainOnce();
+      }
+      const rows = await database.db.select().from(deliveries);
+      assert.deepEqual(
+        rows.map((r) => [r.status, r.attempts]),
+        chats.map(() => ["pending", 0]),
+        "an outage is not the deliveries' fault",
+      );
+      clock.advance(61_000);
+      await w.drainOnce();
+      clock.advance(61_000);
+      await w.drainOnce();
+      assert.deepEqual(sender.messages.map((m) => m.text).sort(), [
+        "queued 0",
+        "queued 1",
+        "queued 2",
+      ]);
+      assert.equal(await w.drainOnce(), 0, "nothing left, nothing twice");
+    });
+
+    it("follows migrate_to_chat_id and sends later messages to the new chat at once", async () => {
+      const newChat = -100_000 - chat;
+      await repo.enqueue({ chatId: chat, text: "to a group", dedupKey: "mig-1" }, clock.now());
+      sender.failNext(
+        1,
+        () =>
+          new GrammyError(
+            "x",
+            {
+              ok: false,
+              error_code: 400,
+              description: "Bad Request: group chat was upgraded to a supergroup chat",
+              parameters: { migrate_to_chat_id: newChat },
+            },
+            "sendMessage",
+            {},
+          ),
+      );
+      const w = worker("w");
+      await w.drainOnce();
+      await w.drainOnce();
+      await repo.enqueue({ chatId: chat, text: "later", dedupKey: "mig-2" }, clock.now());
+      await w.drainOnce();
+      assert.deepEqual(
+        sender.messages.map((m) => [m.chatId, m.text]),
+        [
+          [newChat, "to a group"],
+          [newChat, "later"],
+        ],
+      );
     });
 
     it("puts a permanent error straight into dead", async () => {
@@ -157,6 +236,29 @@ for (const kind of testDatabases()) {
       await w.drainOnce();
       assert.equal(sender.messages[0]?.text, "v4");
       assert.equal(sender.messages[0]?.edits, 1);
+    });
+
+    it("retires a subject: a waiting send is superseded, a sent one loses its buttons", async () => {
+      const keyboard = [[{ text: "b", callback_data: "x:1" }]];
+      await repo.enqueue(
+        { chatId: chat, text: "sent", keyboard, subject: "alert:R", dedupKey: "r1" },
+        clock.now(),
+      );
+      await worker("w").drainOnce();
+      await repo.enqueue(
+        { chatId: chat + 500, text: "waiting", subject: "alert:R", dedupKey: "r2" },
+        clock.now(),
+      );
+      await repo.retireSubject("alert:R", "alert:R#1", "retired", clock.now());
+      await repo.editSubject("alert:R", "only newer messages", null, clock.now());
+      await worker("w").drainOnce();
+      assert.deepEqual(
+        sender.messages.map((m) => [m.text, m.keyboard]),
+        [["retired", null]],
+        "the waiting send never goes out; the sent one is retired in place",
+      );
+      const rows = await database.db.select().from(deliveries);
+      assert.equal(rows.find((r) => r.dedupKey === "r2")?.status, "superseded");
     });
 
     it("reports the oldest pending age", async () => {

@@ -18,3 +18,15 @@ describe("outbox pacer", () => {
     assert.equal(p.waitFor(2, 10_040), 0);
   });
 });
+
+describe("outbox pacer reservations (concurrent lanes)", () => {
+  it("hands concurrent lanes distinct global slots and paces each chat", () => {
+    const p = createPacer();
+    assert.equal(p.reserve(1, 10_000), 0);
+    assert.equal(p.reserve(2, 10_000), 40, "next global slot");
+    assert.equal(p.reserve(1, 10_000), 1000, "chat 1 waits for its second");
+    assert.deepEqual(p.busyChats(10_500).sort(), [1, 2]);
+    assert.equal(p.nextFreeInMs(10_500), 540, "chat 2 frees first");
+    assert.deepEqual(p.busyChats(11_041), [1]);
+  });
+});

@@ -45,10 +45,10 @@ describe("classifySendError", () => {
       "permanent",
     );
   });
-  it("retries network errors and 5xx", () => {
+  it("tells an unreachable Bot API (no answer) from a 5xx answer", () => {
     assert.equal(
       classifySendError(new HttpError("Network request failed", new Error("ECONNREFUSED"))).kind,
-      "transient",
+      "unreachable",
     );
     assert.equal(classifySendError(grammyError(502, "Bad Gateway")).kind, "transient");
   });

@@ -1,13 +1,17 @@
 import type { FastifyInstance } from "fastify";
 import { parseAlertmanagerWebhook } from "../../events/alertmanager.ts";
+import { parseApiEvents } from "../../events/api-event.ts";
 import type { EventRouter } from "../../events/event-router.ts";
+import type { Clock } from "../../types.ts";
+import { systemClock } from "../../types.ts";
 import { requireBearer } from "../auth.ts";
 
 /** Ingest endpoints, bearer `INGEST_TOKEN` (DESIGN.md, HTTP surface). */
 export function registerIngestRoutes(
   app: FastifyInstance,
-  deps: { ingestToken: string | undefined; router: EventRouter },
+  deps: { ingestToken: string | undefined; router: EventRouter; clock?: Clock },
 ): void {
+  const clock = deps.clock ?? systemClock;
   app.register(async (ingest) => {
     ingest.addHook("preHandler", requireBearer(deps.ingestToken, "INGEST_TOKEN"));
 
@@ -19,6 +23,17 @@ export function registerIngestRoutes(
       const inputs = parseAlertmanagerWebhook(req.body);
       const results = await deps.router.ingest(inputs);
       return { received: results.length, events: results };
+    });
+
+    /**
+     * Events from services and agents: one event → 202 `{id, outcome}`; an array → 202
+     * `{events: [{id, outcome}, …]}` in input order. Stored before the answer, delivered
+     * after it; 400 names the first bad field, nothing is stored then.
+     */
+    ingest.post("/api/events", async (req, reply) => {
+      const { events, batch } = parseApiEvents(req.body, clock);
+      const results = await deps.router.ingest(events);
+      return reply.code(202).send(batch ? { events: results } : results[0]);
     });
   });
 }

@@ -65,11 +65,15 @@ export function registerProxyRoutes(
             .headers(result.headers ?? {})
             .send(result.body);
         }
-        reply
-          .code(result.status)
-          .header("content-type", result.contentType)
-          .header("x-commandpost-backend", result.backend);
-        if (result.kind === "stream") reply.header("cache-control", "no-cache");
+        reply.code(result.status).header("x-commandpost-backend", result.backend);
+        if (result.kind === "stream") {
+          reply
+            .header("content-type", "text/event-stream; charset=utf-8")
+            .header("cache-control", "no-cache")
+            .header("x-accel-buffering", "no");
+        } else {
+          reply.header("content-type", result.contentType);
+        }
         return reply.send(result.body);
       });
     }

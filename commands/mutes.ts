@@ -1,0 +1,54 @@
+import { Composer } from "grammy";
+import { actorName, type BotContext, type CommandInfo } from "../src/bot/context.ts";
+import { NotFoundError } from "../src/errors.ts";
+import type { IncidentActions } from "../src/incidents/incident-actions.ts";
+import { renderMuteList } from "../src/mutes/mute-message.ts";
+import type { MuteService } from "../src/mutes/mute-service.ts";
+import type { Clock } from "../src/types.ts";
+
+/** `/mutes`: lists active mutes with an Unmute button each. */
+export const mutesCommand: CommandInfo = {
+  command: "mutes",
+  description: "Active mutes, each with an Unmute button",
+};
+
+/** Dependencies of {@link createMutesFeature}. */
+export interface MutesFeatureDeps {
+  mutes: MuteService;
+  actions: IncidentActions;
+  clock: Clock;
+  timeZone: string;
+}
+
+/**
+ * Composer for /mutes and its Unmute buttons (`lift:<muteId>`). A press lifts the mute,
+ * answers at once and redraws the list in place; `unmute:<muteId>` (the button on an alert
+ * message) lifts it too, and the alert message is edited through the outbox.
+ */
+export function createMutesFeature(deps: MutesFeatureDeps): Composer<BotContext> {
+  const composer = new Composer<BotContext>();
+  const render = async () =>
+    renderMuteList(await deps.mutes.listActive(), deps.clock.now(), deps.timeZone);
+
+  composer.command("mutes", async (ctx) => {
+    const { text, keyboard } = await render();
+    await ctx.reply(text, { parse_mode: "HTML", reply_markup: { inline_keyboard: keyboard } });
+  });
+
+  composer.callbackQuery(/^(lift|unmute):([0-9A-Z]{26})$/, async (ctx) => {
+    const [, kind, muteId] = ctx.match as unknown as [string, string, string];
+    const who = actorName(ctx);
+    const result = await deps.actions.unmute(muteId, who).catch((err: unknown) => {
+      if (err instanceof NotFoundError) return undefined;
+      throw err;
+    });
+    await ctx.answerCallbackQuery({ text: result?.message ?? "That mute does not exist." });
+    ctx.log.info({ mute: muteId, who, changed: result?.changed }, "unmute pressed");
+    if (kind !== "lift") return;
+    const { text, keyboard } = await render();
+    await ctx
+      .editMessageText(text, { parse_mode: "HTML", reply_markup: { inline_keyboard: keyboard } })
+      .catch((err) => ctx.log.warn({ err }, "could not redraw /mutes"));
+  });
+  return composer;
+}

@@ -1,0 +1,172 @@
+import { type Conversation, createConversation } from "@grammyjs/conversations";
+import { Composer, type Context } from "grammy";
+import { actorName, type BotContext, type CommandInfo } from "../src/bot/context.ts";
+import { InputError } from "../src/errors.ts";
+import { maskSecret } from "../src/proxy/key-crypto.ts";
+import { parseModelLines } from "../src/proxy/model-spec.ts";
+import type { ProxyModule } from "../src/proxy/proxy-module.ts";
+import { escapeHtml } from "../src/telegram-format.ts";
+
+/** Conversation id of the /addbackend flow. */
+export const ADD_BACKEND_FLOW_ID = "add-backend";
+
+/** `/addbackend`: guided creation of a backend. */
+export const addBackendCommand: CommandInfo = {
+  command: "addbackend",
+  description: "Add an LLM backend step by step",
+};
+
+/** Each answer must come within this time, or the flow ends (its state, key included, is dropped). */
+const ANSWER_TIMEOUT_MS = 10 * 60_000;
+
+type Flow = Conversation<BotContext, Context>;
+
+/** Waits for a text answer; `/cancel` (or any command) ends the flow. Parse errors re-ask. */
+async function ask<T>(
+  conversation: Flow,
+  parse: (text: string) => T,
+  opts: { secret?: boolean } = {},
+): Promise<T | undefined> {
+  for (;;) {
+    const answer = await conversation.waitFor("message:text", {
+      maxMilliseconds: ANSWER_TIMEOUT_MS,
+    });
+    const text = answer.message.text.trim();
+    if (opts.secret) {
+      // The message holding the key is deleted at once (issue 3); failure to delete is not fatal.
+      await answer.deleteMessage().catch(() => undefined);
+    }
+    if (text === "/cancel" || text.startsWith("/cancel@")) {
+      await answer.reply("Cancelled; no backend was added.");
+      return undefined;
+    }
+    if (text.startsWith("/")) {
+      await answer.reply("Adding the backend was cancelled.");
+      await conversation.halt({ next: true });
+    }
+    try {
+      return parse(text);
+    } catch (err) {
+      if (!(err instanceof InputError)) throw err;
+      await answer.reply(`${escapeHtml(err.message)}\nTry again, or /cancel.`, {
+        parse_mode: "HTML",
+      });
+    }
+  }
+}
+
+const parseName = (t: string) => {
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/.test(t))
+    throw new InputError("name: 1-63 characters, letters, digits, . _ -");
+  return t;
+};
+const parseUrl = (t: string) => {
+  if (!/^https?:\/\/\S+$/.test(t))
+    throw new InputError(
+      "base URL: expected http(s)://…, as the openai SDK's baseURL (e.g. https://api.example.com/v1)",
+    );
+  return t.replace(/\/+$/, "");
+};
+const parsePool = (t: string) => {
+  const p = t.toLowerCase();
+  if (p !== "primary" && p !== "fallback") throw new InputError("pool: primary or fallback");
+  return p as "primary" | "fallback";
+};
+const parseRpm = (t: string) => {
+  if (t === "-") return 60;
+  const n = Number(t);
+  if (!Number.isInteger(n) || n < 1 || n > 1_000_000)
+    throw new InputError("RPM: a whole number from 1 to 1000000, or - for 60");
+  return n;
+};
+const parseYesNo = (t: string) => {
+  const v = t.toLowerCase();
+  if (!["yes", "no", "y", "n"].includes(v)) throw new InputError("yes or no");
+  return v.startsWith("y");
+};
+
+/**
+ * The /addbackend conversation (issue 3): name, base URL, API key (its message deleted at
+ * once), pool, RPM, model mappings; then a probe of `GET {base}/models` and the save. Side
+ * effects (probe, save) run in `conversation.external()` (conversations v2 replay).
+ */
+export function createAddBackendFlow(deps: { proxy: ProxyModule }) {
+  return async function addBackend(conversation: Flow, ctx: Context): Promise<void> {
+    await ctx.reply(
+      "<b>New backend</b> — name? (e.g. <code>nv-primary-1</code>) /cancel to stop.",
+      { parse_mode: "HTML" },
+    );
+    const name = await ask(conversation, parseName);
+    if (!name) return;
+    await ctx.reply(
+      "Base URL, as the openai SDK's baseURL? (e.g. <code>https://integrate.api.nvidia.com/v1</code>)",
+      { parse_mode: "HTML" },
+    );
+    const baseUrl = await ask(conversation, parseUrl);
+    if (!baseUrl) return;
+    await ctx.reply("API key? I delete your message as soon as I read it.");
+    const apiKey = await ask(conversation, (t) => t, { secret: true });
+    if (!apiKey) return;
+    await ctx.reply(`Key ${escapeHtml(maskSecret(apiKey))} received. Pool: primary or fallback?`, {
+      parse_mode: "HTML",
+    });
+    const pool = await ask(conversation, parsePool);
+    if (!pool) return;
+    await ctx.reply("Requests per minute allowed? (- for 60)");
+    const rpm = await ask(conversation, parseRpm);
+    if (!rpm) return;
+    await ctx.reply(
+      "Models, one per line: <code>canonical=native [input output]</code> with prices in USD per 1M tokens, e.g.\n<code>llama-3.3-70b=meta/llama-3.3-70b-instruct 0.6 0.6</code>",
+      { parse_mode: "HTML" },
+    );
+    const models = await ask(conversation, parseModelLines);
+    if (!models) return;
+
+    await ctx.reply(`Probing ${escapeHtml(baseUrl)}/models …`);
+    const probe = await conversation.external(() => deps.proxy.probe({ baseUrl, apiKey }));
+    if (!probe.ok) {
+      await ctx.reply(`⚠️ The probe failed: ${escapeHtml(probe.detail)}.\nSave anyway? (yes / no)`, {
+        parse_mode: "HTML",
+      });
+      const save = await ask(conversation, parseYesNo);
+      if (!save) {
+        if (save === false)
+          await ctx.reply("Not saved. Check the URL and key, then /addbackend again.");
+        return;
+      }
+    }
+    const who = actorName(ctx);
+    const saved = await conversation.external(async () => {
+      try {
+        const b = await deps.proxy.backends.create({
+          name,
+          base_url: baseUrl,
+          api_key: apiKey,
+          pool,
+          rpm_limit: rpm,
+          models,
+        });
+        return { ok: true as const, id: b.id, hint: b.api_key };
+      } catch (err) {
+        if (err instanceof InputError) return { ok: false as const, error: err.message };
+        throw err;
+      }
+    });
+    if (!saved.ok) {
+      await ctx.reply(`Not saved: ${escapeHtml(saved.error)}`, { parse_mode: "HTML" });
+      return;
+    }
+    await ctx.reply(
+      `✅ Backend <b>${escapeHtml(name)}</b> added to ${pool} (${probe.ok ? "probe ok" : "probe failed"}), key ${escapeHtml(saved.hint)}, ${models.length} model(s), added by ${escapeHtml(who)}. See /backends.`,
+      { parse_mode: "HTML" },
+    );
+  };
+}
+
+/** Registers the flow and its /addbackend command; install after `conversations()`. */
+export function createAddBackendFeature(deps: { proxy: ProxyModule }): Composer<BotContext> {
+  const composer = new Composer<BotContext>();
+  composer.use(createConversation(createAddBackendFlow(deps), ADD_BACKEND_FLOW_ID));
+  composer.command("addbackend", (ctx) => ctx.conversation.enter(ADD_BACKEND_FLOW_ID));
+  return composer;
+}

@@ -1,0 +1,95 @@
+import { type Conversation, createConversation } from "@grammyjs/conversations";
+import { Composer, type Context } from "grammy";
+import { actorName, type BotContext } from "../src/bot/context.ts";
+import { InputError } from "../src/errors.ts";
+import type { MuteService } from "../src/mutes/mute-service.ts";
+import { checkDuration, parseDuration, parseMatcherLine } from "../src/mutes/mute-spec.ts";
+import { escapeHtml, formatTime } from "../src/telegram-format.ts";
+
+/** Conversation id of the /mute flow (`ctx.conversation.enter(MUTE_FLOW_ID)`). */
+export const MUTE_FLOW_ID = "mute";
+
+type MuteConversation = Conversation<BotContext, Context>;
+
+/**
+ * Waits for a text answer and parses it; a parse error is explained and the question
+ * stands. `/cancel` ends the flow (returns undefined); any other command ends it too and
+ * is then handled as usual.
+ */
+async function ask<T>(
+  conversation: MuteConversation,
+  parse: (text: string) => T,
+): Promise<T | undefined> {
+  for (;;) {
+    const answer = await conversation.waitFor("message:text");
+    const text = answer.message.text.trim();
+    if (text === "/cancel" || text.startsWith("/cancel@")) {
+      await answer.reply("Cancelled; nothing was muted.");
+      return undefined;
+    }
+    if (text.startsWith("/")) {
+      await answer.reply("Mute cancelled.");
+      await conversation.halt({ next: true });
+    }
+    try {
+      return parse(text);
+    } catch (err) {
+      if (!(err instanceof InputError)) throw err;
+      await answer.reply(`${escapeHtml(err.message)}\nTry again, or /cancel.`, {
+        parse_mode: "HTML",
+      });
+    }
+  }
+}
+
+function parseDurationAnswer(text: string): number {
+  const ms = parseDuration(text);
+  if (ms === undefined) throw new InputError("not a duration; write e.g. 30m, 2h or 1d");
+  return checkDuration(ms);
+}
+
+/**
+ * The /mute conversation (DESIGN.md, Mutes): matchers, duration, reason, then the mute is
+ * created. Conversations v2 replay this function on every update, so the only side effect
+ * besides replies, creating the mute, runs inside `conversation.external()` and returns
+ * plain JSON. `/cancel` at any step stops it.
+ */
+export function createMuteFlow(deps: { mutes: MuteService; timeZone: string }) {
+  return async function muteFlow(conversation: MuteConversation, ctx: Context): Promise<void> {
+    await ctx.reply(
+      [
+        "<b>New mute</b> — which events? Send label matchers, e.g.",
+        '<code>alertname=HighErrorRate instance=~"momo.*"</code>',
+        "(operators = != =~ !~; regexes are anchored). /cancel to stop.",
+      ].join("\n"),
+      { parse_mode: "HTML" },
+    );
+    const matchers = await ask(conversation, parseMatcherLine);
+    if (!matchers) return;
+    await ctx.reply("For how long? e.g. 30m, 2h, 1d (at most 30d).");
+    const durationMs = await ask(conversation, parseDurationAnswer);
+    if (durationMs === undefined) return;
+    await ctx.reply("Why? One line, or - for no reason.");
+    const reason = await ask(conversation, (t) => (t === "-" ? "" : t));
+    if (reason === undefined) return;
+    const who = actorName(ctx);
+    const mute = await conversation.external(async () => {
+      const row = await deps.mutes.create({ matchers, durationMs, createdBy: who, reason });
+      return { id: row.id, endsAt: row.endsAt.toISOString() };
+    });
+    await ctx.reply(
+      `🔕 Muted until ${formatTime(new Date(mute.endsAt), deps.timeZone)} (${escapeHtml(deps.timeZone)}). /mutes lists active mutes.`,
+      { parse_mode: "HTML" },
+    );
+  };
+}
+
+/** Registers the /mute conversation; install after `conversations()` (see create-bot). */
+export function createMuteFlowFeature(deps: {
+  mutes: MuteService;
+  timeZone: string;
+}): Composer<BotContext> {
+  const composer = new Composer<BotContext>();
+  composer.use(createConversation(createMuteFlow(deps), MUTE_FLOW_ID));
+  return composer;
+}

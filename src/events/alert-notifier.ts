@@ -1,0 +1,92 @@
+import { eq } from "drizzle-orm";
+import type { DbOrTx } from "../../db/client.ts";
+import { type AlertRow, type MuteRow, mutes } from "../../db/schema/index.ts";
+import type { IncidentService } from "../incidents/incident-service.ts";
+import type { OutboxRepository } from "../outbox/outbox-repository.ts";
+import type { Clock } from "../types.ts";
+import { renderAlert } from "./alert-message.ts";
+
+/** Dependencies of {@link createAlertNotifier}. */
+export interface AlertNotifierDeps {
+  clock: Clock;
+  outbox: OutboxRepository;
+  incidents: IncidentService;
+  /** Chats that receive alerts (`TELEGRAM_ALERT_CHAT_IDS`). */
+  alertChatIds: () => readonly number[];
+  timeZone: string;
+}
+
+/** The outbox subject of an alert's live message(s). */
+export const alertSubject = (alertId: string) => `alert:${alertId}`;
+
+/**
+ * Turns alert changes into deliveries: the first message, edits in place, and the
+ * re-notification that retires the previous message (DESIGN.md, Dedup). Every method
+ * writes through the caller's transaction.
+ */
+export type AlertNotifier = ReturnType<typeof createAlertNotifier>;
+
+/** Builds the alert notifier. */
+export function createAlertNotifier(deps: AlertNotifierDeps) {
+  const { outbox, incidents, clock } = deps;
+
+  async function view(alert: AlertRow, tx: DbOrTx) {
+    const incident = alert.incidentId
+      ? ((await incidents.get(alert.incidentId, tx)) ?? null)
+      : null;
+    let mute: MuteRow | null = null;
+    if (alert.muteId) {
+      const [row] = await tx.select().from(mutes).where(eq(mutes.id, alert.muteId));
+      mute = row ?? null;
+    }
+    return { alert, incident, mute, timeZone: deps.timeZone, now: clock.now() };
+  }
+
+  return {
+    /**
+     * Queues a new message about `alert` to every alert chat. The dedup key names the
+     * alert and its notification number, so a retried ingest never queues it twice.
+     * Warnings are sent with `disable_notification`.
+     */
+    async announce(alert: AlertRow, tx: DbOrTx): Promise<void> {
+      const msg = renderAlert(await view(alert, tx));
+      const now = clock.now();
+      for (const chatId of deps.alertChatIds()) {
+        await outbox.enqueue(
+          {
+            chatId,
+            text: msg.text,
+            keyboard: msg.keyboard,
+            subject: alertSubject(alert.id),
+            dedupKey: `alert:${alert.id}:${alert.notifications}:${chatId}`,
+            disableNotification: alert.severity !== "critical",
+          },
+          now,
+          tx,
+        );
+      }
+    },
+
+    /** Brings every live message of `alert` up to date (edits coalesce in the outbox). */
+    async redraw(alert: AlertRow, tx: DbOrTx): Promise<void> {
+      const msg = renderAlert(await view(alert, tx));
+      await outbox.editSubject(alertSubject(alert.id), msg.text, msg.keyboard, clock.now(), tx);
+    },
+
+    /**
+     * Re-notification: the previous message loses its buttons and points below, then a new
+     * message is announced. `alert.notifications` must already count the new one.
+     */
+    async renotify(alert: AlertRow, tx: DbOrTx): Promise<void> {
+      const old = renderAlert({ ...(await view(alert, tx)), retired: true });
+      await outbox.retireSubject(
+        alertSubject(alert.id),
+        `${alertSubject(alert.id)}#${alert.notifications - 1}`,
+        old.text,
+        clock.now(),
+        tx,
+      );
+      await this.announce(alert, tx);
+    },
+  };
+}

@@ -1,0 +1,44 @@
+import type { Db } from "../../db/client.ts";
+import { createIncidentActions } from "../incidents/incident-actions.ts";
+import type { IncidentService } from "../incidents/incident-service.ts";
+import type { Logger } from "../logger.ts";
+import type { Metrics } from "../metrics.ts";
+import { createMuteService } from "../mutes/mute-service.ts";
+import type { OutboxRepository } from "../outbox/outbox-repository.ts";
+import type { Clock } from "../types.ts";
+import { createAlertNotifier } from "./alert-notifier.ts";
+import { createAlertRepository } from "./alert-repository.ts";
+import { createEventRouter } from "./event-router.ts";
+import type { DedupWindows } from "./routing.ts";
+
+/** Dependencies of {@link createEventsModule}, all built before it in src/app.ts. */
+export interface EventsModuleDeps {
+  db: Db;
+  clock: Clock;
+  logger: Logger;
+  metrics: Metrics;
+  outbox: OutboxRepository;
+  incidents: IncidentService;
+  /** Chats that receive alerts (`TELEGRAM_ALERT_CHAT_IDS`). */
+  alertChatIds: () => readonly number[];
+  timeZone: string;
+  windows: DedupWindows;
+  /** Wakes the outbox worker after a commit that queued deliveries. */
+  onQueued: () => void;
+}
+
+/** The EventRouter and what the bot needs beside it (mutes, button actions). */
+export type EventsModule = Awaited<ReturnType<typeof createEventsModule>>;
+
+/**
+ * Builds the alert path (DESIGN.md, EventRouter): alert repository, notifier, mutes (their
+ * cache is loaded here), the router and the incident actions behind the buttons.
+ */
+export async function createEventsModule(deps: EventsModuleDeps) {
+  const alerts = createAlertRepository(deps.db);
+  const notifier = createAlertNotifier(deps);
+  const mutes = await createMuteService({ db: deps.db, clock: deps.clock });
+  const router = createEventRouter({ ...deps, alerts, notifier, mutes });
+  const actions = createIncidentActions({ ...deps, alerts, notifier, mutes });
+  return { alerts, notifier, mutes, router, actions };
+}

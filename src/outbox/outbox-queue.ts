@@ -1,0 +1,181 @@
+import { and, asc, eq, inArray, lte, notInArray, or, sql } from "drizzle-orm";
+import type { Db } from "../../db/client.ts";
+import { type DeliveryRow, deliveries, kv } from "../../db/schema/index.ts";
+import { CHAT_MIGRATION_KEY } from "./outbox-writes.ts";
+
+/** How {@link OutboxQueue.claim} picks rows. */
+export interface ClaimOptions {
+  workerId: string;
+  now: Date;
+  leaseMs: number;
+  /** At most this many rows overall. */
+  limit: number;
+  /** At most this many rows of one chat (oldest first), so one busy chat cannot fill a batch. */
+  perChat?: number;
+  /** Chats not to claim now (their pacing slot has not come, or a lane is still busy). */
+  excludeChats?: readonly number[];
+}
+
+/**
+ * The worker's half of the outbox: claim with a lease, then settle each claimed row as
+ * sent, retried later, dead, or released. Each settlement is one statement.
+ */
+export function createOutboxQueue(db: Db, onChatMigrated: () => void) {
+  return {
+    /**
+     * Claims due deliveries for `workerId` for `leaseMs`: pending ones whose time has come,
+     * and `sending` ones whose lease ran out (their worker died). `FOR UPDATE SKIP LOCKED`
+     * keeps two workers (or replicas) from claiming the same row.
+     */
+    async claim(o: ClaimOptions): Promise<DeliveryRow[]> {
+      const conditions = [
+        or(
+          and(eq(deliveries.status, "pending"), lte(deliveries.nextAttemptAt, o.now)),
+          and(eq(deliveries.status, "sending"), lte(deliveries.lockedUntil, o.now)),
+        ),
+      ];
+      if (o.excludeChats?.length) {
+        conditions.push(notInArray(deliveries.chatId, [...o.excludeChats]));
+      }
+      const dueWhere = and(...conditions);
+      const ranked = db
+        .select({
+          id: deliveries.id,
+          rank: sql<number>`row_number() over (partition by ${deliveries.chatId} order by ${deliveries.nextAttemptAt}, ${deliveries.id})`.as(
+            "rank",
+          ),
+        })
+        .from(deliveries)
+        .where(dueWhere)
+        .as("ranked");
+      const firstPerChat = db
+        .select({ id: ranked.id })
+        .from(ranked)
+        .where(lte(ranked.rank, o.perChat ?? o.limit));
+      const due = db
+        .select({ id: deliveries.id })
+        .from(deliveries)
+        .where(and(dueWhere, inArray(deliveries.id, firstPerChat)))
+        .orderBy(asc(deliveries.nextAttemptAt), asc(deliveries.id))
+        .limit(o.limit)
+        .for("update", { skipLocked: true });
+      const rows = await db
+        .update(deliveries)
+        .set({
+          status: "sending",
+          lockedBy: o.workerId,
+          lockedUntil: new Date(o.now.getTime() + o.leaseMs),
+        })
+        .where(inArray(deliveries.id, due))
+        .returning();
+      return rows.sort(
+        (a, b) => a.nextAttemptAt.getTime() - b.nextAttemptAt.getTime() || (a.id < b.id ? -1 : 1),
+      );
+    },
+
+    /** Marks a claimed delivery sent (one statement: the at-least-once window). */
+    async markSent(id: string, telegramMessageId: number | null, now: Date): Promise<void> {
+      await db
+        .update(deliveries)
+        .set({ status: "sent", telegramMessageId, sentAt: now, lockedUntil: null, lockedBy: null })
+        .where(eq(deliveries.id, id));
+    },
+
+    /** Puts a claimed delivery back for a later attempt, recording why. */
+    async retryLater(
+      id: string,
+      at: Date,
+      error: string | null,
+      opts: { countAttempt: boolean },
+    ): Promise<void> {
+      await db
+        .update(deliveries)
+        .set({
+          status: "pending",
+          nextAttemptAt: at,
+          lastError: error,
+          lockedUntil: null,
+          lockedBy: null,
+          ...(opts.countAttempt && { attempts: sql`${deliveries.attempts} + 1` }),
+        })
+        .where(eq(deliveries.id, id));
+    },
+
+    /**
+     * Returns claimed rows that were not handled (the worker is stopping) to pending at once,
+     * so nobody waits for their lease. Only rows still held by `workerId` are touched.
+     */
+    async release(ids: readonly string[], workerId: string): Promise<void> {
+      if (ids.length === 0) return;
+      await db
+        .update(deliveries)
+        .set({ status: "pending", lockedUntil: null, lockedBy: null })
+        .where(
+          and(
+            inArray(deliveries.id, [...ids]),
+            eq(deliveries.status, "sending"),
+            eq(deliveries.lockedBy, workerId),
+          ),
+        );
+    },
+
+    /** Gives a delivery up: it will not be tried again. */
+    async markDead(id: string, error: string): Promise<void> {
+      await db
+        .update(deliveries)
+        .set({
+          status: "dead",
+          lastError: error,
+          lockedUntil: null,
+          lockedBy: null,
+          attempts: sql`${deliveries.attempts} + 1`,
+        })
+        .where(eq(deliveries.id, id));
+    },
+
+    /**
+     * A group became a supergroup: rewrites every unsent delivery to the new chat id and
+     * remembers the move, so later messages go to the new id straight away.
+     */
+    async migrateChat(fromChatId: number, toChatId: number, now: Date): Promise<void> {
+      await db.transaction(async (tx) => {
+        await tx
+          .insert(kv)
+          .values({ key: `${CHAT_MIGRATION_KEY}${fromChatId}`, value: toChatId, updatedAt: now })
+          .onConflictDoUpdate({ target: kv.key, set: { value: toChatId, updatedAt: now } });
+        await tx
+          .update(deliveries)
+          .set({ chatId: toChatId })
+          .where(
+            and(
+              eq(deliveries.chatId, fromChatId),
+              inArray(deliveries.status, ["pending", "sending"]),
+            ),
+          );
+      });
+      onChatMigrated();
+    },
+
+    /**
+     * Puts a dead delivery back to pending, due at `now`, with its attempts reset (an
+     * operator's retry). Returns the row, or undefined when it is not dead.
+     */
+    async requeueDead(id: string, now: Date): Promise<DeliveryRow | undefined> {
+      const [row] = await db
+        .update(deliveries)
+        .set({ status: "pending", attempts: 0, nextAttemptAt: now })
+        .where(and(eq(deliveries.id, id), eq(deliveries.status, "dead")))
+        .returning();
+      return row;
+    },
+
+    /** One delivery by id. */
+    async get(id: string): Promise<DeliveryRow | undefined> {
+      const [row] = await db.select().from(deliveries).where(eq(deliveries.id, id));
+      return row;
+    },
+  };
+}
+
+/** The worker's view of the outbox. */
+export type OutboxQueue = ReturnType<typeof createOutboxQueue>;

@@ -1,0 +1,212 @@
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import OpenAI from "openai";
+import { openDatabase } from "../../db/client.ts";
+import { ADMIN_TOKEN, call, startTestApp, type TestApp } from "../helpers/app.ts";
+import {
+  BOT_TOKEN,
+  type BotMessage,
+  freePort,
+  startEmulator,
+  type TelegramClient,
+  waitForBotMessage,
+} from "../helpers/telegram.ts";
+import { startTestUpstream, type TestUpstream } from "../helpers/upstream.ts";
+
+const ADMIN = 2002;
+
+describe("/backends and /usage on the emulator", () => {
+  let emulator: Awaited<ReturnType<typeof startEmulator>>;
+  let t: TestApp;
+  let up: TestUpstream;
+  let admin: TelegramClient;
+  let list: BotMessage;
+
+  const press = async (m: BotMessage, label: RegExp) => {
+    const button = m.buttons.find((b) => label.test(b.text));
+    assert.ok(button, `button ${label} in ${JSON.stringify(m.buttons.map((b) => b.text))}`);
+    await admin.sendCallback(
+      admin.makeCallbackQuery(button.callback_data, {
+        message: { message_id: m.messageId, chat: { id: ADMIN } },
+      }),
+    );
+  };
+  const screen = (match: (m: BotMessage) => boolean, what: string) =>
+    waitForBotMessage(admin, ADMIN, (m) => m.messageId === list.messageId && match(m), what);
+
+  before(async () => {
+    emulator = await startEmulator();
+    up = await startTestUpstream();
+    const port = await freePort();
+    t = await startTestApp(await openDatabase({}), {
+      PORT: String(port),
+      TELEGRAM_BOT_TOKEN: BOT_TOKEN,
+      TELEGRAM_API_ROOT: emulator.apiRoot,
+      TELEGRAM_ADMIN_IDS: String(ADMIN),
+      TELEGRAM_WEBHOOK_URL: `http://127.0.0.1:${port}/telegram/webhook`,
+    });
+    admin = emulator.server.getClient(BOT_TOKEN, {
+      userId: ADMIN,
+      chatId: ADMIN,
+      firstName: "Ada",
+      userName: "ada",
+    });
+    for (const [name, pool] of [
+      ["nv-primary-1", "primary"],
+      ["or-fallback", "fallback"],
+    ]) {
+      const res = await call(`${t.url}/api/admin/backends`, {
+        token: ADMIN_TOKEN,
+        body: {
+          name,
+          pool,
+          base_url: up.url,
+          api_key: `nvapi-${name}-secret-abcd`,
+          rpm_limit: 40,
+          models: [
+            {
+              canonical: "llama-3.3-70b",
+              native: "meta/llama-3.3-70b-instruct",
+              input_cost_per_token: 0.0000006,
+              output_cost_per_token: 0.0000006,
+            },
+          ],
+        },
+      });
+      assert.equal(res.status, 201);
+    }
+    const agent = await call(`${t.url}/api/admin/agents`, {
+      token: ADMIN_TOKEN,
+      body: { name: "architect" },
+    });
+    const client = new OpenAI({ baseURL: `${t.url}/v1`, apiKey: agent.body.key, maxRetries: 0 });
+    await client.chat.completions.create({
+      model: "llama-3.3-70b",
+      messages: [{ role: "user", content: "hi" }],
+    });
+  });
+  after(async () => {
+    await t.stop();
+    await up.close();
+    await emulator.stop();
+  });
+
+  it("lists backends by pool with state and RPM use", async () => {
+    await admin.sendCommand(admin.makeCommand("/backends"));
+    list = await waitForBotMessage(admin, ADMIN, (m) => m.text.startsWith("Backends"), "/backends");
+    assert.match(list.text, /primary\n🟢 nv-primary-1 · healthy · RPM \d+% of 40/);
+    assert.match(list.text, /fallback\n🟢 or-fallback · healthy · RPM 0% of 40/);
+    assert.deepEqual(
+      list.buttons.map((b) => b.text),
+      ["🟢 nv-primary-1", "🟢 or-fallback", "↻ Refresh"],
+    );
+    assert.ok(list.buttons.every((b) => Buffer.byteLength(b.callback_data) <= 64));
+  });
+
+  it("opens a backend with its models and today's usage, edited in place", async () => {
+    await press(list, /nv-primary-1/);
+    const detail = await screen((m) => m.text.includes("Models"), "detail screen");
+    assert.match(
+      detail.text,
+      /llama-3.3-70b → meta\/llama-3.3-70b-instruct · \$0.60 \/ \$0.60 per 1M/,
+    );
+    assert.match(detail.text, /Today\n1 req · 9 in \/ 4 out/);
+    assert.match(detail.text, /Key: nvapi-…abcd/);
+    assert.ok(!detail.text.includes("secret"), "the key is never shown");
+    list = detail;
+  });
+
+  it("disables and re-enables a backend from its screen", async () => {
+    await press(list, /Disable/);
+    list = await screen((m) => m.text.includes("State: disabled"), "disabled");
+    assert.equal(
+      (await t.app.proxyModule.backends.list()).find((b) => b.name === "nv-primary-1")?.enabled,
+      false,
+    );
+    await press(list, /Enable/);
+    list = await screen((m) => m.text.includes("State: healthy"), "enabled again");
+  });
+
+  it("moves a backend to the other pool", async () => {
+    await press(list, /Move to fallback/);
+    list = await screen((m) => m.text.includes("(fallback)"), "moved");
+    assert.equal(
+      (await t.app.proxyModule.backends.list()).find((b) => b.name === "nv-primary-1")?.pool,
+      "fallback",
+    );
+  });
+
+  it("deletes only after confirmation", async () => {
+    await press(list, /Delete/);
+    list = await screen((m) => m.text.includes("Delete backend nv-primary-1?"), "confirmation");
+    assert.equal((await t.app.proxyModule.backends.list()).length, 2, "nothing deleted yet");
+    await press(list, /Yes, delete/);
+    list = await screen(
+      (m) => m.text.startsWith("Backends") && !m.text.includes("nv-primary-1"),
+      "list without it",
+    );
+    assert.equal((await t.app.proxyModule.backends.list()).length, 1);
+  });
+
+  it("shows today's usage by backend and by agent on /usage", async () => {
+    await admin.sendCommand(admin.makeCommand("/usage"));
+    const usage = await waitForBotMessage(
+      admin,
+      ADMIN,
+      (m) => m.text.startsWith("Usage today"),
+      "/usage",
+    );
+    assert.match(usage.text, /By backend\nnv-primary-1: 1 req · 9 in \/ 4 out · \$0.0000/);
+    assert.match(usage.text, /By agent\narchitect: 1 req/);
+  });
+
+  const say = async (text: string) => {
+    await admin.sendMessage(admin.makeMessage(text));
+  };
+  const botSays = (re: RegExp, what: string) =>
+    waitForBotMessage(admin, ADMIN, (m) => re.test(m.text), what);
+
+  it("adds a backend through /addbackend, deleting the key message and probing first", async () => {
+    await admin.sendCommand(admin.makeCommand("/addbackend"));
+    await botSays(/New backend — name\?/, "name question");
+    await say("bad name!");
+    await botSays(/name: 1-63 characters/, "name error");
+    await say("nv-chat-added");
+    await botSays(/Base URL/, "URL question");
+    await say(up.url);
+    await botSays(/API key\?/, "key question");
+    await say("nvapi-typed-in-chat-secret-9876");
+    await botSays(/Key nvapi-…9876 received/, "key acknowledged");
+    const history = JSON.stringify(await admin.getUpdatesHistory());
+    assert.ok(
+      !history.includes("nvapi-typed-in-chat-secret-9876"),
+      "the message holding the key is deleted",
+    );
+    await say("primary");
+    await botSays(/Requests per minute/, "RPM question");
+    await say("-");
+    await botSays(/Models, one per line/, "models question");
+    await say("llama-3.3-70b=meta/llama-3.3-70b-instruct 0.6 0.6");
+    const done = await botSays(/Backend nv-chat-added added/, "saved");
+    assert.match(done.text, /probe ok/);
+    const saved = (await t.app.proxyModule.backends.list()).find((b) => b.name === "nv-chat-added");
+    assert.equal(saved?.rpm_limit, 60);
+    assert.equal(saved?.models[0]?.input_cost_per_token, 0.0000006);
+    assert.equal(saved?.api_key, "nvapi-…9876");
+  });
+
+  it("says what failed when the probe fails, and saves nothing on no", async () => {
+    const closed = await freePort();
+    await admin.sendCommand(admin.makeCommand("/addbackend"));
+    await say("dead-backend");
+    await say(`http://127.0.0.1:${closed}/v1`);
+    await say("sk-dead-backend-key-000000");
+    await say("fallback");
+    await say("10");
+    await say("m=n");
+    await botSays(/The probe failed: GET \/models failed: .*ECONNREFUSED/, "probe failure");
+    await say("no");
+    await botSays(/Not saved\. Check the URL and key/, "not saved");
+    assert.ok(!(await t.app.proxyModule.backends.list()).some((b) => b.name === "dead-backend"));
+  });
+});

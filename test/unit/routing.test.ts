@@ -1,0 +1,88 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import type { AlertRow, MuteRow } from "../../db/schema/index.ts";
+import { type DedupWindows, decide, renotifyDue } from "../../src/events/routing.ts";
+
+const NOW = new Date("2026-11-23T01:00:00Z");
+const MIN = 60_000;
+const windows: DedupWindows = { critical: 10 * MIN, warning: 10 * MIN, info: 10 * MIN };
+
+function alert(over: Partial<AlertRow> = {}): AlertRow {
+  return {
+    id: "01A",
+    fingerprint: "fp",
+    source: "alertmanager",
+    type: "X",
+    severity: "warning",
+    status: "firing",
+    title: "X",
+    summary: "",
+    labels: {},
+    generatorUrl: null,
+    startedAt: new Date(NOW.getTime() - 30 * MIN),
+    lastEventAt: NOW,
+    resolvedAt: null,
+    eventCount: 3,
+    lastNotifiedAt: new Date(NOW.getTime() - 5 * MIN),
+    notifications: 1,
+    acknowledgedBy: null,
+    acknowledgedAt: null,
+    incidentId: null,
+    resolvedBy: null,
+    muteId: null,
+    ...over,
+  };
+}
+const mute = { id: "M" } as MuteRow;
+const none = { current: undefined, inhibitor: undefined, mute: undefined, now: NOW, windows };
+
+describe("routing decisions (DESIGN.md, EventRouter)", () => {
+  it("lets a resolved event through even when muted or inhibited", () => {
+    const current = alert();
+    const d = decide(
+      { status: "resolved", severity: "warning" },
+      { ...none, current, mute, inhibitor: alert({ severity: "critical" }) },
+    );
+    assert.deepEqual(d, { action: "resolve", alert: current });
+    assert.equal(decide({ status: "resolved", severity: "warning" }, none).action, "record");
+  });
+
+  it("inhibits only warnings, and before mutes (Alertmanager's pipeline order)", () => {
+    const inhibitor = alert({ severity: "critical" });
+    assert.equal(
+      decide({ status: "firing", severity: "warning" }, { ...none, inhibitor, mute }).action,
+      "inhibit",
+    );
+    assert.equal(
+      decide({ status: "firing", severity: "critical" }, { ...none, inhibitor }).action,
+      "open",
+    );
+  });
+
+  it("mutes before dedup, so a muted repeat is not counted", () => {
+    assert.equal(
+      decide({ status: "firing", severity: "warning" }, { ...none, current: alert(), mute }).action,
+      "mute",
+    );
+  });
+
+  it("counts a repeat inside the window and announces again after it", () => {
+    const inside = decide({ status: "firing", severity: "warning" }, { ...none, current: alert() });
+    assert.deepEqual(inside, { action: "repeat", alert: alert(), renotify: false });
+    const old = alert({ lastNotifiedAt: new Date(NOW.getTime() - 10 * MIN) });
+    const after = decide({ status: "firing", severity: "warning" }, { ...none, current: old });
+    assert.equal(after.action === "repeat" && after.renotify, true);
+  });
+
+  it("uses the window of the alert's severity and never re-announces an acknowledged alert", () => {
+    const a = alert({ severity: "critical", lastNotifiedAt: new Date(NOW.getTime() - 20 * MIN) });
+    assert.equal(renotifyDue(a, NOW, 30 * MIN), false);
+    assert.equal(renotifyDue(a, NOW, 20 * MIN), true);
+    assert.equal(renotifyDue({ ...a, acknowledgedAt: NOW }, NOW, MIN), false);
+  });
+
+  it("records info and opens an alert for warning and critical", () => {
+    assert.equal(decide({ status: "firing", severity: "info" }, none).action, "record");
+    assert.equal(decide({ status: "firing", severity: "warning" }, none).action, "open");
+  });
+});

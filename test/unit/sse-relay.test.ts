@@ -1,0 +1,57 @@
+import assert from "node:assert/strict";
+import { Readable } from "node:stream";
+import { describe, it } from "node:test";
+import { relaySse, type StreamEnd } from "../../src/proxy/sse-relay.ts";
+
+const chunk = (o: unknown) => `data: ${JSON.stringify(o)}\n\n`;
+const usageChunk = chunk({ choices: [], usage: { prompt_tokens: 11, completion_tokens: 3 } });
+
+async function collect(
+  src: Readable,
+  clientWantsUsage: boolean,
+): Promise<{ out: string[]; end: StreamEnd | undefined }> {
+  let end: StreamEnd | undefined;
+  const out: string[] = [];
+  for await (const s of relaySse(src, { clientWantsUsage, onEnd: (e) => (end = e) })) out.push(s);
+  return { out, end };
+}
+
+describe("SSE relay", () => {
+  it("passes events through as they come and reads the usage chunk", async () => {
+    const src = Readable.from([
+      chunk({ choices: [{ delta: { content: "hi" } }] }),
+      usageChunk,
+      "data: [DONE]\n\n",
+    ]);
+    const { out, end } = await collect(src, true);
+    assert.equal(
+      out.join(""),
+      `${chunk({ choices: [{ delta: { content: "hi" } }] })}${usageChunk}data: [DONE]\n\n`,
+    );
+    assert.deepEqual(end, { ok: true, usage: { prompt_tokens: 11, completion_tokens: 3 } });
+  });
+
+  it("hides the usage chunk from a client that did not ask for it", async () => {
+    const { out, end } = await collect(Readable.from([usageChunk, "data: [DONE]\n\n"]), false);
+    assert.equal(out.join(""), "data: [DONE]\n\n");
+    assert.equal(end?.usage?.prompt_tokens, 11);
+  });
+
+  it("joins events split across chunks", async () => {
+    const whole = chunk({ choices: [{ delta: { content: "split" } }] });
+    const { out } = await collect(Readable.from([whole.slice(0, 10), whole.slice(10)]), true);
+    assert.equal(out.join(""), whole);
+  });
+
+  it("ends a failed upstream with an SSE error event, never a clean end", async () => {
+    const src = new Readable({ read() {} });
+    src.push(chunk({ choices: [{ delta: { content: "partial" } }] }));
+    setTimeout(() => src.destroy(new Error("other side closed")), 5);
+    const { out, end } = await collect(src, true);
+    assert.match(
+      out.at(-1) ?? "",
+      /^event: error\ndata: \{"error":\{"message":"upstream stream failed: other side closed"/,
+    );
+    assert.equal(end?.ok, false);
+  });
+});
