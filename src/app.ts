@@ -1,11 +1,10 @@
 import type { AddressInfo } from "node:net";
 import { hostname } from "node:os";
-import { type RunnerHandle, run } from "@grammyjs/runner";
 import { webhookCallback } from "grammy";
 import { type Database, openDatabase } from "../db/client.ts";
+import { createBotLifecycle } from "./bot/bot-lifecycle.ts";
 import { COMMANDS, createBot } from "./bot/create-bot.ts";
 import type { Config } from "./config.ts";
-import { coerceError } from "./errors.ts";
 import { createEventsModule } from "./events/events-module.ts";
 import { registerAdminRoutes } from "./http/routes/admin.ts";
 import { registerHealthRoutes } from "./http/routes/health.ts";
@@ -164,30 +163,16 @@ export async function createApp(config: Config, opts: AppOptions) {
     );
   }
 
-  let runner: RunnerHandle | undefined;
+  const botLifecycle = bot
+    ? createBotLifecycle({
+        bot,
+        commands: COMMANDS,
+        webhookUrl: config.telegram.webhookUrl,
+        webhookSecret: config.telegram.webhookSecret,
+        logger,
+      })
+    : undefined;
   let stopping: Promise<void> | undefined;
-
-  async function startBot(): Promise<void> {
-    if (!bot) return;
-    await bot.init();
-    try {
-      await bot.api.setMyCommands(
-        COMMANDS.map((c) => ({ command: c.command, description: c.description })),
-      );
-    } catch (err) {
-      logger.warn({ err: coerceError(err).message }, "setMyCommands failed (non-fatal)");
-    }
-    if (webhookMode) {
-      await bot.api.setWebhook(config.telegram.webhookUrl as string, {
-        secret_token: config.telegram.webhookSecret,
-        allowed_updates: ["message", "callback_query"],
-      });
-      logger.info({ url: config.telegram.webhookUrl }, "bot on (webhook mode)");
-    } else {
-      runner = run(bot, { runner: { fetch: { allowed_updates: ["message", "callback_query"] } } });
-      logger.info({ bot: bot.botInfo.username }, "bot on (long polling)");
-    }
-  }
 
   return {
     config,
@@ -215,16 +200,14 @@ export async function createApp(config: Config, opts: AppOptions) {
         logger.info("bot off: TELEGRAM_BOT_TOKEN unset; deliveries stay queued until it is set");
       worker?.start();
       proxyModule.start();
-      await startBot().catch((err) =>
-        logger.error({ err: coerceError(err).message }, "bot failed to start"),
-      );
+      await botLifecycle?.start();
       return port;
     },
 
     /** Stops bot, worker, HTTP and database, in that order. Safe to call twice. */
     stop(): Promise<void> {
       stopping ??= (async () => {
-        if (runner?.isRunning()) await runner.stop();
+        await botLifecycle?.stop();
         await worker?.stop();
         await http.close();
         await proxyModule.stop();

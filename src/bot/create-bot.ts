@@ -74,7 +74,9 @@ export const COMMANDS: readonly CommandInfo[] = [
  */
 export function createBot(deps: BotDeps): Bot<BotContext> {
   const bot = new Bot<BotContext>(deps.token, { client: { apiRoot: deps.apiRoot } });
-  bot.api.config.use(autoRetry({ maxRetryAttempts: 3, maxDelaySeconds: 10 }));
+  bot.api.config.use(
+    autoRetry({ maxRetryAttempts: 3, maxDelaySeconds: 10, rethrowHttpErrors: true }),
+  );
 
   bot.use(async (ctx, next) => {
     ctx.log = deps.logger.child({ update_id: ctx.update.update_id });
@@ -90,7 +92,9 @@ export function createBot(deps: BotDeps): Bot<BotContext> {
       // API transformers do not reach conversations unless installed here (DESIGN.md pitfalls).
       plugins: [
         async (ctx, next) => {
-          ctx.api.config.use(autoRetry({ maxRetryAttempts: 3, maxDelaySeconds: 10 }));
+          ctx.api.config.use(
+            autoRetry({ maxRetryAttempts: 3, maxDelaySeconds: 10, rethrowHttpErrors: true }),
+          );
           await next();
         },
       ],

@@ -1,0 +1,84 @@
+import { type RunnerHandle, run } from "@grammyjs/runner";
+import type { Bot } from "grammy";
+import { coerceError } from "../errors.ts";
+import type { Logger } from "../logger.ts";
+import type { BotContext, CommandInfo } from "./context.ts";
+
+/** Starts and stops the bot: long polling (runner) or webhook registration. */
+export interface BotLifecycle {
+  /**
+   * Connects to the Bot API (getMe, setMyCommands, setWebhook or polling). Resolves once
+   * connected or after `waitMs`; while the Bot API is unreachable it keeps retrying in the
+   * background (1 s doubling to 60 s), so the rest of the process is never held up.
+   */
+  start(waitMs?: number): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** Builds the lifecycle for `bot`. `webhookUrl` set → webhook mode, else long polling. */
+export function createBotLifecycle(deps: {
+  bot: Bot<BotContext>;
+  commands: readonly CommandInfo[];
+  webhookUrl: string | undefined;
+  webhookSecret: string | undefined;
+  logger: Logger;
+}): BotLifecycle {
+  const { bot, logger } = deps;
+  let runner: RunnerHandle | undefined;
+  let stopped = false;
+  let wake: (() => void) | undefined;
+
+  async function connect(): Promise<void> {
+    await bot.init();
+    try {
+      await bot.api.setMyCommands(
+        deps.commands.map((c) => ({ command: c.command, description: c.description })),
+      );
+    } catch (err) {
+      logger.warn({ err: coerceError(err).message }, "setMyCommands failed (non-fatal)");
+    }
+    if (deps.webhookUrl) {
+      await bot.api.setWebhook(deps.webhookUrl, {
+        secret_token: deps.webhookSecret,
+        allowed_updates: ["message", "callback_query"],
+      });
+      logger.info({ url: deps.webhookUrl }, "bot on (webhook mode)");
+    } else {
+      runner = run(bot, { runner: { fetch: { allowed_updates: ["message", "callback_query"] } } });
+      logger.info({ bot: bot.botInfo.username }, "bot on (long polling)");
+    }
+  }
+
+  async function connectWithRetry(): Promise<void> {
+    for (let delayMs = 1000; !stopped; delayMs = Math.min(60_000, delayMs * 2)) {
+      try {
+        await connect();
+        return;
+      } catch (err) {
+        logger.error(
+          { err: coerceError(err).message, retryInMs: delayMs },
+          "bot could not reach the Bot API; retrying",
+        );
+        await new Promise<void>((resolve) => {
+          const t = setTimeout(resolve, delayMs);
+          wake = () => {
+            clearTimeout(t);
+            resolve();
+          };
+        });
+      }
+    }
+  }
+
+  return {
+    async start(waitMs = 5000) {
+      const connected = connectWithRetry();
+      await Promise.race([connected, new Promise((r) => setTimeout(r, waitMs).unref())]);
+    },
+    async stop() {
+      stopped = true;
+      wake?.();
+      if (runner?.isRunning()) await runner.stop();
+    },
+  };
+}
