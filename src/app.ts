@@ -21,6 +21,7 @@ import { createTelegramSender, type TelegramSender } from "./outbox/telegram-sen
 import { createKeyCipher } from "./proxy/key-crypto.ts";
 import { resolveEncryptionKey } from "./proxy/key-file.ts";
 import { createProxyModule } from "./proxy/proxy-module.ts";
+import { createScheduleModule } from "./scheduler/schedule-module.ts";
 import { createStatusService } from "./status/status-service.ts";
 import { type Clock, systemClock } from "./types.ts";
 
@@ -86,6 +87,21 @@ export async function createApp(config: Config, opts: AppOptions) {
     onQueued: () => worker?.kick(),
   });
   const { router, mutes } = eventsModule;
+  const schedules = createScheduleModule({
+    db,
+    ping: database.ping,
+    clock,
+    logger,
+    metrics,
+    outbox,
+    router,
+    proxy: proxyModule,
+    timeZone: config.reportTimezone,
+    settings: config.smoke,
+    alertChatIds: () => config.telegram.alertChatIds,
+    onQueued: () => worker?.kick(),
+    runner: `${hostname()}:${process.pid}`,
+  });
 
   const token = config.telegram.token;
   const status = createStatusService({
@@ -96,6 +112,7 @@ export async function createApp(config: Config, opts: AppOptions) {
     registry,
     mutes,
     botOn: token !== undefined,
+    schedules: schedules.status,
   });
   const bot = token
     ? createBot({
@@ -111,6 +128,8 @@ export async function createApp(config: Config, opts: AppOptions) {
         mutes,
         actions: eventsModule.actions,
         proxy: proxyModule,
+        smoke: schedules.smoke,
+        digests: schedules.digests,
       })
     : undefined;
   const sender =
@@ -149,6 +168,7 @@ export async function createApp(config: Config, opts: AppOptions) {
     outbox,
     clock,
     timeZone: config.reportTimezone,
+    smoke: schedules.smoke.store,
   });
   registerIngestRoutes(http, { ingestToken: config.ingestToken, router, clock });
   registerProxyRoutes(http, { agents, proxy });
@@ -191,6 +211,8 @@ export async function createApp(config: Config, opts: AppOptions) {
     proxyModule,
     metrics,
     status,
+    /** Smoke checks, reports, digests and the scheduler (issue 6). */
+    schedules,
 
     /** Listens on HTTP, starts the bot and the outbox worker. Returns the bound port. */
     async start(): Promise<number> {
@@ -200,13 +222,15 @@ export async function createApp(config: Config, opts: AppOptions) {
         logger.info("bot off: TELEGRAM_BOT_TOKEN unset; deliveries stay queued until it is set");
       worker?.start();
       proxyModule.start();
+      schedules.start();
       await botLifecycle?.start();
       return port;
     },
 
-    /** Stops bot, worker, HTTP and database, in that order. Safe to call twice. */
+    /** Stops scheduler, bot, worker, HTTP and database, in that order. Safe to call twice. */
     stop(): Promise<void> {
       stopping ??= (async () => {
+        await schedules.stop();
         await botLifecycle?.stop();
         await worker?.stop();
         await http.close();

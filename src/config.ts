@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { ConfigError } from "./errors.ts";
+import { type SmokeSettings, smokeEnvShape, smokeSettings } from "./smoke/smoke-config.ts";
 
 const idList = z
   .string()
@@ -93,6 +94,8 @@ export const envSchema = z.object({
   PROXY_HEALTH_INTERVAL_S: intInRange(5, 3600, 60),
   /** Seconds between usage flushes from memory to the database. */
   USAGE_FLUSH_INTERVAL_S: intInRange(1, 600, 10),
+  /** Smoke thresholds, retention and `SCHEDULER_ENABLED` (issue 6, src/smoke/smoke-config.ts). */
+  ...smokeEnvShape,
 });
 
 /** The typed configuration every service is built from. */
@@ -124,6 +127,8 @@ export interface Config {
     healthIntervalMs: number;
     usageFlushMs: number;
   };
+  /** Smoke checks and the scheduler (issue 6). */
+  smoke: SmokeSettings;
 }
 
 /**
@@ -174,5 +179,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       healthIntervalMs: e.PROXY_HEALTH_INTERVAL_S * 1000,
       usageFlushMs: e.USAGE_FLUSH_INTERVAL_S * 1000,
     },
+    smoke: smokeSettings(e),
   };
 }

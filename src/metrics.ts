@@ -1,5 +1,6 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 import { OUTCOMES, SEVERITIES } from "../db/schema/index.ts";
+import { JOB_NAMES } from "./scheduler/schedule-spec.ts";
 
 /**
  * Prometheus metrics of the process (prom-client). Every series this project defines is
@@ -96,6 +97,20 @@ export function createMetrics() {
     registers: [registry],
   });
   incidentsOpened.inc(0);
+  const smokeCheckStatus = new Gauge({
+    name: "commandpost_smoke_check_status",
+    help: "Last smoke result per check: 0 ok, 1 warning, 2 critical, -1 not configured",
+    labelNames: ["check"] as const,
+    registers: [registry],
+  });
+  const scheduleRuns = new Counter({
+    name: "commandpost_schedule_runs_total",
+    help: "Scheduled job runs by job and result (ok, failed, claimed elsewhere, overlap)",
+    labelNames: ["job", "result"] as const,
+    registers: [registry],
+  });
+  for (const job of JOB_NAMES)
+    for (const result of ["ok", "failed"]) scheduleRuns.inc({ job, result }, 0);
   return {
     registry,
     events,
@@ -112,5 +127,7 @@ export function createMetrics() {
     activeCooldowns,
     incidentsOpened,
     mutesActive,
+    smokeCheckStatus,
+    scheduleRuns,
   };
 }

@@ -6,3 +6,5 @@ export * from "./incidents.ts";
 export * from "./kv.ts";
 export * from "./mutes.ts";
 export * from "./proxy-usage.ts";
+export * from "./schedule-runs.ts";
+export * from "./smoke-runs.ts";

@@ -8,6 +8,8 @@ import type { IncidentService } from "../incidents/incident-service.ts";
 import type { Logger } from "../logger.ts";
 import type { MuteService } from "../mutes/mute-service.ts";
 import type { ProxyModule } from "../proxy/proxy-module.ts";
+import type { Digests } from "../reports/digests.ts";
+import type { SmokeService } from "../smoke/smoke-service.ts";
 import type { StatusService } from "../status/status-service.ts";
 import type { Clock } from "../types.ts";
 import { adminOnly } from "./auth.ts";
@@ -25,6 +27,8 @@ import {
   createMuteFeature,
   createMuteFlowFeature,
   createMutesFeature,
+  createReportFeature,
+  createSmokeFeature,
   createStartFeature,
   createStatusFeature,
   createUsageFeature,
@@ -32,6 +36,8 @@ import {
   incidentsCommand,
   muteCommand,
   mutesCommand,
+  reportCommand,
+  smokeCommand,
   startCommand,
   statusCommand,
   usageCommand,
@@ -53,6 +59,10 @@ export interface BotDeps {
   actions: IncidentActions;
   /** Backends, usage and cooldowns for /backends and /usage. */
   proxy: ProxyModule;
+  /** Smoke checks for /smoke (issue 6). */
+  smoke: SmokeService;
+  /** Reports for /report (issue 6). */
+  digests: Digests;
 }
 
 /** The command list, in /help order; also sent with setMyCommands. */
@@ -64,6 +74,8 @@ export const COMMANDS: readonly CommandInfo[] = [
   backendsCommand,
   addBackendCommand,
   usageCommand,
+  smokeCommand,
+  reportCommand,
   helpCommand,
   startCommand,
 ];
@@ -111,6 +123,8 @@ export function createBot(deps: BotDeps): Bot<BotContext> {
   bot.use(createMutesFeature(deps));
   bot.use(createBackendsFeature(deps));
   bot.use(createUsageFeature(deps));
+  bot.use(createSmokeFeature(deps));
+  bot.use(createReportFeature(deps));
 
   bot.on("message:text", async (ctx) => {
     if (ctx.message.text.startsWith("/")) {

@@ -6,6 +6,8 @@ export { createIncidentButtonsFeature } from "../../commands/incident-buttons.ts
 export { createIncidentsFeature, incidentsCommand } from "../../commands/incidents.ts";
 export { createMuteFeature, muteCommand } from "../../commands/mute.ts";
 export { createMutesFeature, mutesCommand } from "../../commands/mutes.ts";
+export { createReportFeature, reportCommand } from "../../commands/report.ts";
+export { createSmokeFeature, smokeCommand } from "../../commands/smoke.ts";
 export { createStartFeature, startCommand } from "../../commands/start.ts";
 export { createStatusFeature, statusCommand } from "../../commands/status.ts";
 export { createUsageFeature, usageCommand } from "../../commands/usage.ts";

@@ -9,7 +9,7 @@ import type { RuntimeBackend } from "./backend-service.ts";
 import { type CooldownStarted, parseRetryAfter } from "./cooldowns.ts";
 import type { BackendRegistry } from "./registry.ts";
 import { planRoute, type RouteChoice } from "./router.ts";
-import { readUsage, relaySse, type StreamEnd, type TokenUsage } from "./sse-relay.ts";
+import { relaySse, type StreamEnd, type TokenUsage } from "./sse-relay.ts";
 import type { UpstreamClient, UpstreamResponse } from "./upstream.ts";
 import type { UsageAggregator } from "./usage.ts";
 
@@ -253,12 +253,21 @@ export function createProxyService(deps: ProxyDeps) {
   };
 }
 
-function usageOfJson(buf: Buffer): TokenUsage | null {
-  try {
-    return readUsage(JSON.parse(buf.toString("utf8")));
-  } catch {
-    return null;
-  }
+/**
+ * Reads `usage` from a JSON answer without parsing the whole body: the counts are looked up
+ * in the `"usage"` object (OpenAI puts it last, so the search starts from the end).
+ */
+export function usageOfJson(buf: Buffer): TokenUsage | null {
+  const at = buf.lastIndexOf('"usage"');
+  if (at < 0) return null;
+  const tail = buf.toString("utf8", at, Math.min(buf.length, at + 400));
+  const prompt = /"prompt_tokens"\s*:\s*(\d+)/.exec(tail);
+  if (!prompt) return null;
+  const completion = /"completion_tokens"\s*:\s*(\d+)/.exec(tail);
+  return {
+    prompt_tokens: Number(prompt[1]),
+    completion_tokens: completion ? Number(completion[1]) : 0,
+  };
 }
 
 function invalid(message: string, param: string): ProxyResult {

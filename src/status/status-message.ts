@@ -1,3 +1,4 @@
+import { renderScheduleLines } from "../scheduler/schedule-status.ts";
 import { escapeHtml, formatDuration } from "../telegram-format.ts";
 import { POOLS } from "../types.ts";
 import type { StatusSnapshot } from "./status-service.ts";
@@ -34,6 +35,7 @@ export function renderStatus(s: StatusSnapshot): string {
     if (c.disabled) parts.push(`${c.disabled} disabled`);
     lines.push(`${escapeHtml(pool)}: ${parts.join(", ")}`);
   }
+  if (s.schedules) lines.push("", ...renderScheduleLines(s.schedules));
   lines.push("", `⏱ Uptime ${formatDuration(s.uptimeMs)}`);
   return lines.join("\n");
 }

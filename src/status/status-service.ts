@@ -2,6 +2,7 @@ import type { IncidentService } from "../incidents/incident-service.ts";
 import type { MuteService } from "../mutes/mute-service.ts";
 import type { OutboxRepository, OutboxStats } from "../outbox/outbox-repository.ts";
 import type { BackendRegistry } from "../proxy/registry.ts";
+import type { ScheduleStatus } from "../scheduler/schedule-status.ts";
 import type { BackendState, Clock, Pool } from "../types.ts";
 import { POOLS } from "../types.ts";
 
@@ -17,6 +18,8 @@ export interface StatusSnapshot {
   backends: Record<Pool, PoolCounts>;
   uptimeMs: number;
   botOn: boolean;
+  /** Last run of each scheduled job (issue 6); absent when no scheduler is wired. */
+  schedules?: ScheduleStatus;
 }
 
 /** Gathers the /status snapshot from the services. */
@@ -31,6 +34,8 @@ export function createStatusService(deps: {
   registry: BackendRegistry;
   mutes: MuteService;
   botOn: boolean;
+  /** Last run of each scheduled job (src/scheduler). */
+  schedules?: () => Promise<ScheduleStatus>;
 }) {
   return {
     async snapshot(): Promise<StatusSnapshot> {
@@ -53,6 +58,7 @@ export function createStatusService(deps: {
         backends,
         uptimeMs: now.getTime() - deps.startedAt.getTime(),
         botOn: deps.botOn,
+        schedules: await deps.schedules?.(),
       };
     },
   };

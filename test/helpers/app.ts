@@ -38,6 +38,9 @@ export async function startTestApp(
     INGEST_TOKEN,
     ENCRYPTION_KEY,
     LOG_LEVEL: "silent",
+    // No cron triggers in tests: a real 5-minute boundary must not run smoke checks mid-test.
+    // Scheduler tests call `app.schedules.scheduler.runJob` with the instant they want.
+    SCHEDULER_ENABLED: "false",
     ...env,
   });
   const app = await createApp(config, { logger: testLogger, database, ...opts });

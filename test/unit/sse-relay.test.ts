@@ -55,3 +55,22 @@ describe("SSE relay", () => {
     assert.equal(end?.ok, false);
   });
 });
+
+describe("usage of a JSON answer", () => {
+  it("reads the counts from the usage object without parsing the body", async () => {
+    const { usageOfJson } = await import("../../src/proxy/proxy-service.ts");
+    const body = Buffer.from(
+      JSON.stringify({
+        id: "x",
+        choices: [{ message: { content: '"usage" in text' } }],
+        usage: { prompt_tokens: 9, completion_tokens: 4, total_tokens: 13 },
+      }),
+    );
+    assert.deepEqual(usageOfJson(body), { prompt_tokens: 9, completion_tokens: 4 });
+    assert.deepEqual(
+      usageOfJson(Buffer.from(JSON.stringify({ usage: { prompt_tokens: 4, total_tokens: 4 } }))),
+      { prompt_tokens: 4, completion_tokens: 0 },
+    );
+    assert.equal(usageOfJson(Buffer.from("{}")), null);
+  });
+});

@@ -1,10 +1,12 @@
 import type { FastifyInstance } from "fastify";
 import type { OutboxRepository } from "../../outbox/outbox-repository.ts";
 import type { ProxyModule } from "../../proxy/proxy-module.ts";
+import type { SmokeStore } from "../../smoke/smoke-store.ts";
 import type { Clock } from "../../types.ts";
 import { requireBearer } from "../auth.ts";
 import { registerDeliveryAdminRoutes } from "./admin-deliveries.ts";
 import { registerProxyAdminRoutes } from "./admin-proxy.ts";
+import { registerSmokeAdminRoutes } from "./admin-smoke.ts";
 
 /** `/api/admin/*`, bearer `ADMIN_TOKEN` (DESIGN.md, HTTP surface). */
 export function registerAdminRoutes(
@@ -15,6 +17,8 @@ export function registerAdminRoutes(
     timeZone: string;
     outbox: OutboxRepository;
     clock: Clock;
+    /** Smoke history for the NDJSON export (issue 6). */
+    smoke: Pick<SmokeStore, "page">;
   },
 ): void {
   app.register(async (admin) => {
@@ -27,5 +31,7 @@ export function registerAdminRoutes(
     });
 
     registerDeliveryAdminRoutes(admin, { outbox: deps.outbox, clock: deps.clock });
+
+    registerSmokeAdminRoutes(admin, { store: deps.smoke });
   });
 }

@@ -1,0 +1,67 @@
+import type { OutboxRepository } from "../outbox/outbox-repository.ts";
+import { renderSmokeSummary } from "../smoke/smoke-message.ts";
+import { distribute } from "../smoke/smoke-stats.ts";
+import type { SmokeStore } from "../smoke/smoke-store.ts";
+import type { Clock } from "../types.ts";
+import { renderReport } from "./report-message.ts";
+import type { ReportSource } from "./report-source.ts";
+import type { ReportKind } from "./report-types.ts";
+
+/**
+ * Where a digest goes: the chats, and the base of its outbox dedup keys. The key of each
+ * message is `<dedupBase>:<chatId>`; a scheduled digest's base carries its period
+ * (`digest:daily:2026-11-23`), so queuing the same period again sends nothing new.
+ */
+export interface DigestTarget {
+  chatIds: readonly number[];
+  dedupBase: string;
+}
+
+/** Dependencies of {@link createDigests}. */
+export interface DigestDeps {
+  outbox: Pick<OutboxRepository, "enqueue">;
+  clock: Clock;
+  reports: Pick<ReportSource, "build">;
+  smoke: Pick<SmokeStore, "between">;
+  timeZone: string;
+  /** Wakes the outbox worker after queuing. */
+  onQueued: () => void;
+}
+
+const DAY_MS = 86_400_000;
+
+/** Builds and queues digests; every message goes through the outbox (DESIGN.md, Outbox). */
+export type Digests = ReturnType<typeof createDigests>;
+
+/** Builds the digest sender (issue 6, items 3 and 4). */
+export function createDigests(deps: DigestDeps) {
+  async function queue(text: string, target: DigestTarget): Promise<number> {
+    const now = deps.clock.now();
+    for (const chatId of target.chatIds) {
+      await deps.outbox.enqueue(
+        { chatId, text, dedupKey: `${target.dedupBase}:${chatId}`, disableNotification: true },
+        now,
+      );
+    }
+    if (target.chatIds.length > 0) deps.onQueued();
+    return target.chatIds.length;
+  }
+
+  return {
+    /** Queues the daily or weekly report whose window ends at `to`. Returns the text. */
+    async report(kind: ReportKind, to: Date, target: DigestTarget): Promise<string> {
+      const text = renderReport(await deps.reports.build(kind, to));
+      await queue(text, target);
+      return text;
+    },
+
+    /** Queues the smoke summary of the 24 h before `to` (seed 004, daily 09:10). */
+    async smokeSummary(to: Date, target: DigestTarget): Promise<string> {
+      const from = new Date(to.getTime() - DAY_MS);
+      const runs = await deps.smoke.between(from, to);
+      const text = renderSmokeSummary(distribute(runs), { from, to }, runs.at(-1), deps.timeZone);
+      await queue(text, target);
+      return text;
+    },
+  };
+}

@@ -1,0 +1,59 @@
+import type { Digests } from "../reports/digests.ts";
+import type { SmokeService } from "../smoke/smoke-service.ts";
+import type { ScheduleRuns } from "./schedule-runs.ts";
+import type { JobName } from "./schedule-spec.ts";
+import type { JobContext, JobHandler } from "./scheduler.ts";
+
+/** Dependencies of {@link createJobHandlers}. */
+export interface JobHandlerDeps {
+  smoke: Pick<SmokeService, "run" | "store">;
+  digests: Digests;
+  runs: Pick<ScheduleRuns, "deleteBefore">;
+  /** Where digests go (`TELEGRAM_ALERT_CHAT_IDS`). */
+  chatIds: () => readonly number[];
+  /** `SMOKE_RETENTION_DAYS`. */
+  retentionDays: number;
+}
+
+const DAY_MS = 86_400_000;
+
+/**
+ * What each scheduled job does (issue 6, item 3). Digests are queued with the period in
+ * their dedup key (`digest:<period key>:<chat>`), the second guard after the period claim.
+ * Each handler resolves to the one line stored as the run's detail.
+ */
+export function createJobHandlers(deps: JobHandlerDeps): Record<JobName, JobHandler> {
+  const target = (ctx: JobContext) => ({
+    chatIds: deps.chatIds(),
+    dedupBase: `digest:${ctx.periodKey}`,
+  });
+  const queued = () => {
+    const n = deps.chatIds().length;
+    return n === 0 ? "no chat to send to (TELEGRAM_ALERT_CHAT_IDS)" : `queued for ${n} chat(s)`;
+  };
+  return {
+    async smoke() {
+      const run = await deps.smoke.run("schedule");
+      const bad = run.results.filter((r) => r.status === "warning" || r.status === "critical");
+      return `${run.overall}${bad.length ? `: ${bad.map((r) => `${r.name} ${r.status}`).join(", ")}` : ""}`;
+    },
+    async smoke_summary(ctx) {
+      await deps.digests.smokeSummary(ctx.slot, target(ctx));
+      return queued();
+    },
+    async daily_report(ctx) {
+      await deps.digests.report("daily", ctx.slot, target(ctx));
+      return queued();
+    },
+    async weekly_report(ctx) {
+      await deps.digests.report("weekly", ctx.slot, target(ctx));
+      return queued();
+    },
+    async cleanup(ctx) {
+      const cutoff = new Date(ctx.slot.getTime() - deps.retentionDays * DAY_MS);
+      const smoke = await deps.smoke.store.deleteBefore(cutoff);
+      const runs = await deps.runs.deleteBefore(cutoff);
+      return `deleted ${smoke} smoke runs and ${runs} schedule runs older than ${deps.retentionDays} days`;
+    },
+  };
+}
