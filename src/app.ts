@@ -6,6 +6,7 @@ import { createBotLifecycle } from "./bot/bot-lifecycle.ts";
 import { COMMANDS, createBot } from "./bot/create-bot.ts";
 import type { Config } from "./config.ts";
 import { createEventsModule } from "./events/events-module.ts";
+import { createHealService } from "./heal/heal-service.ts";
 import { registerAdminRoutes } from "./http/routes/admin.ts";
 import { registerHealthRoutes } from "./http/routes/health.ts";
 import { registerIngestRoutes } from "./http/routes/ingest.ts";
@@ -103,6 +104,17 @@ export async function createApp(config: Config, opts: AppOptions) {
     runner: `${hostname()}:${process.pid}`,
   });
 
+  const heal = createHealService({
+    db,
+    clock,
+    logger: logger.child({ component: "heal" }),
+    outbox,
+    settings: config.heal,
+    alertChatIds: () => config.telegram.alertChatIds,
+    timeZone: config.reportTimezone,
+    onQueued: () => worker?.kick(),
+  });
+
   const token = config.telegram.token;
   const status = createStatusService({
     clock,
@@ -130,6 +142,7 @@ export async function createApp(config: Config, opts: AppOptions) {
         proxy: proxyModule,
         smoke: schedules.smoke,
         digests: schedules.digests,
+        heal,
       })
     : undefined;
   const sender =
@@ -169,8 +182,9 @@ export async function createApp(config: Config, opts: AppOptions) {
     clock,
     timeZone: config.reportTimezone,
     smoke: schedules.smoke.store,
+    heal,
   });
-  registerIngestRoutes(http, { ingestToken: config.ingestToken, router, clock });
+  registerIngestRoutes(http, { ingestToken: config.ingestToken, router, clock, heal });
   registerProxyRoutes(http, { agents, proxy });
   const webhookMode = bot !== undefined && config.telegram.webhookUrl !== undefined;
   if (bot && webhookMode) {
@@ -213,6 +227,8 @@ export async function createApp(config: Config, opts: AppOptions) {
     status,
     /** Smoke checks, reports, digests and the scheduler (issue 6). */
     schedules,
+    /** Heal plans: proposals, decisions, guarded execution, audit (issue 5). */
+    heal,
 
     /** Listens on HTTP, starts the bot and the outbox worker. Returns the bound port. */
     async start(): Promise<number> {
@@ -223,6 +239,7 @@ export async function createApp(config: Config, opts: AppOptions) {
       worker?.start();
       proxyModule.start();
       schedules.start();
+      heal.start();
       await botLifecycle?.start();
       return port;
     },
@@ -232,6 +249,7 @@ export async function createApp(config: Config, opts: AppOptions) {
       stopping ??= (async () => {
         await schedules.stop();
         await botLifecycle?.stop();
+        await heal.stop();
         await worker?.stop();
         await http.close();
         await proxyModule.stop();

@@ -21,6 +21,12 @@ export const callbackData = {
   liftMute: (muteId: string) => `lift:${muteId}`,
   /** Show page `<n>` (0-based) of the /incidents list. */
   incidentsPage: (page: number) => `incp:${page}`,
+  /** Heal plan `<planId>` (a ULID): approve, reject, show details (issue 5). */
+  plan: {
+    approve: (planId: string) => `pa:${planId}`,
+    reject: (planId: string) => `pr:${planId}`,
+    details: (planId: string) => `pd:${planId}`,
+  },
 };
 
 /** A parsed press: action and id, or undefined for data we did not make. */

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { ConfigError } from "./errors.ts";
+import { type HealSettings, healEnvShape, healSettings } from "./heal/heal-config.ts";
 import { type SmokeSettings, smokeEnvShape, smokeSettings } from "./smoke/smoke-config.ts";
 
 const idList = z
@@ -96,6 +97,8 @@ export const envSchema = z.object({
   USAGE_FLUSH_INTERVAL_S: intInRange(1, 600, 10),
   /** Smoke thresholds, retention and `SCHEDULER_ENABLED` (issue 6, src/smoke/smoke-config.ts). */
   ...smokeEnvShape,
+  /** Heal plans: repo, guardrails, fixer and command allowlist (issue 5, src/heal/heal-config.ts). */
+  ...healEnvShape,
 });
 
 /** The typed configuration every service is built from. */
@@ -129,6 +132,8 @@ export interface Config {
   };
   /** Smoke checks and the scheduler (issue 6). */
   smoke: SmokeSettings;
+  /** Heal plans (issue 5). */
+  heal: HealSettings;
 }
 
 /**
@@ -180,5 +185,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       usageFlushMs: e.USAGE_FLUSH_INTERVAL_S * 1000,
     },
     smoke: smokeSettings(e),
+    heal: healSettings(e),
   };
 }

@@ -3,6 +3,7 @@ import { conversations } from "@grammyjs/conversations";
 import { sequentialize } from "@grammyjs/runner";
 import { Bot, type BotError, type Context, GrammyError, HttpError } from "grammy";
 import type { Db } from "../../db/client.ts";
+import type { HealService } from "../heal/heal-service.ts";
 import type { IncidentActions } from "../incidents/incident-actions.ts";
 import type { IncidentService } from "../incidents/incident-service.ts";
 import type { Logger } from "../logger.ts";
@@ -27,6 +28,9 @@ import {
   createMuteFeature,
   createMuteFlowFeature,
   createMutesFeature,
+  createPlanButtonsFeature,
+  createPlansFeature,
+  createRejectPlanFlowFeature,
   createReportFeature,
   createSmokeFeature,
   createStartFeature,
@@ -36,6 +40,7 @@ import {
   incidentsCommand,
   muteCommand,
   mutesCommand,
+  plansCommand,
   reportCommand,
   smokeCommand,
   startCommand,
@@ -63,6 +68,8 @@ export interface BotDeps {
   smoke: SmokeService;
   /** Reports for /report (issue 6). */
   digests: Digests;
+  /** Heal plans for /plans and the plan buttons (issue 5). */
+  heal: HealService;
 }
 
 /** The command list, in /help order; also sent with setMyCommands. */
@@ -74,6 +81,7 @@ export const COMMANDS: readonly CommandInfo[] = [
   backendsCommand,
   addBackendCommand,
   usageCommand,
+  plansCommand,
   smokeCommand,
   reportCommand,
   helpCommand,
@@ -114,6 +122,7 @@ export function createBot(deps: BotDeps): Bot<BotContext> {
   );
   bot.use(createMuteFlowFeature(deps));
   bot.use(createAddBackendFeature(deps));
+  bot.use(createRejectPlanFlowFeature(deps));
   bot.use(createStartFeature());
   bot.use(createHelpFeature(COMMANDS));
   bot.use(createStatusFeature({ status: deps.status }));
@@ -125,6 +134,8 @@ export function createBot(deps: BotDeps): Bot<BotContext> {
   bot.use(createUsageFeature(deps));
   bot.use(createSmokeFeature(deps));
   bot.use(createReportFeature(deps));
+  bot.use(createPlanButtonsFeature(deps));
+  bot.use(createPlansFeature(deps));
 
   bot.on("message:text", async (ctx) => {
     if (ctx.message.text.startsWith("/")) {

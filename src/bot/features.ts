@@ -6,6 +6,8 @@ export { createIncidentButtonsFeature } from "../../commands/incident-buttons.ts
 export { createIncidentsFeature, incidentsCommand } from "../../commands/incidents.ts";
 export { createMuteFeature, muteCommand } from "../../commands/mute.ts";
 export { createMutesFeature, mutesCommand } from "../../commands/mutes.ts";
+export { createPlanButtonsFeature } from "../../commands/plan-buttons.ts";
+export { createPlansFeature, plansCommand } from "../../commands/plans.ts";
 export { createReportFeature, reportCommand } from "../../commands/report.ts";
 export { createSmokeFeature, smokeCommand } from "../../commands/smoke.ts";
 export { createStartFeature, startCommand } from "../../commands/start.ts";
@@ -13,4 +15,5 @@ export { createStatusFeature, statusCommand } from "../../commands/status.ts";
 export { createUsageFeature, usageCommand } from "../../commands/usage.ts";
 export { addBackendCommand, createAddBackendFeature } from "../../flows/add-backend.ts";
 export { createMuteFlowFeature } from "../../flows/mute.ts";
+export { createRejectPlanFlowFeature } from "../../flows/reject-plan.ts";
 export type { CommandInfo } from "./context.ts";

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from "fastify";
+import type { HealService } from "../../heal/heal-service.ts";
 import type { OutboxRepository } from "../../outbox/outbox-repository.ts";
 import type { ProxyModule } from "../../proxy/proxy-module.ts";
 import type { SmokeStore } from "../../smoke/smoke-store.ts";
@@ -7,6 +8,7 @@ import { requireBearer } from "../auth.ts";
 import { registerDeliveryAdminRoutes } from "./admin-deliveries.ts";
 import { registerProxyAdminRoutes } from "./admin-proxy.ts";
 import { registerSmokeAdminRoutes } from "./admin-smoke.ts";
+import { registerHealPlanAdminRoutes } from "./heal-plans.ts";
 
 /** `/api/admin/*`, bearer `ADMIN_TOKEN` (DESIGN.md, HTTP surface). */
 export function registerAdminRoutes(
@@ -19,6 +21,8 @@ export function registerAdminRoutes(
     clock: Clock;
     /** Smoke history for the NDJSON export (issue 6). */
     smoke: Pick<SmokeStore, "page">;
+    /** Heal plans and their audit (issue 5). */
+    heal?: HealService;
   },
 ): void {
   app.register(async (admin) => {
@@ -33,5 +37,7 @@ export function registerAdminRoutes(
     registerDeliveryAdminRoutes(admin, { outbox: deps.outbox, clock: deps.clock });
 
     registerSmokeAdminRoutes(admin, { store: deps.smoke });
+
+    if (deps.heal) registerHealPlanAdminRoutes(admin, deps.heal);
   });
 }

@@ -2,14 +2,22 @@ import type { FastifyInstance } from "fastify";
 import { parseAlertmanagerWebhook } from "../../events/alertmanager.ts";
 import { parseApiEvents } from "../../events/api-event.ts";
 import type { EventRouter } from "../../events/event-router.ts";
+import type { HealService } from "../../heal/heal-service.ts";
 import type { Clock } from "../../types.ts";
 import { systemClock } from "../../types.ts";
 import { requireBearer } from "../auth.ts";
+import { registerHealPlanIngestRoute } from "./heal-plans.ts";
 
 /** Ingest endpoints, bearer `INGEST_TOKEN` (DESIGN.md, HTTP surface). */
 export function registerIngestRoutes(
   app: FastifyInstance,
-  deps: { ingestToken: string | undefined; router: EventRouter; clock?: Clock },
+  deps: {
+    ingestToken: string | undefined;
+    router: EventRouter;
+    clock?: Clock;
+    /** Heal plans (issue 5): `POST /api/heal-plans`. */
+    heal?: HealService;
+  },
 ): void {
   const clock = deps.clock ?? systemClock;
   app.register(async (ingest) => {
@@ -35,5 +43,7 @@ export function registerIngestRoutes(
       const results = await deps.router.ingest(events);
       return reply.code(202).send(batch ? { events: results } : results[0]);
     });
+
+    if (deps.heal) registerHealPlanIngestRoute(ingest, deps.heal);
   });
 }

@@ -1,0 +1,63 @@
+import { Composer } from "grammy";
+import { REJECT_PLAN_FLOW_ID } from "../flows/reject-plan.ts";
+import { actorName, type BotContext } from "../src/bot/context.ts";
+import type { HealService } from "../src/heal/heal-service.ts";
+import { describeAction } from "../src/heal/plan-message.ts";
+import { escapeHtml, formatTime } from "../src/telegram-format.ts";
+
+/** Dependencies of {@link createPlanButtonsFeature}. */
+export interface PlanButtonsDeps {
+  heal: HealService;
+  timeZone: string;
+}
+
+/**
+ * The buttons on heal plan messages (issue 5): Approve (`pa:<id>`) decides at once, first
+ * decision wins; Reject (`pr:<id>`) asks for an optional reason (flows/reject-plan.ts);
+ * Details (`pd:<id>`) replies with the full plan and its content hash. The allowlist is
+ * checked before this runs (adminOnly); every press is answered. The state is read from the
+ * database, never from the pressed message.
+ */
+export function createPlanButtonsFeature(deps: PlanButtonsDeps): Composer<BotContext> {
+  const composer = new Composer<BotContext>();
+  composer.callbackQuery(/^(pa|pr|pd):([0-9A-Z]{26})$/, async (ctx) => {
+    const [, action, planId] = ctx.match as unknown as [string, string, string];
+    const who = actorName(ctx);
+    if (action === "pa") {
+      const result = await deps.heal.approve(planId, who);
+      await ctx.answerCallbackQuery({ text: result.message, show_alert: !result.changed });
+      ctx.log.info({ plan: planId, who, changed: result.changed }, "plan approve pressed");
+      return;
+    }
+    const plan = await deps.heal.store.get(planId);
+    if (!plan) {
+      await ctx.answerCallbackQuery({ text: "That plan does not exist.", show_alert: true });
+      return;
+    }
+    if (action === "pd") {
+      await ctx.answerCallbackQuery();
+      const audit = await deps.heal.audit(planId);
+      await ctx.reply(
+        [
+          `<b>Heal plan</b> <code>${plan.id}</code> · ${plan.status}`,
+          `Will ${describeAction(plan)}`,
+          `Why: ${escapeHtml(plan.rationale)}`,
+          `Risk: ${plan.risk} · proposed by ${escapeHtml(plan.proposedBy)}`,
+          `Expires: ${formatTime(plan.expiresAt, deps.timeZone)}`,
+          `Content hash: <code>${plan.contentHash}</code>`,
+          `Audit: ${audit.length} rows; last: ${escapeHtml(audit.at(-1)?.step ?? "none")}`,
+        ].join("\n"),
+        { parse_mode: "HTML" },
+      );
+      return;
+    }
+    if (plan.status !== "pending") {
+      const result = await deps.heal.reject(planId, who, null);
+      await ctx.answerCallbackQuery({ text: result.message, show_alert: !result.changed });
+      return;
+    }
+    await ctx.answerCallbackQuery({ text: "Why? Send a reason, or - for none." });
+    await ctx.conversation.enter(REJECT_PLAN_FLOW_ID, planId);
+  });
+  return composer;
+}

@@ -1,0 +1,129 @@
+import { existsSync, statSync } from "node:fs";
+import { git, runProcess } from "./run-process.ts";
+
+/** A guardrail's verdict: pass, or refuse with a reason for the chat and the audit. */
+export type Verdict = { ok: true } | { ok: false; reason: string };
+
+const pass: Verdict = { ok: true };
+
+/**
+ * Guardrail L0 (seed 001): `repoPath` exists, is a directory and is inside a git work tree.
+ * Checked before anything else runs.
+ */
+export async function checkRepo(repoPath: string | undefined): Promise<Verdict> {
+  if (!repoPath) return { ok: false, reason: "L0: HEAL_REPO_PATH is not configured" };
+  if (!existsSync(repoPath) || !statSync(repoPath).isDirectory())
+    return { ok: false, reason: `L0: repository path ${repoPath} does not exist` };
+  const r = await runProcess("git", ["rev-parse", "--is-inside-work-tree"], {
+    cwd: repoPath,
+    timeoutMs: 10_000,
+  });
+  if (r.code !== 0 || r.stdout.trim() !== "true")
+    return { ok: false, reason: `L0: ${repoPath} is not a git work tree` };
+  return pass;
+}
+
+/**
+ * Guardrail L1 (seed 001): the target file matches the allowlist regex (default
+ * `^(services|routes|database)/.+\.py$`, `HEAL_FILE_ALLOWLIST`) and cannot climb out of the
+ * repository (`..`, absolute paths). Checked before the fixer runs.
+ */
+export function checkFileAllowed(file: string, allowlist: RegExp): Verdict {
+  if (file.startsWith("/") || file.split("/").includes(".."))
+    return { ok: false, reason: `L1: ${file} leaves the repository` };
+  if (!allowlist.test(file))
+    return { ok: false, reason: `L1: ${file} is not allowed by ${allowlist.source}` };
+  return pass;
+}
+
+/** Lines changed in the work tree: added + deleted over `git diff --numstat` (binary = 0). */
+export async function changedLines(repoPath: string): Promise<number> {
+  const out = await git(repoPath, "diff", "--numstat");
+  let total = 0;
+  for (const line of out.split("\n")) {
+    const [added, deleted] = line.split("\t");
+    total += (Number(added) || 0) + (Number(deleted) || 0);
+  }
+  return total;
+}
+
+/** Throws away every uncommitted change: `git checkout -- . && git clean -fd`. */
+export async function discardChanges(repoPath: string): Promise<void> {
+  await git(repoPath, "checkout", "--", ".");
+  await git(repoPath, "clean", "-fd");
+}
+
+/**
+ * Guardrail L2 (seed 001): after the fixer ran, the changed lines (numstat added + deleted)
+ * must be within `min`–`max` (1–50). Outside that the change is discarded, leaving a clean
+ * tree, and the plan is refused.
+ */
+export async function checkDiffSize(
+  repoPath: string,
+  limits: { min: number; max: number } = { min: 1, max: 50 },
+): Promise<Verdict & { lines: number }> {
+  const lines = await changedLines(repoPath);
+  if (lines >= limits.min && lines <= limits.max) return { ok: true, lines };
+  await discardChanges(repoPath);
+  return {
+    ok: false,
+    lines,
+    reason: `L2: ${lines} changed lines, allowed ${limits.min}–${limits.max}; change discarded`,
+  };
+}
+
+/**
+ * Guardrail L3 (seed 001): at most `max` executions in the rolling hour before `now`.
+ * `startedSince` counts executions from the database, so restarts do not reset it.
+ */
+export async function checkRate(
+  startedSince: (since: Date) => Promise<number>,
+  now: Date,
+  max: number,
+): Promise<Verdict> {
+  const n = await startedSince(new Date(now.getTime() - 3_600_000));
+  if (n >= max) return { ok: false, reason: `L3: ${n} executions in the last hour (max ${max})` };
+  return pass;
+}
+
+/** Health poll timing in ms (seed 001: 10 s grace, every 10 s, up to 120 s). */
+export interface HealthTiming {
+  graceMs: number;
+  intervalMs: number;
+  timeoutMs: number;
+}
+
+/** One probe: HTTP 200 with a JSON body whose `status` is `ok` or `healthy`. */
+export async function probeHealth(url: string, timeoutMs: number): Promise<boolean> {
+  try {
+    const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
+    if (res.status !== 200) return false;
+    const body = (await res.json()) as { status?: unknown };
+    return body.status === "ok" || body.status === "healthy";
+  } catch {
+    return false;
+  }
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/**
+ * Guardrail L4 (seed 001): waits `graceMs`, then probes `url` every `intervalMs` until it is
+ * healthy or `timeoutMs` (counted after the grace) has passed. Returns whether it became healthy.
+ */
+export async function waitHealthy(url: string, t: HealthTiming): Promise<Verdict> {
+  await sleep(t.graceMs);
+  const deadline = Date.now() + t.timeoutMs;
+  for (;;) {
+    if (await probeHealth(url, Math.max(1000, t.intervalMs))) return pass;
+    if (Date.now() + t.intervalMs > deadline)
+      return { ok: false, reason: `L4: ${url} not healthy within ${t.timeoutMs} ms` };
+    await sleep(t.intervalMs);
+  }
+}
+
+/** The L4 rollback: `git revert --no-edit HEAD`, then push. */
+export async function revertAndPush(repoPath: string): Promise<void> {
+  await git(repoPath, "revert", "--no-edit", "HEAD");
+  await git(repoPath, "push");
+}

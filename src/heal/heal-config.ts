@@ -1,0 +1,112 @@
+import { z } from "zod";
+import { ConfigError } from "../errors.ts";
+
+const int = (min: number, max: number, dflt: number) =>
+  z.coerce.number().int().min(min).max(max).default(dflt);
+
+/** Default file allowlist (seed 001, guardrail L1): Python under services/, routes/, database/. */
+export const DEFAULT_FILE_ALLOWLIST = "^(services|routes|database)/.+\\.py$";
+/** Default protected resources (seed 004): anything named like a database service. */
+export const DEFAULT_PROTECTED = "(postgres|mysql|mariadb|redis|mongo|database|db)";
+/** Default fixer (seed 001): aider, auto-confirming, not committing itself. */
+export const DEFAULT_FIXER_CMD = [
+  "aider",
+  "--yes-always",
+  "--no-git",
+  "--message",
+  "{message}",
+  "{file}",
+];
+
+/**
+ * Environment variables of heal plans (issue 5), spread into the config schema. Durations of
+ * the health poll are in ms so tests can shrink them (seed 001: 10 s grace, every 10 s, 120 s).
+ */
+export const healEnvShape = {
+  /** Git work tree code_fix plans edit (L0 checks it). Unset: code_fix plans are refused. */
+  HEAL_REPO_PATH: z.string().optional(),
+  /** Health URL polled after a push (L4). Unset: L4 is skipped and says so in the audit. */
+  HEAL_HEALTH_URL: z.string().optional(),
+  HEAL_FILE_ALLOWLIST: z.string().default(DEFAULT_FILE_ALLOWLIST),
+  /** JSON array argv with `{message}` and `{file}` placeholders. */
+  HEAL_FIXER_CMD: z.string().optional(),
+  HEAL_FIXER_TIMEOUT_S: int(1, 3600, 600),
+  /** JSON object: command name → argv template with `{target}`. */
+  HEAL_COMMANDS: z.string().optional(),
+  HEAL_COMMAND_TIMEOUT_S: int(1, 3600, 300),
+  HEAL_PROTECTED: z.string().default(DEFAULT_PROTECTED),
+  /** L3: executions allowed per rolling hour. */
+  HEAL_MAX_PER_HOUR: int(1, 1000, 5),
+  HEAL_HEALTH_GRACE_MS: int(0, 3_600_000, 10_000),
+  HEAL_HEALTH_INTERVAL_MS: int(1, 3_600_000, 10_000),
+  HEAL_HEALTH_TIMEOUT_MS: int(1, 3_600_000, 120_000),
+  /** How often pending plans past their expiry lose their buttons. */
+  HEAL_EXPIRY_SWEEP_MS: int(100, 3_600_000, 30_000),
+};
+
+/** Heal plan settings of the Config. */
+export interface HealSettings {
+  repoPath: string | undefined;
+  healthUrl: string | undefined;
+  fileAllowlist: RegExp;
+  fixerCmd: string[];
+  fixerTimeoutMs: number;
+  /** Allowlisted commands for restart/rollback/command plans: name → argv template. */
+  commands: Record<string, string[]>;
+  commandTimeoutMs: number;
+  protectedPattern: RegExp;
+  maxPerHour: number;
+  health: { graceMs: number; intervalMs: number; timeoutMs: number };
+  expirySweepMs: number;
+}
+
+type HealEnv = z.infer<z.ZodObject<typeof healEnvShape>>;
+
+function regex(variable: string, source: string, flags = ""): RegExp {
+  try {
+    return new RegExp(source, flags);
+  } catch {
+    throw new ConfigError(variable, "not a valid regular expression");
+  }
+}
+
+const argv = z.array(z.string().min(1)).min(1);
+
+function json<T>(variable: string, raw: string, schema: z.ZodType<T>): T {
+  let value: unknown;
+  try {
+    value = JSON.parse(raw);
+  } catch {
+    throw new ConfigError(variable, "not valid JSON");
+  }
+  const parsed = schema.safeParse(value);
+  if (!parsed.success)
+    throw new ConfigError(variable, parsed.error.issues[0]?.message ?? "invalid");
+  return parsed.data;
+}
+
+/**
+ * Builds the heal settings from parsed variables.
+ * @throws ConfigError for a bad regex or a bad JSON command list.
+ */
+export function healSettings(e: HealEnv): HealSettings {
+  return {
+    repoPath: e.HEAL_REPO_PATH?.trim() || undefined,
+    healthUrl: e.HEAL_HEALTH_URL?.trim() || undefined,
+    fileAllowlist: regex("HEAL_FILE_ALLOWLIST", e.HEAL_FILE_ALLOWLIST),
+    fixerCmd: e.HEAL_FIXER_CMD ? json("HEAL_FIXER_CMD", e.HEAL_FIXER_CMD, argv) : DEFAULT_FIXER_CMD,
+    fixerTimeoutMs: e.HEAL_FIXER_TIMEOUT_S * 1000,
+    commands: e.HEAL_COMMANDS
+      ? json("HEAL_COMMANDS", e.HEAL_COMMANDS, z.record(z.string(), argv))
+      : {},
+    commandTimeoutMs: e.HEAL_COMMAND_TIMEOUT_S * 1000,
+    protectedPattern: regex("HEAL_PROTECTED", e.HEAL_PROTECTED, "i"),
+    maxPerHour: e.HEAL_MAX_PER_HOUR,
+    health: {
+      graceMs: e.HEAL_HEALTH_GRACE_MS,
+      intervalMs: e.HEAL_HEALTH_INTERVAL_MS,
+      timeoutMs: e.HEAL_HEALTH_TIMEOUT_MS,
+    },
+    expirySweepMs: e.HEAL_EXPIRY_SWEEP_MS,
+  };
+}

@@ -1,0 +1,220 @@
+import { ulid } from "ulid";
+import type { Db, DbOrTx } from "../../db/client.ts";
+import type { HealAuditRow, HealPlanRow } from "../../db/schema/index.ts";
+import type { Logger } from "../logger.ts";
+import type { OutboxRepository } from "../outbox/outbox-repository.ts";
+import type { Clock } from "../types.ts";
+import { parseInput } from "../validation.ts";
+import type { HealSettings } from "./heal-config.ts";
+import { contentHash, DEFAULT_PLAN_EXPIRY_MS, proposalSchema } from "./plan-content.ts";
+import { createPlanExecutor } from "./plan-executor.ts";
+import { planSubject, renderPlanMessage } from "./plan-message.ts";
+import { createPlanStore } from "./plan-store.ts";
+
+/** What a decision did, for the callback answer. */
+export interface DecisionResult {
+  /** False when nothing changed (already decided, expired, unknown id). */
+  changed: boolean;
+  /** One short line for `answerCallbackQuery`. */
+  message: string;
+}
+
+/** Dependencies of {@link createHealService}. */
+export interface HealServiceDeps {
+  db: Db;
+  clock: Clock;
+  logger: Logger;
+  outbox: OutboxRepository;
+  settings: HealSettings;
+  alertChatIds: () => readonly number[];
+  timeZone: string;
+  /** Wakes the outbox worker after a commit that queued deliveries. */
+  onQueued: () => void;
+}
+
+/** The heal plan service. */
+export type HealService = ReturnType<typeof createHealService>;
+
+/**
+ * Heal plans (issue 5; DESIGN.md, Heal plans — human in the loop): proposals over HTTP,
+ * decisions from the chat (first decision wins, bound to the content hash), expiry, and
+ * asynchronous guarded execution. Every proposal, decision, step and result is audited.
+ */
+export function createHealService(deps: HealServiceDeps) {
+  const { db, clock, outbox, timeZone } = deps;
+  const store = createPlanStore(db);
+  /** Last progress line per plan, shown under the state until the plan is redrawn. */
+  const progress = new Map<string, string>();
+
+  async function redraw(plan: HealPlanRow, tx: DbOrTx): Promise<void> {
+    const msg = renderPlanMessage(plan, timeZone, progress.get(plan.id));
+    await outbox.editSubject(planSubject(plan.id), msg.text, msg.keyboard, clock.now(), tx);
+  }
+
+  async function record(
+    plan: HealPlanRow,
+    step: string,
+    detail: Record<string, unknown>,
+    line?: string,
+  ): Promise<void> {
+    await db.transaction(async (tx) => {
+      await store.audit(plan, "executor", step, detail, clock.now(), tx);
+      if (line === undefined) return;
+      progress.set(plan.id, line);
+      await redraw((await store.get(plan.id, tx)) ?? plan, tx);
+    });
+    if (line !== undefined) deps.onQueued();
+  }
+
+  const executor = createPlanExecutor({
+    store,
+    clock,
+    logger: deps.logger,
+    settings: deps.settings,
+    record,
+  });
+
+  /** Why a decision on `plan` cannot be taken, for the answer. */
+  function refusal(plan: HealPlanRow): string {
+    if (plan.status === "expired") return "This plan has expired; it can no longer be decided.";
+    return `Already ${plan.status}${plan.decidedBy ? ` (decided by ${plan.decidedBy})` : ""}.`;
+  }
+
+  async function expireOne(plan: HealPlanRow, tx: DbOrTx): Promise<void> {
+    await store.audit(plan, "system", "expired", { expiresAt: plan.expiresAt }, clock.now(), tx);
+    await redraw(plan, tx);
+  }
+
+  async function decide(
+    id: string,
+    to: "approved" | "rejected",
+    who: string,
+    reason: string | null,
+  ): Promise<{ result: DecisionResult; plan?: HealPlanRow }> {
+    const now = clock.now();
+    const outcome = await db.transaction(async (tx) => {
+      const current = await store.get(id, tx);
+      if (!current) return { result: { changed: false, message: "That plan does not exist." } };
+      if (current.status === "pending" && current.expiresAt <= now) {
+        const expired = await store.transition(id, "pending", "expired", {}, tx);
+        if (expired) await expireOne(expired, tx);
+        return { result: { changed: false, message: refusal({ ...current, status: "expired" }) } };
+      }
+      const decided = await store.decide(id, current.contentHash, to, who, now, reason, tx);
+      if (!decided) return { result: { changed: false, message: refusal(current) } };
+      await store.audit(decided, who, to, { reason, hash: decided.contentHash }, now, tx);
+      await redraw(decided, tx);
+      const message = to === "approved" ? "Approved; running it now." : "Rejected.";
+      return { result: { changed: true, message }, plan: decided };
+    });
+    deps.onQueued();
+    return outcome;
+  }
+
+  async function sweep(): Promise<number> {
+    const expired = await db.transaction(async (tx) => {
+      const rows = await store.expireDue(clock.now(), tx);
+      for (const plan of rows) await expireOne(plan, tx);
+      return rows.length;
+    });
+    if (expired > 0) deps.onQueued();
+    return expired;
+  }
+
+  let timer: NodeJS.Timeout | undefined;
+
+  return {
+    store,
+
+    /**
+     * Stores a proposal (body of `POST /api/heal-plans`) and queues its message, with
+     * Approve / Reject / Details, to every alert chat.
+     * @throws InputError (400) naming the first bad field.
+     */
+    async propose(body: unknown): Promise<HealPlanRow> {
+      const p = parseInput(proposalSchema, body);
+      const now = clock.now();
+      const id = ulid();
+      const ttlMs = p.expires_in_s !== undefined ? p.expires_in_s * 1000 : DEFAULT_PLAN_EXPIRY_MS;
+      const plan = await db.transaction(async (tx) => {
+        const row = await store.insert(
+          {
+            id,
+            kind: p.kind,
+            target: p.target,
+            rationale: p.rationale,
+            proposedBy: p.proposed_by,
+            risk: p.risk,
+            incidentId: p.incident_id ?? null,
+            contentHash: contentHash(p),
+            status: "pending",
+            expiresAt: new Date(now.getTime() + ttlMs),
+            createdAt: now,
+          },
+          tx,
+        );
+        await store.audit(row, p.proposed_by, "proposed", { incidentId: row.incidentId }, now, tx);
+        const msg = renderPlanMessage(row, timeZone);
+        for (const chatId of deps.alertChatIds()) {
+          await outbox.enqueue(
+            {
+              chatId,
+              text: msg.text,
+              keyboard: msg.keyboard,
+              subject: planSubject(id),
+              dedupKey: `plan:${id}:${chatId}`,
+            },
+            now,
+            tx,
+          );
+        }
+        return row;
+      });
+      deps.onQueued();
+      return plan;
+    },
+
+    /** Approves plan `id` as `who`; the first decision wins and starts the execution. */
+    async approve(id: string, who: string): Promise<DecisionResult> {
+      const { result, plan } = await decide(id, "approved", who, null);
+      if (result.changed && plan) executor.start(plan);
+      return result;
+    },
+
+    /** Rejects plan `id` as `who`, with an optional reason; the first decision wins. */
+    async reject(id: string, who: string, reason: string | null): Promise<DecisionResult> {
+      return (await decide(id, "rejected", who, reason || null)).result;
+    },
+
+    /** Expires pending plans past their expiry (buttons removed, message says so). */
+    sweep,
+
+    /** Pending plans, and the newest `limit` of all, for /plans. */
+    async overview(limit = 10): Promise<{ pending: HealPlanRow[]; recent: HealPlanRow[] }> {
+      return { pending: await store.pending(), recent: await store.recent(limit) };
+    },
+
+    /** The audit trail of plan `id`. */
+    audit(id: string): Promise<HealAuditRow[]> {
+      return store.auditOf(id);
+    },
+
+    /** Resolves when every execution started so far has finished. */
+    idle: () => executor.idle(),
+
+    /** Starts the expiry sweep every `HEAL_EXPIRY_SWEEP_MS`. */
+    start(): void {
+      timer ??= setInterval(() => {
+        sweep().catch((err: unknown) => deps.logger.warn({ err }, "heal expiry sweep failed"));
+      }, deps.settings.expirySweepMs);
+      timer.unref();
+    },
+
+    /** Stops the sweep and waits for running executions. */
+    async stop(): Promise<void> {
+      if (timer) clearInterval(timer);
+      timer = undefined;
+      await executor.idle();
+    },
+  };
+}

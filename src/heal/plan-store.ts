@@ -1,0 +1,145 @@
+import { and, asc, count, desc, eq, gt, gte, lte } from "drizzle-orm";
+import { monotonicFactory } from "ulid";
+import type { Db, DbOrTx } from "../../db/client.ts";
+import {
+  type HealAuditRow,
+  type HealPlanRow,
+  type HealStatus,
+  healAudit,
+  healPlans,
+} from "../../db/schema/index.ts";
+
+/** Audit ids sort in insertion order even within one millisecond. */
+const nextId = monotonicFactory();
+
+/** Rows and transitions of heal plans and their audit trail (DESIGN.md, Heal plans). */
+export type PlanStore = ReturnType<typeof createPlanStore>;
+
+/** Builds the plan store over `db`. */
+export function createPlanStore(db: Db) {
+  return {
+    /** Inserts a new plan. */
+    async insert(row: typeof healPlans.$inferInsert, tx: DbOrTx = db): Promise<HealPlanRow> {
+      const [inserted] = await tx.insert(healPlans).values(row).returning();
+      return inserted as HealPlanRow;
+    },
+
+    /** The plan `id`, or undefined. */
+    async get(id: string, tx: DbOrTx = db): Promise<HealPlanRow | undefined> {
+      const [row] = await tx.select().from(healPlans).where(eq(healPlans.id, id));
+      return row;
+    },
+
+    /**
+     * The decision transition, atomic: pending → `to` only while the plan is pending, not
+     * expired at `now`, and its content hash is still `hash`. The first decision wins; any
+     * later one (a double press, a second admin) gets undefined.
+     */
+    async decide(
+      id: string,
+      hash: string,
+      to: "approved" | "rejected",
+      who: string,
+      now: Date,
+      reason: string | null,
+      tx: DbOrTx = db,
+    ): Promise<HealPlanRow | undefined> {
+      const [row] = await tx
+        .update(healPlans)
+        .set({ status: to, decidedBy: who, decidedAt: now, reason })
+        .where(
+          and(
+            eq(healPlans.id, id),
+            eq(healPlans.status, "pending"),
+            gt(healPlans.expiresAt, now),
+            eq(healPlans.contentHash, hash),
+          ),
+        )
+        .returning();
+      return row;
+    },
+
+    /** Moves plan `id` from `from` to `to` (with extra fields); undefined when not in `from`. */
+    async transition(
+      id: string,
+      from: HealStatus,
+      to: HealStatus,
+      patch: Partial<Pick<HealPlanRow, "startedAt" | "finishedAt" | "reason">>,
+      tx: DbOrTx = db,
+    ): Promise<HealPlanRow | undefined> {
+      const [row] = await tx
+        .update(healPlans)
+        .set({ status: to, ...patch })
+        .where(and(eq(healPlans.id, id), eq(healPlans.status, from)))
+        .returning();
+      return row;
+    },
+
+    /** Pending plans whose expiry is at or before `now`, marked expired; returns them. */
+    expireDue(now: Date, tx: DbOrTx = db): Promise<HealPlanRow[]> {
+      return tx
+        .update(healPlans)
+        .set({ status: "expired" })
+        .where(and(eq(healPlans.status, "pending"), lte(healPlans.expiresAt, now)))
+        .returning();
+    },
+
+    /** Executions started at or after `since` (guardrail L3 counts these). */
+    async startedSince(since: Date, tx: DbOrTx = db): Promise<number> {
+      const [row] = await tx
+        .select({ n: count() })
+        .from(healPlans)
+        .where(gte(healPlans.startedAt, since));
+      return row?.n ?? 0;
+    },
+
+    /** Whether a plan on `target` is running now (one plan runs per target at a time). */
+    async runningOn(target: string, tx: DbOrTx = db): Promise<boolean> {
+      const rows = await tx
+        .select({ id: healPlans.id })
+        .from(healPlans)
+        .where(and(eq(healPlans.target, target), eq(healPlans.status, "running")))
+        .limit(1);
+      return rows.length > 0;
+    },
+
+    /** Pending plans, oldest first. */
+    pending(tx: DbOrTx = db): Promise<HealPlanRow[]> {
+      return tx
+        .select()
+        .from(healPlans)
+        .where(eq(healPlans.status, "pending"))
+        .orderBy(asc(healPlans.createdAt));
+    },
+
+    /** The newest `limit` plans, newest first. */
+    recent(limit: number, tx: DbOrTx = db): Promise<HealPlanRow[]> {
+      return tx.select().from(healPlans).orderBy(desc(healPlans.id)).limit(limit);
+    },
+
+    /** Appends an audit row (who, when, which step, the hash the step saw). */
+    async audit(
+      plan: Pick<HealPlanRow, "id" | "contentHash">,
+      actor: string,
+      step: string,
+      detail: Record<string, unknown>,
+      at: Date,
+      tx: DbOrTx = db,
+    ): Promise<void> {
+      await tx.insert(healAudit).values({
+        id: nextId(),
+        planId: plan.id,
+        at,
+        actor,
+        step,
+        detail,
+        contentHash: plan.contentHash,
+      });
+    },
+
+    /** The audit trail of plan `id`, in order. */
+    auditOf(id: string, tx: DbOrTx = db): Promise<HealAuditRow[]> {
+      return tx.select().from(healAudit).where(eq(healAudit.planId, id)).orderBy(asc(healAudit.id));
+    },
+  };
+}

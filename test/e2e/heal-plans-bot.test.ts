@@ -1,0 +1,174 @@
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { openDatabase } from "../../db/client.ts";
+import { call, INGEST_TOKEN, startTestApp, type TestApp } from "../helpers/app.ts";
+import {
+  type HealthServer,
+  makeTestRepo,
+  startHealthServer,
+  type TestRepo,
+} from "../helpers/heal.ts";
+import {
+  BOT_TOKEN,
+  type BotMessage,
+  freePort,
+  startEmulator,
+  type TelegramClient,
+  waitForBotMessage,
+} from "../helpers/telegram.ts";
+
+const ADMIN = 1001;
+const STRANGER = 6666;
+
+describe("heal plans on the bot end to end (telegram-test-api emulator)", () => {
+  let emulator: Awaited<ReturnType<typeof startEmulator>>;
+  let t: TestApp;
+  let admin: TelegramClient;
+  let stranger: TelegramClient;
+  let repo: TestRepo;
+  let health: HealthServer;
+
+  const propose = async (rationale: string) => {
+    const res = await call(`${t.url}/api/heal-plans`, {
+      token: INGEST_TOKEN,
+      body: {
+        kind: "code_fix",
+        target: "services/app.py",
+        rationale,
+        proposed_by: "agent-7",
+        risk: "medium",
+      },
+    });
+    assert.equal(res.status, 201);
+    return res.body.id as string;
+  };
+  const planMessage = (id: string, match: (m: BotMessage) => boolean, what: string) =>
+    waitForBotMessage(
+      admin,
+      ADMIN,
+      (m) => m.buttons.some((b) => b.callback_data.endsWith(id)) || match(m),
+      what,
+    );
+  const press = (client: TelegramClient, m: BotMessage, data: string) =>
+    client.sendCallback(
+      client.makeCallbackQuery(data, {
+        message: { message_id: m.messageId, chat: { id: ADMIN } },
+      }),
+    );
+
+  before(async () => {
+    repo = await makeTestRepo();
+    health = await startHealthServer();
+    emulator = await startEmulator();
+    const port = await freePort();
+    t = await startTestApp(await openDatabase({}), {
+      PORT: String(port),
+      TELEGRAM_BOT_TOKEN: BOT_TOKEN,
+      TELEGRAM_API_ROOT: emulator.apiRoot,
+      TELEGRAM_ADMIN_IDS: String(ADMIN),
+      TELEGRAM_WEBHOOK_URL: `http://127.0.0.1:${port}/telegram/webhook`,
+      HEAL_REPO_PATH: repo.work,
+      HEAL_HEALTH_URL: health.url,
+      HEAL_FIXER_CMD: JSON.stringify(repo.fixerCmd),
+      HEAL_HEALTH_GRACE_MS: "10",
+      HEAL_HEALTH_INTERVAL_MS: "20",
+      HEAL_HEALTH_TIMEOUT_MS: "200",
+    });
+    admin = emulator.server.getClient(BOT_TOKEN, {
+      userId: ADMIN,
+      chatId: ADMIN,
+      firstName: "Ada",
+      userName: "ada",
+    });
+    stranger = emulator.server.getClient(BOT_TOKEN, {
+      userId: STRANGER,
+      chatId: STRANGER,
+      firstName: "Eve",
+      userName: "eve",
+    });
+  });
+  after(async () => {
+    await t.stop();
+    await emulator.stop();
+    await health.stop();
+    repo.remove();
+  });
+
+  it("refuses a stranger's Approve; the admin's Approve runs the fix and edits the message to Done", async () => {
+    const id = await propose("fix the crash lines=2");
+    const msg = await planMessage(id, () => false, "the plan message");
+    assert.match(msg.text, /Heal plan · Code fix/);
+    assert.match(msg.text, /risk medium/);
+    assert.deepEqual(
+      msg.buttons.map((b) => b.text),
+      ["✅ Approve", "✋ Reject", "ℹ️ Details"],
+    );
+
+    await press(admin, msg, `pd:${id}`);
+    const details = await waitForBotMessage(
+      admin,
+      ADMIN,
+      (m) => m.text.includes("Content hash:"),
+      "the Details reply",
+    );
+    assert.match(details.text, /Content hash: [0-9a-f]{64}/);
+    assert.match(details.text, /Audit: 1 rows; last: proposed/);
+
+    await press(stranger, msg, `pa:${id}`);
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal((await t.app.heal.store.get(id))?.status, "pending", "a stranger decides nothing");
+
+    await press(admin, msg, `pa:${id}`);
+    await press(admin, msg, `pa:${id}`);
+    const done = await waitForBotMessage(
+      admin,
+      ADMIN,
+      (m) => m.messageId === msg.messageId && m.text.includes("Done"),
+      "the Done edit",
+    );
+    await t.app.heal.idle();
+    assert.match(done.text, /Decided by Ada \(@ada, 1001\)/);
+    assert.equal(done.buttons.length, 0);
+    const steps = (await t.app.heal.audit(id)).map((a) => a.step);
+    assert.equal(steps.filter((s) => s === "running").length, 1, "double press → one execution");
+    assert.match((await repo.remoteLog())[0] ?? "", /^heal: fix the crash/);
+  });
+
+  it("Reject asks for a reason; the answer rejects the plan and shows the reason", async () => {
+    const id = await propose("another fix lines=1");
+    const msg = await planMessage(id, () => false, "the second plan message");
+    await press(admin, msg, `pr:${id}`);
+    await waitForBotMessage(admin, ADMIN, (m) => m.text.includes("Why?"), "the reason question");
+    await admin.sendMessage(admin.makeMessage("not during the release"));
+    await waitForBotMessage(
+      admin,
+      ADMIN,
+      (m) => m.text.includes("Rejected: not during the release"),
+      "the rejection reply",
+    );
+    const edited = await waitForBotMessage(
+      admin,
+      ADMIN,
+      (m) => m.messageId === msg.messageId && m.text.includes("Reason: not during the release"),
+      "the rejected plan message",
+    );
+    assert.equal(edited.buttons.length, 0);
+    const plan = await t.app.heal.store.get(id);
+    assert.equal(plan?.status, "rejected");
+    assert.match(plan?.decidedBy ?? "", /Ada/);
+  });
+
+  it("lists pending and recent plans on /plans", async () => {
+    await propose("pending one lines=1");
+    await admin.sendCommand(admin.makeCommand("/plans"));
+    const reply = await waitForBotMessage(
+      admin,
+      ADMIN,
+      (m) => m.text.startsWith("Heal plans"),
+      "/plans reply",
+    );
+    assert.match(reply.text, /1 pending/);
+    assert.match(reply.text, /succeeded/);
+    assert.match(reply.text, /rejected/);
+  });
+});

@@ -1,0 +1,176 @@
+import assert from "node:assert/strict";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { z } from "zod";
+import { callbackData } from "../../src/callback-data.ts";
+import {
+  checkDiffSize,
+  checkFileAllowed,
+  checkRate,
+  checkRepo,
+  probeHealth,
+  revertAndPush,
+  waitHealthy,
+} from "../../src/heal/guardrails.ts";
+import { DEFAULT_FILE_ALLOWLIST, healEnvShape, healSettings } from "../../src/heal/heal-config.ts";
+import { contentHash } from "../../src/heal/plan-content.ts";
+import { checkNotProtected } from "../../src/heal/protected.ts";
+import { redactSecrets } from "../../src/heal/redact.ts";
+import { fillTemplate, git } from "../../src/heal/run-process.ts";
+import {
+  type HealthServer,
+  makeTestRepo,
+  startHealthServer,
+  type TestRepo,
+} from "../helpers/heal.ts";
+
+const allow = new RegExp(DEFAULT_FILE_ALLOWLIST);
+const fast = { graceMs: 10, intervalMs: 20, timeoutMs: 150 };
+
+describe("heal guardrails (seed 001 L0–L4, seed 004)", () => {
+  let repo: TestRepo;
+  let health: HealthServer;
+  before(async () => {
+    repo = await makeTestRepo();
+    health = await startHealthServer();
+  });
+  after(async () => {
+    repo.remove();
+    await health.stop();
+  });
+
+  it("L0 refuses a missing path and a directory that is not a git work tree", async () => {
+    assert.equal((await checkRepo(join(repo.dir, "nope"))).ok, false);
+    const plain = mkdtempSync(join(tmpdir(), "cp-plain-"));
+    const v = await checkRepo(plain);
+    assert.equal(v.ok, false);
+    assert.match(v.ok ? "" : v.reason, /not a git work tree/);
+    assert.equal((await checkRepo(undefined)).ok, false);
+    assert.deepEqual(await checkRepo(repo.work), { ok: true });
+  });
+
+  it("L1 allows Python under services/, routes/, database/ and refuses anything else", () => {
+    assert.equal(checkFileAllowed("services/app.py", allow).ok, true);
+    assert.equal(checkFileAllowed("routes/a/b.py", allow).ok, true);
+    assert.equal(checkFileAllowed("database/models.py", allow).ok, true);
+    assert.equal(checkFileAllowed("config/settings.py", allow).ok, false);
+    assert.equal(checkFileAllowed("services/app.js", allow).ok, false);
+    assert.equal(checkFileAllowed("services/../etc/x.py", allow).ok, false);
+    assert.equal(checkFileAllowed("/services/x.py", allow).ok, false);
+  });
+
+  it("L2 passes 1–50 changed lines and discards a larger change, leaving a clean tree", async () => {
+    const file = join(repo.work, "services", "app.py");
+    writeFileSync(file, `${readFileSync(file, "utf8")}x = 1\n`);
+    const small = await checkDiffSize(repo.work);
+    assert.equal(small.ok, true);
+    assert.equal(small.lines, 1);
+    writeFileSync(file, Array.from({ length: 60 }, (_, i) => `y${i} = ${i}\n`).join(""));
+    writeFileSync(join(repo.work, "services", "new.py"), "z = 1\n");
+    const big = await checkDiffSize(repo.work);
+    assert.equal(big.ok, false);
+    assert.match(big.ok ? "" : big.reason, /L2: 61 changed lines/);
+    assert.equal(await repo.status(), "", "tree is clean after the discard");
+  });
+
+  it("L2 refuses a fixer that changed nothing", async () => {
+    const none = await checkDiffSize(repo.work);
+    assert.equal(none.ok, false);
+    assert.equal(none.lines, 0);
+  });
+
+  it("L3 refuses the sixth execution in a rolling hour", async () => {
+    const now = new Date("2026-11-23T01:00:00Z");
+    let since: Date | undefined;
+    const ok = await checkRate(
+      async (s) => {
+        since = s;
+        return 4;
+      },
+      now,
+      5,
+    );
+    assert.equal(ok.ok, true);
+    assert.equal(since?.toISOString(), "2026-11-23T00:00:00.000Z");
+    const refused = await checkRate(async () => 5, now, 5);
+    assert.equal(refused.ok, false);
+  });
+
+  it("L4 polls until healthy, and fails when the endpoint stays down", async () => {
+    health.healthy = true;
+    assert.equal(await probeHealth(health.url, 1000), true);
+    assert.deepEqual(await waitHealthy(health.url, fast), { ok: true });
+    health.healthy = false;
+    const before = health.hits;
+    const down = await waitHealthy(health.url, fast);
+    assert.equal(down.ok, false);
+    assert.ok(health.hits - before >= 2, "polled more than once");
+    assert.equal(await probeHealth("http://127.0.0.1:1/health", 500), false);
+    health.healthy = true;
+  });
+
+  it("L4 revert: git revert --no-edit HEAD is pushed to the remote", async () => {
+    const file = join(repo.work, "services", "app.py");
+    writeFileSync(file, `${readFileSync(file, "utf8")}bad = 1\n`);
+    await git(repo.work, "commit", "-am", "bad change");
+    await git(repo.work, "push");
+    await revertAndPush(repo.work);
+    const log = await repo.remoteLog();
+    assert.match(log[0] ?? "", /^Revert "bad change"/);
+    assert.equal(log[1], "bad change");
+  });
+
+  it("refuses protected resources (database-like names) and allows others", () => {
+    const p = /(postgres|mysql|mariadb|redis|mongo|database|db)/i;
+    assert.equal(checkNotProtected("postgres-main", p).ok, false);
+    assert.equal(checkNotProtected("Redis", p).ok, false);
+    assert.equal(checkNotProtected("api-gateway", p).ok, true);
+  });
+
+  it("redacts sk-, ghp_, nvapi- keys and bearer tokens from kept output", () => {
+    const out = redactSecrets(
+      "key sk-abcdefghijklmnop ghp_ABCDEFGHIJKLMNOP nvapi-abcdefghijkl Authorization: Bearer abc.def",
+    );
+    assert.doesNotMatch(out, /sk-abc|ghp_ABC|nvapi-abc|abc\.def/);
+    assert.equal(out.match(/\[redacted\]/g)?.length, 4);
+  });
+
+  it("fills argv templates element by element, never through a shell", () => {
+    assert.deepEqual(
+      fillTemplate(["systemctl", "restart", "{target}"], { target: "a; rm -rf /" }),
+      ["systemctl", "restart", "a; rm -rf /"],
+    );
+  });
+
+  it("binds decisions to a stable content hash and keeps callback data within 64 bytes", () => {
+    const c = {
+      kind: "code_fix" as const,
+      target: "services/app.py",
+      rationale: "fix",
+      risk: "low",
+    };
+    assert.equal(contentHash(c), contentHash({ ...c }));
+    assert.notEqual(contentHash(c), contentHash({ ...c, rationale: "fix it" }));
+    const id = "01JD0000000000000000000000";
+    for (const d of [
+      callbackData.plan.approve(id),
+      callbackData.plan.reject(id),
+      callbackData.plan.details(id),
+    ])
+      assert.ok(Buffer.byteLength(d) <= 64);
+  });
+
+  it("reads HEAL_* settings: defaults, JSON argv lists, and bad values named", () => {
+    const parse = (env: Record<string, string>) => healSettings(z.object(healEnvShape).parse(env));
+    const d = parse({});
+    assert.equal(d.maxPerHour, 5);
+    assert.deepEqual(d.health, { graceMs: 10_000, intervalMs: 10_000, timeoutMs: 120_000 });
+    assert.equal(d.fixerCmd[0], "aider");
+    const s = parse({ HEAL_COMMANDS: '{"restart":["systemctl","restart","{target}"]}' });
+    assert.deepEqual(s.commands.restart, ["systemctl", "restart", "{target}"]);
+    assert.throws(() => parse({ HEAL_FIXER_CMD: "aider --yes" }), /HEAL_FIXER_CMD/);
+    assert.throws(() => parse({ HEAL_FILE_ALLOWLIST: "([" }), /HEAL_FILE_ALLOWLIST/);
+  });
+});
