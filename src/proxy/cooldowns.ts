@@ -62,7 +62,8 @@ export class CooldownTable {
 
   /**
    * Records a 429. Returns the cooldown that started, or null when the running one already
-   * lasts longer (it is never shortened; the strike still counts).
+   * lasts longer: it is never shortened, and 429s arriving while it runs (requests already
+   * in flight) add no strike; a longer Retry-After may lengthen it.
    */
   rateLimited(
     backendId: string,
@@ -70,6 +71,21 @@ export class CooldownTable {
     nowMs: number,
   ): CooldownStarted | null {
     const s = this.state.get(backendId) ?? { untilMs: 0, strikes: 0 };
+    // 429s of requests that were already in flight when the cooldown began are one event,
+    // not new strikes: only a Retry-After beyond the running end may lengthen it.
+    if (s.untilMs > nowMs) {
+      const longer =
+        retryAfterS === null ? 0 : nowMs + Math.min(retryAfterS, this.policy.maxS) * 1000;
+      if (longer <= s.untilMs) return null;
+      s.untilMs = longer;
+      return {
+        backendId,
+        startedAt: new Date(nowMs),
+        endsAt: new Date(longer),
+        strike: s.strikes,
+        retryAfterS,
+      };
+    }
     s.strikes += 1;
     const untilMs = nowMs + cooldownSeconds(s.strikes, retryAfterS, this.policy) * 1000;
     this.state.set(backendId, s);

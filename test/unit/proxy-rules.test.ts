@@ -38,6 +38,22 @@ describe("cooldown table", () => {
     assert.equal(second, null);
     assert.equal(t.endsAt("a", 10_000), 300_000);
   });
+  it("counts a burst of 429s from requests already in flight as one strike", () => {
+    const t = new CooldownTable(policy);
+    t.rateLimited("a", null, 0);
+    for (let i = 0; i < 8; i++) assert.equal(t.rateLimited("a", null, 5), null);
+    assert.equal(t.endsAt("a", 5), 30_000, "still 30 s, not escalated to the cap");
+    assert.equal(
+      t.rateLimited("a", null, 30_000)?.strike,
+      2,
+      "the next 429 after it ended is strike 2",
+    );
+  });
+  it("lets a longer Retry-After lengthen a running cooldown", () => {
+    const t = new CooldownTable(policy);
+    t.rateLimited("a", null, 0);
+    assert.equal(t.rateLimited("a", 90, 1_000)?.endsAt.getTime(), 91_000);
+  });
   it("returns the backend to service when the cooldown expires, and forgets strikes after a success", () => {
     const t = new CooldownTable(policy);
     t.rateLimited("a", null, 0);
