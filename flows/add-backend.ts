@@ -1,5 +1,6 @@
 import { type Conversation, createConversation } from "@grammyjs/conversations";
 import { Composer, type Context } from "grammy";
+import { askText } from "../src/bot/ask.ts";
 import { actorName, type BotContext, type CommandInfo } from "../src/bot/context.ts";
 import { InputError } from "../src/errors.ts";
 import { maskSecret } from "../src/proxy/key-crypto.ts";
@@ -21,39 +22,14 @@ const ANSWER_TIMEOUT_MS = 10 * 60_000;
 
 type Flow = Conversation<BotContext, Context>;
 
-/** Waits for a text answer; `/cancel` (or any command) ends the flow. Parse errors re-ask. */
-async function ask<T>(
-  conversation: Flow,
-  parse: (text: string) => T,
-  opts: { secret?: boolean } = {},
-): Promise<T | undefined> {
-  for (;;) {
-    const answer = await conversation.waitFor("message:text", {
-      maxMilliseconds: ANSWER_TIMEOUT_MS,
-    });
-    const text = answer.message.text.trim();
-    if (opts.secret) {
-      // The message holding the key is deleted at once (issue 3); failure to delete is not fatal.
-      await answer.deleteMessage().catch(() => undefined);
-    }
-    if (text === "/cancel" || text.startsWith("/cancel@")) {
-      await answer.reply("Cancelled; no backend was added.");
-      return undefined;
-    }
-    if (text.startsWith("/")) {
-      await answer.reply("Adding the backend was cancelled.");
-      await conversation.halt({ next: true });
-    }
-    try {
-      return parse(text);
-    } catch (err) {
-      if (!(err instanceof InputError)) throw err;
-      await answer.reply(`${escapeHtml(err.message)}\nTry again, or /cancel.`, {
-        parse_mode: "HTML",
-      });
-    }
-  }
-}
+/** One question of the flow (see askText): `/cancel` or another command ends it. */
+const ask = <T>(conversation: Flow, parse: (text: string) => T, opts: { secret?: boolean } = {}) =>
+  askText(conversation, parse, {
+    cancelled: "Cancelled; no backend was added.",
+    interrupted: "Adding the backend was cancelled.",
+    timeoutMs: ANSWER_TIMEOUT_MS,
+    ...opts,
+  });
 
 const parseName = (t: string) => {
   if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/.test(t))

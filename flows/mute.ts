@@ -1,5 +1,6 @@
 import { type Conversation, createConversation } from "@grammyjs/conversations";
 import { Composer, type Context } from "grammy";
+import { askText } from "../src/bot/ask.ts";
 import { actorName, type BotContext } from "../src/bot/context.ts";
 import { InputError } from "../src/errors.ts";
 import type { MuteService } from "../src/mutes/mute-service.ts";
@@ -11,36 +12,11 @@ export const MUTE_FLOW_ID = "mute";
 
 type MuteConversation = Conversation<BotContext, Context>;
 
-/**
- * Waits for a text answer and parses it; a parse error is explained and the question
- * stands. `/cancel` ends the flow (returns undefined); any other command ends it too and
- * is then handled as usual.
- */
-async function ask<T>(
-  conversation: MuteConversation,
-  parse: (text: string) => T,
-): Promise<T | undefined> {
-  for (;;) {
-    const answer = await conversation.waitFor("message:text");
-    const text = answer.message.text.trim();
-    if (text === "/cancel" || text.startsWith("/cancel@")) {
-      await answer.reply("Cancelled; nothing was muted.");
-      return undefined;
-    }
-    if (text.startsWith("/")) {
-      await answer.reply("Mute cancelled.");
-      await conversation.halt({ next: true });
-    }
-    try {
-      return parse(text);
-    } catch (err) {
-      if (!(err instanceof InputError)) throw err;
-      await answer.reply(`${escapeHtml(err.message)}\nTry again, or /cancel.`, {
-        parse_mode: "HTML",
-      });
-    }
-  }
-}
+const ask = <T>(conversation: MuteConversation, parse: (text: string) => T) =>
+  askText(conversation, parse, {
+    cancelled: "Cancelled; nothing was muted.",
+    interrupted: "Mute cancelled.",
+  });
 
 function parseDurationAnswer(text: string): number {
   const ms = parseDuration(text);

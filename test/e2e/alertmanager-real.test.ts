@@ -4,14 +4,12 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { openDatabase } from "../../db/client.ts";
-import { INGEST_TOKEN, startTestApp, type TestApp } from "../helpers/app.ts";
+import { INGEST_TOKEN, type TestApp } from "../helpers/app.ts";
+import { type BotTestApp, startBotTestApp } from "../helpers/bot-app.ts";
 import { waitFor } from "../helpers/sender.ts";
 import {
-  BOT_TOKEN,
   botMessages,
   freePort,
-  startEmulator,
   type TelegramClient,
   waitForBotMessage,
 } from "../helpers/telegram.ts";
@@ -53,7 +51,7 @@ describe("a real Alertmanager posting to the app", {
     ? false
     : "prometheus-alertmanager is not installed (apt-get install prometheus-alertmanager)",
 }, () => {
-  let emulator: Awaited<ReturnType<typeof startEmulator>>;
+  let bot: BotTestApp;
   let t: TestApp;
   let am: ChildProcess;
   let amUrl: string;
@@ -78,16 +76,9 @@ describe("a real Alertmanager posting to the app", {
   };
 
   before(async () => {
-    emulator = await startEmulator();
-    const port = await freePort();
-    t = await startTestApp(await openDatabase({}), {
-      PORT: String(port),
-      TELEGRAM_BOT_TOKEN: BOT_TOKEN,
-      TELEGRAM_API_ROOT: emulator.apiRoot,
-      TELEGRAM_ADMIN_IDS: String(CHAT),
-      TELEGRAM_WEBHOOK_URL: `http://127.0.0.1:${port}/telegram/webhook`,
-    });
-    client = emulator.server.getClient(BOT_TOKEN, { userId: CHAT, chatId: CHAT });
+    bot = await startBotTestApp({ adminIds: [CHAT] });
+    t = bot.t;
+    client = bot.user(CHAT, "Ops");
     writeFileSync(join(dir, "alertmanager.yml"), alertmanagerConfig(t.url));
     const amPort = await freePort();
     amUrl = `http://127.0.0.1:${amPort}`;
@@ -114,8 +105,7 @@ describe("a real Alertmanager posting to the app", {
   });
   after(async () => {
     am?.kill("SIGTERM");
-    await t?.stop();
-    await emulator?.stop();
+    await bot?.stop();
     rmSync(dir, { recursive: true, force: true });
   });
 

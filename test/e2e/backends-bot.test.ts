@@ -1,13 +1,11 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import OpenAI from "openai";
-import { openDatabase } from "../../db/client.ts";
-import { ADMIN_TOKEN, call, startTestApp, type TestApp } from "../helpers/app.ts";
+import { ADMIN_TOKEN, call, type TestApp } from "../helpers/app.ts";
+import { type BotTestApp, startBotTestApp } from "../helpers/bot-app.ts";
 import {
-  BOT_TOKEN,
   type BotMessage,
   freePort,
-  startEmulator,
   type TelegramClient,
   waitForBotMessage,
 } from "../helpers/telegram.ts";
@@ -16,7 +14,7 @@ import { startTestUpstream, type TestUpstream } from "../helpers/upstream.ts";
 const ADMIN = 2002;
 
 describe("/backends and /usage on the emulator", () => {
-  let emulator: Awaited<ReturnType<typeof startEmulator>>;
+  let bot: BotTestApp;
   let t: TestApp;
   let up: TestUpstream;
   let admin: TelegramClient;
@@ -35,22 +33,10 @@ describe("/backends and /usage on the emulator", () => {
     waitForBotMessage(admin, ADMIN, (m) => m.messageId === list.messageId && match(m), what);
 
   before(async () => {
-    emulator = await startEmulator();
     up = await startTestUpstream();
-    const port = await freePort();
-    t = await startTestApp(await openDatabase({}), {
-      PORT: String(port),
-      TELEGRAM_BOT_TOKEN: BOT_TOKEN,
-      TELEGRAM_API_ROOT: emulator.apiRoot,
-      TELEGRAM_ADMIN_IDS: String(ADMIN),
-      TELEGRAM_WEBHOOK_URL: `http://127.0.0.1:${port}/telegram/webhook`,
-    });
-    admin = emulator.server.getClient(BOT_TOKEN, {
-      userId: ADMIN,
-      chatId: ADMIN,
-      firstName: "Ada",
-      userName: "ada",
-    });
+    bot = await startBotTestApp({ adminIds: [ADMIN] });
+    t = bot.t;
+    admin = bot.user(ADMIN, "Ada", "ada");
     for (const [name, pool] of [
       ["nv-primary-1", "primary"],
       ["or-fallback", "fallback"],
@@ -86,9 +72,8 @@ describe("/backends and /usage on the emulator", () => {
     });
   });
   after(async () => {
-    await t.stop();
+    await bot.stop();
     await up.close();
-    await emulator.stop();
   });
 
   it("lists backends by pool with state and RPM use", async () => {

@@ -1,52 +1,27 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { openDatabase } from "../../db/client.ts";
-import { call, INGEST_TOKEN, startTestApp, type TestApp } from "../helpers/app.ts";
+import { call, INGEST_TOKEN, type TestApp } from "../helpers/app.ts";
+import { type BotTestApp, startBotTestApp } from "../helpers/bot-app.ts";
 import { fixture } from "../helpers/fixtures.ts";
-import {
-  BOT_TOKEN,
-  botMessages,
-  freePort,
-  startEmulator,
-  type TelegramClient,
-  waitForBotMessage,
-} from "../helpers/telegram.ts";
+import { botMessages, type TelegramClient, waitForBotMessage } from "../helpers/telegram.ts";
 
 const ADMIN = 1001;
 const STRANGER = 6666;
 
 describe("bot and alert path end to end (telegram-test-api emulator)", () => {
-  let emulator: Awaited<ReturnType<typeof startEmulator>>;
+  let bot: BotTestApp;
   let t: TestApp;
   let admin: TelegramClient;
   let stranger: TelegramClient;
 
   before(async () => {
-    emulator = await startEmulator();
-    const port = await freePort();
-    t = await startTestApp(await openDatabase({}), {
-      PORT: String(port),
-      TELEGRAM_BOT_TOKEN: BOT_TOKEN,
-      TELEGRAM_API_ROOT: emulator.apiRoot,
-      TELEGRAM_ADMIN_IDS: String(ADMIN),
-      TELEGRAM_WEBHOOK_URL: `http://127.0.0.1:${port}/telegram/webhook`,
-    });
-    admin = emulator.server.getClient(BOT_TOKEN, {
-      userId: ADMIN,
-      chatId: ADMIN,
-      firstName: "Ada",
-      userName: "ada",
-    });
-    stranger = emulator.server.getClient(BOT_TOKEN, {
-      userId: STRANGER,
-      chatId: STRANGER,
-      firstName: "Eve",
-      userName: "eve",
-    });
+    bot = await startBotTestApp({ adminIds: [ADMIN] });
+    t = bot.t;
+    admin = bot.user(ADMIN, "Ada", "ada");
+    stranger = bot.user(STRANGER, "Eve", "eve");
   });
   after(async () => {
-    await t.stop();
-    await emulator.stop();
+    await bot.stop();
   });
 
   it("answers /status from the admin with one screen", async () => {

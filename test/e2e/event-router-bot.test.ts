@@ -1,15 +1,12 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { eq } from "drizzle-orm";
-import { openDatabase } from "../../db/client.ts";
 import { alerts } from "../../db/schema/index.ts";
-import { call, INGEST_TOKEN, startTestApp, type TestApp } from "../helpers/app.ts";
+import { call, INGEST_TOKEN, type TestApp } from "../helpers/app.ts";
+import { type BotTestApp, startBotTestApp } from "../helpers/bot-app.ts";
 import {
-  BOT_TOKEN,
   type BotMessage,
   botMessages,
-  freePort,
-  startEmulator,
   type TelegramClient,
   waitForBotMessage,
 } from "../helpers/telegram.ts";
@@ -45,7 +42,7 @@ function webhook(
 }
 
 describe("EventRouter through the bot (telegram-test-api emulator)", () => {
-  let emulator: Awaited<ReturnType<typeof startEmulator>>;
+  let bot: BotTestApp;
   let t: TestApp;
   let admin: TelegramClient;
   let stranger: TelegramClient;
@@ -80,36 +77,17 @@ describe("EventRouter through the bot (telegram-test-api emulator)", () => {
     waitForBotMessage(admin, ADMIN, match, what);
 
   before(async () => {
-    emulator = await startEmulator();
-    const port = await freePort();
-    t = await startTestApp(
-      await openDatabase({}),
-      {
-        PORT: String(port),
-        TELEGRAM_BOT_TOKEN: BOT_TOKEN,
-        TELEGRAM_API_ROOT: emulator.apiRoot,
-        TELEGRAM_ADMIN_IDS: String(ADMIN),
-        TELEGRAM_WEBHOOK_URL: `http://127.0.0.1:${port}/telegram/webhook`,
-      },
-      // Pacing itself is proven in test/integration/outbox-lanes.test.ts; keep this suite quick.
-      { outboxPacing: { perChatMs: 100 } },
-    );
-    admin = emulator.server.getClient(BOT_TOKEN, {
-      userId: ADMIN,
-      chatId: ADMIN,
-      firstName: "Ada",
-      userName: "ada",
+    // Pacing itself is proven in test/integration/outbox-lanes.test.ts; keep this suite quick.
+    bot = await startBotTestApp({
+      adminIds: [ADMIN],
+      options: { outboxPacing: { perChatMs: 100 } },
     });
-    stranger = emulator.server.getClient(BOT_TOKEN, {
-      userId: STRANGER,
-      chatId: STRANGER,
-      firstName: "Eve",
-      userName: "eve",
-    });
+    t = bot.t;
+    admin = bot.user(ADMIN, "Ada", "ada");
+    stranger = bot.user(STRANGER, "Eve", "eve");
   });
   after(async () => {
-    await t.stop();
-    await emulator.stop();
+    await bot.stop();
   });
 
   it("turns a storm of repeats into one message edited with the count", async () => {

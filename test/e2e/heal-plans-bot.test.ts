@@ -1,27 +1,20 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { openDatabase } from "../../db/client.ts";
-import { call, INGEST_TOKEN, startTestApp, type TestApp } from "../helpers/app.ts";
+import { call, INGEST_TOKEN, type TestApp } from "../helpers/app.ts";
+import { type BotTestApp, startBotTestApp } from "../helpers/bot-app.ts";
 import {
   type HealthServer,
   makeTestRepo,
   startHealthServer,
   type TestRepo,
 } from "../helpers/heal.ts";
-import {
-  BOT_TOKEN,
-  type BotMessage,
-  freePort,
-  startEmulator,
-  type TelegramClient,
-  waitForBotMessage,
-} from "../helpers/telegram.ts";
+import { type BotMessage, type TelegramClient, waitForBotMessage } from "../helpers/telegram.ts";
 
 const ADMIN = 1001;
 const STRANGER = 6666;
 
 describe("heal plans on the bot end to end (telegram-test-api emulator)", () => {
-  let emulator: Awaited<ReturnType<typeof startEmulator>>;
+  let bot: BotTestApp;
   let t: TestApp;
   let admin: TelegramClient;
   let stranger: TelegramClient;
@@ -59,37 +52,23 @@ describe("heal plans on the bot end to end (telegram-test-api emulator)", () => 
   before(async () => {
     repo = await makeTestRepo();
     health = await startHealthServer();
-    emulator = await startEmulator();
-    const port = await freePort();
-    t = await startTestApp(await openDatabase({}), {
-      PORT: String(port),
-      TELEGRAM_BOT_TOKEN: BOT_TOKEN,
-      TELEGRAM_API_ROOT: emulator.apiRoot,
-      TELEGRAM_ADMIN_IDS: String(ADMIN),
-      TELEGRAM_WEBHOOK_URL: `http://127.0.0.1:${port}/telegram/webhook`,
-      HEAL_REPO_PATH: repo.work,
-      HEAL_HEALTH_URL: health.url,
-      HEAL_FIXER_CMD: JSON.stringify(repo.fixerCmd),
-      HEAL_HEALTH_GRACE_MS: "10",
-      HEAL_HEALTH_INTERVAL_MS: "20",
-      HEAL_HEALTH_TIMEOUT_MS: "200",
+    bot = await startBotTestApp({
+      adminIds: [ADMIN],
+      env: {
+        HEAL_REPO_PATH: repo.work,
+        HEAL_HEALTH_URL: health.url,
+        HEAL_FIXER_CMD: JSON.stringify(repo.fixerCmd),
+        HEAL_HEALTH_GRACE_MS: "10",
+        HEAL_HEALTH_INTERVAL_MS: "20",
+        HEAL_HEALTH_TIMEOUT_MS: "200",
+      },
     });
-    admin = emulator.server.getClient(BOT_TOKEN, {
-      userId: ADMIN,
-      chatId: ADMIN,
-      firstName: "Ada",
-      userName: "ada",
-    });
-    stranger = emulator.server.getClient(BOT_TOKEN, {
-      userId: STRANGER,
-      chatId: STRANGER,
-      firstName: "Eve",
-      userName: "eve",
-    });
+    t = bot.t;
+    admin = bot.user(ADMIN, "Ada", "ada");
+    stranger = bot.user(STRANGER, "Eve", "eve");
   });
   after(async () => {
-    await t.stop();
-    await emulator.stop();
+    await bot.stop();
     await health.stop();
     repo.remove();
   });

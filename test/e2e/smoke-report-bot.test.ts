@@ -1,49 +1,26 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { openDatabase } from "../../db/client.ts";
-import { call, INGEST_TOKEN, startTestApp, type TestApp } from "../helpers/app.ts";
+import { call, INGEST_TOKEN, type TestApp } from "../helpers/app.ts";
+import { type BotTestApp, startBotTestApp } from "../helpers/bot-app.ts";
 import { fakeClock } from "../helpers/clock.ts";
-import {
-  BOT_TOKEN,
-  freePort,
-  startEmulator,
-  type TelegramClient,
-  waitForBotMessage,
-} from "../helpers/telegram.ts";
+import { type TelegramClient, waitForBotMessage } from "../helpers/telegram.ts";
 
 const ADMIN = 2002;
 
 describe("/smoke, /report and scheduled digests end to end (telegram-test-api emulator)", () => {
-  let emulator: Awaited<ReturnType<typeof startEmulator>>;
+  let bot: BotTestApp;
   let t: TestApp;
   let admin: TelegramClient;
   // 09:00 in Asia/Taipei, ten minutes before the smoke summary's slot.
   const clock = fakeClock("2026-11-23T01:00:00Z");
 
   before(async () => {
-    emulator = await startEmulator();
-    const port = await freePort();
-    t = await startTestApp(
-      await openDatabase({}),
-      {
-        PORT: String(port),
-        TELEGRAM_BOT_TOKEN: BOT_TOKEN,
-        TELEGRAM_API_ROOT: emulator.apiRoot,
-        TELEGRAM_ADMIN_IDS: String(ADMIN),
-        TELEGRAM_WEBHOOK_URL: `http://127.0.0.1:${port}/telegram/webhook`,
-      },
-      { clock },
-    );
-    admin = emulator.server.getClient(BOT_TOKEN, {
-      userId: ADMIN,
-      chatId: ADMIN,
-      firstName: "Ada",
-      userName: "ada",
-    });
+    bot = await startBotTestApp({ adminIds: [ADMIN], options: { clock } });
+    t = bot.t;
+    admin = bot.user(ADMIN, "Ada", "ada");
   });
   after(async () => {
-    await t.stop();
-    await emulator.stop();
+    await bot.stop();
   });
 
   /** A critical alert acknowledged after 3 min, a warning repeated once, proxy usage, a cooldown. */

@@ -1,0 +1,57 @@
+import type { Database } from "../../db/client.ts";
+import { openDatabase } from "../../db/client.ts";
+import type { AppOptions } from "../../src/app.ts";
+import { startTestApp, type TestApp } from "./app.ts";
+import { BOT_TOKEN, freePort, startEmulator, type TelegramClient } from "./telegram.ts";
+
+/** The real app with its bot in webhook mode against a fresh telegram-test-api emulator. */
+export interface BotTestApp {
+  t: TestApp;
+  emulator: Awaited<ReturnType<typeof startEmulator>>;
+  /** A simulated user in a private chat whose id is the user's id. */
+  user(id: number, firstName: string, userName?: string): TelegramClient;
+  /** Stops the app, then the emulator. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the emulator and the app (webhook mode, so the bot does not spin polling against
+ * the emulator; DESIGN.md pitfalls). `adminIds` become TELEGRAM_ADMIN_IDS; `env` and
+ * `options` pass through to {@link startTestApp}; the database defaults to in-memory PGlite.
+ */
+export async function startBotTestApp(opts: {
+  adminIds: readonly number[];
+  env?: Record<string, string>;
+  options?: Partial<AppOptions>;
+  database?: Database;
+}): Promise<BotTestApp> {
+  const emulator = await startEmulator();
+  const port = await freePort();
+  const t = await startTestApp(
+    opts.database ?? (await openDatabase({})),
+    {
+      PORT: String(port),
+      TELEGRAM_BOT_TOKEN: BOT_TOKEN,
+      TELEGRAM_API_ROOT: emulator.apiRoot,
+      TELEGRAM_ADMIN_IDS: opts.adminIds.join(","),
+      TELEGRAM_WEBHOOK_URL: `http://127.0.0.1:${port}/telegram/webhook`,
+      ...opts.env,
+    },
+    opts.options,
+  );
+  return {
+    t,
+    emulator,
+    user: (id, firstName, userName) =>
+      emulator.server.getClient(BOT_TOKEN, {
+        userId: id,
+        chatId: id,
+        firstName,
+        userName: userName ?? firstName.toLowerCase(),
+      }),
+    stop: async () => {
+      await t.stop();
+      await emulator.stop();
+    },
+  };
+}
