@@ -7,17 +7,7 @@ import type { Routed } from "./event-router.ts";
 export function eventRow(e: EventInput, r: Routed, receivedAt: Date): typeof events.$inferInsert {
   return {
     id: ulid(),
-    source: e.source,
-    type: e.type,
-    severity: e.severity,
-    status: e.status,
-    title: e.title,
-    summary: e.summary,
-    labels: e.labels,
-    annotations: e.annotations,
-    fingerprint: e.fingerprint,
-    generatorUrl: e.generatorUrl,
-    occurredAt: e.occurredAt,
+    ...e, // EventInput's fields are the row's columns, named alike
     receivedAt,
     outcome: r.outcome,
     alertId: r.alertId,
