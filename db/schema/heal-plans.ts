@@ -1,4 +1,5 @@
-import { index, jsonb, pgTable, text, timestamp } from "drizzle-orm/pg-core";
+import { sql } from "drizzle-orm";
+import { index, jsonb, pgTable, text, timestamp, uniqueIndex } from "drizzle-orm/pg-core";
 
 /** What a heal plan does (DESIGN.md, Heal plans; seeds 001, 004). */
 export const HEAL_KINDS = ["code_fix", "restart", "rollback", "command"] as const;
@@ -54,6 +55,8 @@ export const healPlans = pgTable(
   (t) => [
     index("heal_plans_status_idx").on(t.status),
     index("heal_plans_started_idx").on(t.startedAt),
+    /** One plan runs per target at a time, across processes (DESIGN.md, Heal plans). */
+    uniqueIndex("heal_plans_running_target_idx").on(t.target).where(sql`${t.status} = 'running'`),
   ],
 );
 
