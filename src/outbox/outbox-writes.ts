@@ -1,5 +1,5 @@
 import { and, eq, isNull, like, lte, or } from "drizzle-orm";
-import { ulid } from "ulid";
+import { monotonicFactory } from "ulid";
 import type { Db, DbOrTx } from "../../db/client.ts";
 import { deliveries, type InlineKeyboard, kv } from "../../db/schema/index.ts";
 
@@ -14,6 +14,12 @@ export interface NewMessage {
   dedupKey: string;
   disableNotification?: boolean;
 }
+
+/**
+ * Delivery ids: monotonic ULIDs, so messages queued in the same millisecond keep their order
+ * (the worker claims by next attempt time, then id).
+ */
+const ulid = monotonicFactory();
 
 /** kv key prefix under which a migrated group's new chat id is remembered. */
 export const CHAT_MIGRATION_KEY = "outbox:chat-migration:";
