@@ -16,10 +16,21 @@ export interface PlanButtonsDeps {
  * decision wins; Reject (`pr:<id>`) asks for an optional reason (flows/reject-plan.ts);
  * Details (`pd:<id>`) replies with the full plan and its content hash. The allowlist is
  * checked before this runs (adminOnly); every press is answered. The state is read from the
- * database, never from the pressed message.
+ * database, never from the pressed message. "Propose fix" (`pf:<alertId>`) on an alert
+ * message proposes the plan its template describes, as the admin who pressed it.
  */
 export function createPlanButtonsFeature(deps: PlanButtonsDeps): Composer<BotContext> {
   const composer = new Composer<BotContext>();
+  composer.callbackQuery(/^pf:([0-9A-Z]{26})$/, async (ctx) => {
+    const alertId = ctx.match[1] as string;
+    const who = actorName(ctx);
+    const result = await deps.heal.proposeFromAlert(alertId, who);
+    await ctx.answerCallbackQuery({ text: result.message, show_alert: !result.created });
+    ctx.log.info(
+      { alert: alertId, who, created: result.created, plan: result.plan?.id },
+      "propose fix pressed",
+    );
+  });
   composer.callbackQuery(/^(pa|pr|pd):([0-9A-Z]{26})$/, async (ctx) => {
     const [, action, planId] = ctx.match as unknown as [string, string, string];
     const who = actorName(ctx);

@@ -2,11 +2,14 @@ import type { AddressInfo } from "node:net";
 import { hostname } from "node:os";
 import { webhookCallback } from "grammy";
 import { type Database, openDatabase } from "../db/client.ts";
+import { createAiderService } from "./aider/aider-service.ts";
 import { createBotLifecycle } from "./bot/bot-lifecycle.ts";
 import { COMMANDS, createBot } from "./bot/create-bot.ts";
 import type { Config } from "./config.ts";
 import { createEventsModule } from "./events/events-module.ts";
 import { createHealService } from "./heal/heal-service.ts";
+import { templateFor } from "./heal/plan-templates.ts";
+import { createHeartbeatService } from "./heartbeats/heartbeat-service.ts";
 import { registerAdminRoutes } from "./http/routes/admin.ts";
 import { registerHealthRoutes } from "./http/routes/health.ts";
 import { registerIngestRoutes } from "./http/routes/ingest.ts";
@@ -86,8 +89,28 @@ export async function createApp(config: Config, opts: AppOptions) {
     timeZone: config.reportTimezone,
     windows: config.events.dedupWindowsMs,
     onQueued: () => worker?.kick(),
+    planTemplateFor: (labels) => templateFor(config.heal.templates, labels)?.template.name,
   });
   const { router, mutes } = eventsModule;
+  const aider = createAiderService({
+    db,
+    clock,
+    logger: logger.child({ component: "aider" }),
+    outbox,
+    router,
+    alertChatIds: () => config.telegram.alertChatIds,
+    timeZone: config.reportTimezone,
+    onQueued: () => worker?.kick(),
+  });
+  const heartbeats = await createHeartbeatService({
+    db,
+    clock,
+    logger: logger.child({ component: "heartbeats" }),
+    router,
+    metrics,
+    settings: config.heartbeats,
+    startedAt,
+  });
   const schedules = createScheduleModule({
     db,
     ping: database.ping,
@@ -102,6 +125,8 @@ export async function createApp(config: Config, opts: AppOptions) {
     alertChatIds: () => config.telegram.alertChatIds,
     onQueued: () => worker?.kick(),
     runner: `${hostname()}:${process.pid}`,
+    reportSections: [aider.reportSection],
+    heartbeats: () => heartbeats.stallFacts(),
   });
 
   const heal = createHealService({
@@ -142,7 +167,9 @@ export async function createApp(config: Config, opts: AppOptions) {
         proxy: proxyModule,
         smoke: schedules.smoke,
         digests: schedules.digests,
+        aider,
         heal,
+        heartbeats,
       })
     : undefined;
   const sender =
@@ -173,6 +200,7 @@ export async function createApp(config: Config, opts: AppOptions) {
       metrics.outboxOldest.set(s.oldestPendingMs / 1000);
       metrics.mutesActive.set(mutes.activeCount(clock.now()));
       proxyModule.refreshGauges();
+      heartbeats.refreshGauges();
     },
   });
   registerAdminRoutes(http, {
@@ -184,7 +212,14 @@ export async function createApp(config: Config, opts: AppOptions) {
     smoke: schedules.smoke.store,
     heal,
   });
-  registerIngestRoutes(http, { ingestToken: config.ingestToken, router, clock, heal });
+  registerIngestRoutes(http, {
+    ingestToken: config.ingestToken,
+    router,
+    clock,
+    heal,
+    heartbeats,
+    aider,
+  });
   registerProxyRoutes(http, { agents, proxy });
   const webhookMode = bot !== undefined && config.telegram.webhookUrl !== undefined;
   if (bot && webhookMode) {
@@ -229,6 +264,10 @@ export async function createApp(config: Config, opts: AppOptions) {
     schedules,
     /** Heal plans: proposals, decisions, guarded execution, audit (issue 5). */
     heal,
+    /** Agent heartbeats and their stall watchdog (issue 8). */
+    heartbeats,
+    /** aider session watch: events, sessions, session messages (issue 8). */
+    aider,
 
     /** Listens on HTTP, starts the bot and the outbox worker. Returns the bound port. */
     async start(): Promise<number> {
@@ -239,7 +278,9 @@ export async function createApp(config: Config, opts: AppOptions) {
       worker?.start();
       proxyModule.start();
       schedules.start();
-      heal.start();
+      heartbeats.start();
+      void aider.drainRoutes();
+      await heal.start();
       await botLifecycle?.start();
       return port;
     },
@@ -252,6 +293,7 @@ export async function createApp(config: Config, opts: AppOptions) {
         await heal.stop();
         await worker?.stop();
         await http.close();
+        await heartbeats.stop();
         await proxyModule.stop();
         await database.close();
       })();

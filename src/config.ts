@@ -1,6 +1,16 @@
 import { z } from "zod";
 import { ConfigError } from "./errors.ts";
-import { type HealSettings, healEnvShape, healSettings } from "./heal/heal-config.ts";
+import {
+  type HealSettings,
+  healEnvShape,
+  healSettings,
+  runningLimitMs,
+} from "./heal/heal-config.ts";
+import {
+  type HeartbeatSettings,
+  heartbeatEnvShape,
+  heartbeatSettings,
+} from "./heartbeats/heartbeat-config.ts";
 import { type SmokeSettings, smokeEnvShape, smokeSettings } from "./smoke/smoke-config.ts";
 
 const idList = z
@@ -99,6 +109,8 @@ export const envSchema = z.object({
   ...smokeEnvShape,
   /** Heal plans: repo, guardrails, fixer and command allowlist (issue 5, src/heal/heal-config.ts). */
   ...healEnvShape,
+  /** Agent heartbeats: `AGENT_CLASSES`, `AGENT_WATCHDOG_INTERVAL_S` (issue 8). */
+  ...heartbeatEnvShape,
 });
 
 /** The typed configuration every service is built from. */
@@ -134,6 +146,8 @@ export interface Config {
   smoke: SmokeSettings;
   /** Heal plans (issue 5). */
   heal: HealSettings;
+  /** Agent heartbeats (issue 8). */
+  heartbeats: HeartbeatSettings;
 }
 
 /**
@@ -152,6 +166,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(variable, issue?.message ?? "invalid");
   }
   const e = parsed.data;
+  const heal = healSettings(e);
   return {
     port: e.PORT,
     host: e.HOST,
@@ -184,7 +199,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       healthIntervalMs: e.PROXY_HEALTH_INTERVAL_S * 1000,
       usageFlushMs: e.USAGE_FLUSH_INTERVAL_S * 1000,
     },
-    smoke: smokeSettings(e),
-    heal: healSettings(e),
+    smoke: smokeSettings(e, { runningLimitMs: runningLimitMs(heal) }),
+    heal,
+    heartbeats: heartbeatSettings(e),
   };
 }

@@ -1,5 +1,6 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 import { OUTCOMES, SEVERITIES } from "../db/schema/index.ts";
+import { AGENT_VIEW_STATES } from "./heartbeats/agent-state.ts";
 import { JOB_NAMES } from "./scheduler/schedule-spec.ts";
 
 /**
@@ -111,6 +112,19 @@ export function createMetrics() {
   });
   for (const job of JOB_NAMES)
     for (const result of ["ok", "failed"]) scheduleRuns.inc({ job, result }, 0);
+  const agents = new Gauge({
+    name: "commandpost_agents",
+    help: "Heartbeating agents by state (ok, stalled, escalated, paused, idle, done)",
+    labelNames: ["state"] as const,
+    registers: [registry],
+  });
+  for (const state of AGENT_VIEW_STATES) agents.set({ state }, 0);
+  const agentLastBeatAge = new Gauge({
+    name: "commandpost_agent_last_beat_age_seconds",
+    help: "Seconds since each agent's last heartbeat",
+    labelNames: ["agent"] as const,
+    registers: [registry],
+  });
   return {
     registry,
     events,
@@ -129,5 +143,7 @@ export function createMetrics() {
     mutesActive,
     smokeCheckStatus,
     scheduleRuns,
+    agents,
+    agentLastBeatAge,
   };
 }

@@ -3,7 +3,9 @@ import { conversations } from "@grammyjs/conversations";
 import { sequentialize } from "@grammyjs/runner";
 import { Bot, type BotError, type Context, GrammyError, HttpError } from "grammy";
 import type { Db } from "../../db/client.ts";
+import type { AiderService } from "../aider/aider-service.ts";
 import type { HealService } from "../heal/heal-service.ts";
+import type { HeartbeatService } from "../heartbeats/heartbeat-service.ts";
 import type { IncidentActions } from "../incidents/incident-actions.ts";
 import type { IncidentService } from "../incidents/incident-service.ts";
 import type { Logger } from "../logger.ts";
@@ -18,9 +20,11 @@ import type { BotContext } from "./context.ts";
 import { conversationStorage } from "./conversation-storage.ts";
 import {
   addBackendCommand,
+  agentsCommand,
   backendsCommand,
   type CommandInfo,
   createAddBackendFeature,
+  createAgentsFeature,
   createBackendsFeature,
   createHelpFeature,
   createIncidentButtonsFeature,
@@ -32,6 +36,7 @@ import {
   createPlansFeature,
   createRejectPlanFlowFeature,
   createReportFeature,
+  createSessionsFeature,
   createSmokeFeature,
   createStartFeature,
   createStatusFeature,
@@ -42,6 +47,7 @@ import {
   mutesCommand,
   plansCommand,
   reportCommand,
+  sessionsCommand,
   smokeCommand,
   startCommand,
   statusCommand,
@@ -70,6 +76,10 @@ export interface BotDeps {
   digests: Digests;
   /** Heal plans for /plans and the plan buttons (issue 5). */
   heal: HealService;
+  /** Agent heartbeats for /agents (issue 8). */
+  heartbeats: HeartbeatService;
+  /** aider sessions for /sessions (issue 8). */
+  aider: AiderService;
 }
 
 /** The command list, in /help order; also sent with setMyCommands. */
@@ -82,6 +92,8 @@ export const COMMANDS: readonly CommandInfo[] = [
   addBackendCommand,
   usageCommand,
   plansCommand,
+  agentsCommand,
+  sessionsCommand,
   smokeCommand,
   reportCommand,
   helpCommand,
@@ -136,6 +148,8 @@ export function createBot(deps: BotDeps): Bot<BotContext> {
   bot.use(createReportFeature(deps));
   bot.use(createPlanButtonsFeature(deps));
   bot.use(createPlansFeature(deps));
+  bot.use(createAgentsFeature(deps));
+  bot.use(createSessionsFeature(deps));
 
   bot.on("message:text", async (ctx) => {
     if (ctx.message.text.startsWith("/")) {

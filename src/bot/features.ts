@@ -1,5 +1,6 @@
 /** The bot's feature composers (commands/ and flows/), gathered for create-bot. */
 
+export { agentsCommand, createAgentsFeature } from "../../commands/agents.ts";
 export { backendsCommand, createBackendsFeature } from "../../commands/backends.ts";
 export { createHelpFeature, helpCommand } from "../../commands/help.ts";
 export { createIncidentButtonsFeature } from "../../commands/incident-buttons.ts";
@@ -9,6 +10,7 @@ export { createMutesFeature, mutesCommand } from "../../commands/mutes.ts";
 export { createPlanButtonsFeature } from "../../commands/plan-buttons.ts";
 export { createPlansFeature, plansCommand } from "../../commands/plans.ts";
 export { createReportFeature, reportCommand } from "../../commands/report.ts";
+export { createSessionsFeature, sessionsCommand } from "../../commands/sessions.ts";
 export { createSmokeFeature, smokeCommand } from "../../commands/smoke.ts";
 export { createStartFeature, startCommand } from "../../commands/start.ts";
 export { createStatusFeature, statusCommand } from "../../commands/status.ts";

@@ -1,5 +1,6 @@
 import type { AlertRow, IncidentRow, InlineKeyboard, MuteRow } from "../../db/schema/index.ts";
 import { callbackData } from "../callback-data.ts";
+import { proposeFixData } from "../heal/plan-message.ts";
 import { escapeHtml, formatTime, truncateHtml } from "../telegram-format.ts";
 
 const ICON = { critical: "🔴", warning: "🟠", info: "🔵" } as const;
@@ -20,13 +21,16 @@ export interface AlertView {
   now: Date;
   /** This message was followed by a re-notification: no buttons, a pointer below. */
   retired?: boolean;
+  /** A plan template (`HEAL_TEMPLATES`) matches the alert: offer "Propose fix" while firing. */
+  proposeFix?: boolean;
 }
 
 /**
  * Renders an alert for the chat: name, severity, summary, instance, start time in
  * `timeZone`, repeat count and last time, incident state, acknowledgement, mute and
  * resolution (DESIGN.md, Dedup and Incidents). Buttons: Acknowledge, Resolve, Mute 1 h,
- * Mute 24 h while firing; they thin out as decisions are made and vanish once resolved.
+ * Mute 24 h while firing, and Propose fix when a plan template matches (issue 5); they thin
+ * out as decisions are made and vanish once resolved.
  */
 export function renderAlert(v: AlertView): RenderedMessage {
   const { alert, incident, timeZone } = v;
@@ -61,7 +65,10 @@ export function renderAlert(v: AlertView): RenderedMessage {
   if (v.retired) lines.push("↪ Still firing: a newer message about it follows below.");
   const text = truncateHtml(lines.join("\n"), `see /incidents, alert ${alert.id}`);
   if (resolved || v.retired) return { text, keyboard: null };
-  return { text, keyboard: alertKeyboard(alert, muted) };
+  const keyboard = alertKeyboard(alert, muted);
+  if (v.proposeFix)
+    keyboard.push([{ text: "🩹 Propose fix", callback_data: proposeFixData(alert.id) }]);
+  return { text, keyboard };
 }
 
 function alertKeyboard(alert: AlertRow, muted: MuteRow | null): InlineKeyboard {

@@ -14,6 +14,11 @@ export interface AlertNotifierDeps {
   /** Chats that receive alerts (`TELEGRAM_ALERT_CHAT_IDS`). */
   alertChatIds: () => readonly number[];
   timeZone: string;
+  /**
+   * The name of the plan template (`HEAL_TEMPLATES`, issue 5) that applies to an alert with
+   * `labels`, or undefined; when one does, the message offers "Propose fix".
+   */
+  planTemplateFor?: (labels: Readonly<Record<string, string>>) => string | undefined;
 }
 
 /** The outbox subject of an alert's live message(s). */
@@ -39,7 +44,8 @@ export function createAlertNotifier(deps: AlertNotifierDeps) {
       const [row] = await tx.select().from(mutes).where(eq(mutes.id, alert.muteId));
       mute = row ?? null;
     }
-    return { alert, incident, mute, timeZone: deps.timeZone, now: clock.now() };
+    const proposeFix = deps.planTemplateFor?.(alert.labels) !== undefined;
+    return { alert, incident, mute, timeZone: deps.timeZone, now: clock.now(), proposeFix };
   }
 
   return {

@@ -25,6 +25,8 @@ export interface EventsModuleDeps {
   windows: DedupWindows;
   /** Wakes the outbox worker after a commit that queued deliveries. */
   onQueued: () => void;
+  /** Name of the plan template matching an alert's labels (issue 5; alert-notifier.ts). */
+  planTemplateFor?: (labels: Readonly<Record<string, string>>) => string | undefined;
 }
 
 /** The EventRouter and what the bot needs beside it (mutes, button actions). */

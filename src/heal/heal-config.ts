@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { ConfigError } from "../errors.ts";
+import { type PlanTemplate, parseTemplates } from "./plan-templates.ts";
 
 const int = (min: number, max: number, dflt: number) =>
   z.coerce.number().int().min(min).max(max).default(dflt);
@@ -42,6 +43,8 @@ export const healEnvShape = {
   HEAL_HEALTH_TIMEOUT_MS: int(1, 3_600_000, 120_000),
   /** How often pending plans past their expiry lose their buttons. */
   HEAL_EXPIRY_SWEEP_MS: int(100, 3_600_000, 30_000),
+  /** JSON array of plan templates: alert label matchers → kind, target, rationale, risk. */
+  HEAL_TEMPLATES: z.string().optional(),
 };
 
 /** Heal plan settings of the Config. */
@@ -58,6 +61,8 @@ export interface HealSettings {
   maxPerHour: number;
   health: { graceMs: number; intervalMs: number; timeoutMs: number };
   expirySweepMs: number;
+  /** Plan templates offered on matching alerts (`HEAL_TEMPLATES`), first match wins. */
+  templates: PlanTemplate[];
 }
 
 type HealEnv = z.infer<z.ZodObject<typeof healEnvShape>>;
@@ -87,7 +92,7 @@ function json<T>(variable: string, raw: string, schema: z.ZodType<T>): T {
 
 /**
  * Builds the heal settings from parsed variables.
- * @throws ConfigError for a bad regex or a bad JSON command list.
+ * @throws ConfigError for a bad regex, a bad JSON command list or a bad template.
  */
 export function healSettings(e: HealEnv): HealSettings {
   return {
@@ -108,5 +113,21 @@ export function healSettings(e: HealEnv): HealSettings {
       timeoutMs: e.HEAL_HEALTH_TIMEOUT_MS,
     },
     expirySweepMs: e.HEAL_EXPIRY_SWEEP_MS,
+    templates: parseTemplates(e.HEAL_TEMPLATES),
   };
+}
+
+/** Time the git steps of a code_fix may take besides the fixer and L4 (commit, push, revert). */
+const GIT_STEPS_MS = 5 * 60_000;
+
+/**
+ * The longest an execution can legitimately stay `running`, in ms: the fixer timeout plus the
+ * L4 window (grace + poll timeout) plus the git steps, or a command's timeout plus a minute,
+ * whichever is longer. A plan running longer was left behind by a process that stopped.
+ */
+export function runningLimitMs(
+  s: Pick<HealSettings, "fixerTimeoutMs" | "health" | "commandTimeoutMs">,
+): number {
+  const codeFix = s.fixerTimeoutMs + s.health.graceMs + s.health.timeoutMs + GIT_STEPS_MS;
+  return Math.max(codeFix, s.commandTimeoutMs + 60_000);
 }

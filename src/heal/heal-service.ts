@@ -1,14 +1,16 @@
+import { hostname } from "node:os";
 import { ulid } from "ulid";
 import type { Db, DbOrTx } from "../../db/client.ts";
 import type { HealAuditRow, HealPlanRow } from "../../db/schema/index.ts";
 import type { Logger } from "../logger.ts";
 import type { OutboxRepository } from "../outbox/outbox-repository.ts";
 import type { Clock } from "../types.ts";
-import { parseInput } from "../validation.ts";
 import type { HealSettings } from "./heal-config.ts";
-import { contentHash, DEFAULT_PLAN_EXPIRY_MS, proposalSchema } from "./plan-content.ts";
 import { createPlanExecutor } from "./plan-executor.ts";
 import { planSubject, renderPlanMessage } from "./plan-message.ts";
+import { createPlanProposals } from "./plan-proposals.ts";
+import { processAlive, type Runner } from "./plan-recovery.ts";
+import { createPlanRuns } from "./plan-runs.ts";
 import { createPlanStore } from "./plan-store.ts";
 
 /** What a decision did, for the callback answer. */
@@ -30,6 +32,10 @@ export interface HealServiceDeps {
   timeZone: string;
   /** Wakes the outbox worker after a commit that queued deliveries. */
   onQueued: () => void;
+  /** This process as a plan runner (tests simulate other processes); default host, pid, new id. */
+  runner?: Runner;
+  /** Whether a pid on this host is alive (tests); default `kill(pid, 0)`. */
+  processAlive?: (pid: number) => boolean;
 }
 
 /** The heal plan service. */
@@ -46,10 +52,20 @@ export function createHealService(deps: HealServiceDeps) {
   /** Last progress line per plan, shown under the state until the plan is redrawn. */
   const progress = new Map<string, string>();
 
-  async function redraw(plan: HealPlanRow, tx: DbOrTx): Promise<void> {
+  /** Edits the plan's message; `line`, when given, becomes its progress line. */
+  async function redraw(plan: HealPlanRow, tx: DbOrTx, line?: string): Promise<void> {
+    if (line !== undefined) progress.set(plan.id, line);
     const msg = renderPlanMessage(plan, timeZone, progress.get(plan.id));
     await outbox.editSubject(planSubject(plan.id), msg.text, msg.keyboard, clock.now(), tx);
   }
+
+  const runs = createPlanRuns({
+    ...deps,
+    store,
+    self: deps.runner ?? { host: hostname(), pid: process.pid, instance: ulid() },
+    alive: deps.processAlive ?? processAlive,
+    redraw,
+  });
 
   async function record(
     plan: HealPlanRow,
@@ -60,8 +76,7 @@ export function createHealService(deps: HealServiceDeps) {
     await db.transaction(async (tx) => {
       await store.audit(plan, "executor", step, detail, clock.now(), tx);
       if (line === undefined) return;
-      progress.set(plan.id, line);
-      await redraw((await store.get(plan.id, tx)) ?? plan, tx);
+      await redraw((await store.get(plan.id, tx)) ?? plan, tx, line);
     });
     if (line !== undefined) deps.onQueued();
   }
@@ -72,7 +87,9 @@ export function createHealService(deps: HealServiceDeps) {
     logger: deps.logger,
     settings: deps.settings,
     record,
+    begin: runs.begin,
   });
+  const proposals = createPlanProposals({ ...deps, store });
 
   /** Why a decision on `plan` cannot be taken, for the answer. */
   function refusal(plan: HealPlanRow): string {
@@ -131,48 +148,10 @@ export function createHealService(deps: HealServiceDeps) {
      * Approve / Reject / Details, to every alert chat.
      * @throws InputError (400) naming the first bad field.
      */
-    async propose(body: unknown): Promise<HealPlanRow> {
-      const p = parseInput(proposalSchema, body);
-      const now = clock.now();
-      const id = ulid();
-      const ttlMs = p.expires_in_s !== undefined ? p.expires_in_s * 1000 : DEFAULT_PLAN_EXPIRY_MS;
-      const plan = await db.transaction(async (tx) => {
-        const row = await store.insert(
-          {
-            id,
-            kind: p.kind,
-            target: p.target,
-            rationale: p.rationale,
-            proposedBy: p.proposed_by,
-            risk: p.risk,
-            incidentId: p.incident_id ?? null,
-            contentHash: contentHash(p),
-            status: "pending",
-            expiresAt: new Date(now.getTime() + ttlMs),
-            createdAt: now,
-          },
-          tx,
-        );
-        await store.audit(row, p.proposed_by, "proposed", { incidentId: row.incidentId }, now, tx);
-        const msg = renderPlanMessage(row, timeZone);
-        for (const chatId of deps.alertChatIds()) {
-          await outbox.enqueue(
-            {
-              chatId,
-              text: msg.text,
-              keyboard: msg.keyboard,
-              subject: planSubject(id),
-              dedupKey: `plan:${id}:${chatId}`,
-            },
-            now,
-            tx,
-          );
-        }
-        return row;
-      });
-      deps.onQueued();
-      return plan;
-    },
+    propose: proposals.propose,
+
+    /** "Propose fix" pressed on alert `alertId` by admin `who` (see plan-proposals.ts). */
+    proposeFromAlert: proposals.proposeFromAlert,
 
     /** Approves plan `id` as `who`; the first decision wins and starts the execution. */
     async approve(id: string, who: string): Promise<DecisionResult> {
@@ -202,10 +181,23 @@ export function createHealService(deps: HealServiceDeps) {
     /** Resolves when every execution started so far has finished. */
     idle: () => executor.idle(),
 
-    /** Starts the expiry sweep every `HEAL_EXPIRY_SWEEP_MS`. */
-    start(): void {
+    /** Marks `running` plans whose runner is gone as failed (crash recovery); returns how many. */
+    recover: runs.recover,
+
+    /**
+     * Recovers plans a stopped process left `running`, then starts the sweep every
+     * `HEAL_EXPIRY_SWEEP_MS`: expiry, and recovery of plans left by other processes.
+     */
+    async start(): Promise<void> {
+      try {
+        await runs.recover();
+      } catch (err) {
+        deps.logger.error({ err }, "heal crash recovery failed; the sweep retries it");
+      }
       timer ??= setInterval(() => {
-        sweep().catch((err: unknown) => deps.logger.warn({ err }, "heal expiry sweep failed"));
+        sweep()
+          .then(runs.recover)
+          .catch((err: unknown) => deps.logger.warn({ err }, "heal sweep failed"));
       }, deps.settings.expirySweepMs);
       timer.unref();
     },

@@ -5,6 +5,9 @@ import { HEAL_KINDS, HEAL_RISKS, type HealKind } from "../../db/schema/index.ts"
 /** Default time a plan waits for a decision (DESIGN.md, Heal plans): 30 min, in ms. */
 export const DEFAULT_PLAN_EXPIRY_MS = 30 * 60 * 1000;
 
+/** Characters a target may hold: it becomes one argv element, never shell text. */
+export const TARGET_RE = /^[A-Za-z0-9._/@:-]+$/;
+
 /**
  * Body of `POST /api/heal-plans` (issue 5, behaviour 1). `expires_in_s` (1 s – 24 h) overrides
  * the 30-minute default. For `code_fix` the target is a repository-relative file path; for
@@ -17,7 +20,7 @@ export const proposalSchema = z.object({
     .trim()
     .min(1)
     .max(200)
-    .regex(/^[A-Za-z0-9._/@:-]+$/, "letters, digits and . _ / @ : - only"),
+    .regex(TARGET_RE, "letters, digits and . _ / @ : - only"),
   rationale: z.string().trim().min(1).max(2000),
   proposed_by: z.string().trim().min(1).max(100),
   risk: z.enum(HEAL_RISKS),

@@ -1,5 +1,6 @@
 import type { HealPlanRow } from "../../db/schema/index.ts";
 import { coerceError } from "../errors.ts";
+import { sqlState } from "../events/tx-retry.ts";
 import type { Logger } from "../logger.ts";
 import type { Clock } from "../types.ts";
 import { executeCodeFix, preflightCodeFix } from "./code-fix-executor.ts";
@@ -22,12 +23,23 @@ export interface PlanExecutorDeps {
     detail: Record<string, unknown>,
     progress?: string,
   ): Promise<void>;
+  /**
+   * approved → running with its audit row and message edit; undefined when the plan was no
+   * longer approved. Throws a unique violation (23505) when another process runs a plan on
+   * the same target (`heal_plans_running_target_idx`).
+   */
+  begin(plan: HealPlanRow): Promise<HealPlanRow | undefined>;
 }
+
+/** Refusal reason when another plan runs on the same target. */
+const busy = (target: string) => `another plan is running on ${target}`;
 
 /**
  * Runs approved plans asynchronously, one per target at a time, each bounded by its
- * guardrails (seed 001 L0–L5, seed 004 protected resources). `idle()` waits for every
- * execution started so far (tests, shutdown).
+ * guardrails (seed 001 L0–L5, seed 004 protected resources). One plan per target holds across
+ * processes because the database allows one `running` row per target (a partial unique
+ * index); the in-process set only spares the database a doomed write. `idle()` waits for
+ * every execution started so far (tests, shutdown).
  */
 export function createPlanExecutor(deps: PlanExecutorDeps) {
   const { store, clock, settings } = deps;
@@ -40,8 +52,6 @@ export function createPlanExecutor(deps: PlanExecutorDeps) {
         ? await preflightCodeFix(plan, settings)
         : preflightCommand(plan, settings);
     if (!own.ok) return own;
-    if (await store.runningOn(plan.target))
-      return { ok: false, reason: `another plan is running on ${plan.target}` };
     return checkRate((since) => store.startedSince(since), clock.now(), settings.maxPerHour);
   }
 
@@ -59,22 +69,27 @@ export function createPlanExecutor(deps: PlanExecutorDeps) {
   }
 
   async function execute(approved: HealPlanRow): Promise<void> {
-    if (busyTargets.has(approved.target)) {
-      const reason = `another plan is running on ${approved.target}`;
-      return finish(approved, "approved", { status: "refused", reason });
-    }
+    if (busyTargets.has(approved.target))
+      return finish(approved, "approved", { status: "refused", reason: busy(approved.target) });
     busyTargets.add(approved.target);
     try {
       const verdict = await preflight(approved);
       if (!verdict.ok)
         return await finish(approved, "approved", { status: "refused", reason: verdict.reason });
-      const plan = await store.transition(approved.id, "approved", "running", {
-        startedAt: clock.now(),
-      });
+      let plan: HealPlanRow | undefined;
+      try {
+        plan = await deps.begin(approved);
+      } catch (err) {
+        if (sqlState(err) !== "23505") throw err;
+        return await finish(approved, "approved", {
+          status: "refused",
+          reason: busy(approved.target),
+        });
+      }
       if (!plan) return;
+      const running = plan;
       const report = (step: string, detail: Record<string, unknown>, progress?: string) =>
-        deps.record(plan, step, detail, progress);
-      await report("running", { kind: plan.kind, target: plan.target }, "Running…");
+        deps.record(running, step, detail, progress);
       let outcome: Outcome;
       try {
         outcome =

@@ -2,6 +2,12 @@ import type { HealPlanRow, InlineKeyboard } from "../../db/schema/index.ts";
 import { callbackData } from "../callback-data.ts";
 import { escapeHtml, formatTime } from "../telegram-format.ts";
 
+/**
+ * Callback data of "Propose fix" on alert `<alertId>` (a ULID): `pf:<alertId>`, 29 bytes of
+ * Telegram's 64. The template is chosen again from the alert's labels when pressed.
+ */
+export const proposeFixData = (alertId: string): string => `pf:${alertId}`;
+
 /** Outbox subject of a plan's message: later edits find it by this. */
 export const planSubject = (id: string): string => `plan:${id}`;
 

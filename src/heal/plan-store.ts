@@ -1,4 +1,4 @@
-import { and, asc, count, desc, eq, gt, gte, lte } from "drizzle-orm";
+import { and, asc, count, desc, eq, gt, gte, isNull, lte } from "drizzle-orm";
 import { monotonicFactory } from "ulid";
 import type { Db, DbOrTx } from "../../db/client.ts";
 import {
@@ -93,14 +93,51 @@ export function createPlanStore(db: Db) {
       return row?.n ?? 0;
     },
 
-    /** Whether a plan on `target` is running now (one plan runs per target at a time). */
-    async runningOn(target: string, tx: DbOrTx = db): Promise<boolean> {
-      const rows = await tx
-        .select({ id: healPlans.id })
+    /** Every plan in `running` (crash recovery looks for those nobody is running any more). */
+    running(tx: DbOrTx = db): Promise<HealPlanRow[]> {
+      return tx
+        .select()
         .from(healPlans)
-        .where(and(eq(healPlans.target, target), eq(healPlans.status, "running")))
+        .where(eq(healPlans.status, "running"))
+        .orderBy(asc(healPlans.id));
+    },
+
+    /**
+     * A pending plan, not expired at `now`, with content hash `hash` and the same incident
+     * (both none counts as the same): proposing it again would be a duplicate.
+     */
+    async pendingDuplicate(
+      hash: string,
+      incidentId: string | null,
+      now: Date,
+      tx: DbOrTx = db,
+    ): Promise<HealPlanRow | undefined> {
+      const [row] = await tx
+        .select()
+        .from(healPlans)
+        .where(
+          and(
+            eq(healPlans.status, "pending"),
+            eq(healPlans.contentHash, hash),
+            gt(healPlans.expiresAt, now),
+            incidentId === null
+              ? isNull(healPlans.incidentId)
+              : eq(healPlans.incidentId, incidentId),
+          ),
+        )
         .limit(1);
-      return rows.length > 0;
+      return row;
+    },
+
+    /** The newest audit row of plan `id` at `step`, or undefined. */
+    async lastStep(id: string, step: string, tx: DbOrTx = db): Promise<HealAuditRow | undefined> {
+      const [row] = await tx
+        .select()
+        .from(healAudit)
+        .where(and(eq(healAudit.planId, id), eq(healAudit.step, step)))
+        .orderBy(desc(healAudit.id))
+        .limit(1);
+      return row;
     },
 
     /** Pending plans, oldest first. */

@@ -5,6 +5,7 @@ import {
   alerts,
   type CooldownEventRow,
   events,
+  healAudit,
   incidents,
   type UsageRow,
 } from "../../db/schema/index.ts";
@@ -15,6 +16,7 @@ import {
   alertStats,
   autonomyStats,
   cooldownStats,
+  healPlanStats,
   incidentStats,
 } from "./report-stats.ts";
 import type {
@@ -84,6 +86,16 @@ export function createReportSource(deps: ReportSourceDeps) {
     return autonomyStats(r?.total ?? 0, r?.human ?? 0);
   }
 
+  /** Heal plan steps in the window, from the audit trail (issue 5). */
+  async function healPlans(w: ReportWindow) {
+    const steps = await db
+      .select({ step: healAudit.step, n: count() })
+      .from(healAudit)
+      .where(and(gte(healAudit.at, w.from), lt(healAudit.at, w.to)))
+      .groupBy(healAudit.step);
+    return healPlanStats(steps);
+  }
+
   async function core(w: ReportWindow): Promise<ReportCore> {
     const outcomes = await db
       .select({ outcome: events.outcome, n: count() })
@@ -104,6 +116,7 @@ export function createReportSource(deps: ReportSourceDeps) {
       },
       cooldowns: cooldownStats(await deps.cooldownsSince(new Date(w.from.getTime() - 1)), w),
       smoke: await deps.smoke.distribution(w.from, w.to),
+      healPlans: await healPlans(w),
       sections: extra.filter((s): s is ReportSection => s !== undefined),
     };
   }

@@ -4,6 +4,7 @@ import type {
   AlertStats,
   AutonomyStats,
   CooldownStats,
+  HealPlanStats,
   IncidentStats,
   ReportWindow,
 } from "./report-types.ts";
@@ -71,4 +72,20 @@ export function cooldownStats(
     .map(([name, n]) => ({ name, count: n }))
     .sort((a, b) => b.count - a.count || a.name.localeCompare(b.name));
   return { count, byBackend };
+}
+
+/** Heal plan audit steps per count → {@link HealPlanStats}; other steps are ignored (pure). */
+export function healPlanStats(counts: readonly { step: string; n: number }[]): HealPlanStats {
+  const stats: HealPlanStats = {
+    proposed: 0,
+    approved: 0,
+    rejected: 0,
+    expired: 0,
+    succeeded: 0,
+    reverted: 0,
+    failed: 0,
+    refused: 0,
+  };
+  for (const c of counts) if (c.step in stats) stats[c.step as keyof HealPlanStats] += c.n;
+  return stats;
 }

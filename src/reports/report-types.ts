@@ -57,13 +57,20 @@ export interface AutonomyStats {
   index: number | null;
 }
 
-/** Heal plans in a window (issue 5). Absent until heal plans exist: the report says so. */
+/**
+ * Heal plans in a window (issue 5), counted from the audit trail (heal_audit): each step by
+ * the time it happened, so a plan proposed yesterday and approved today counts as approved
+ * today. `failed` includes plans interrupted by a restart; `refused` those a guardrail stopped.
+ */
 export interface HealPlanStats {
   proposed: number;
   approved: number;
   rejected: number;
+  expired: number;
   succeeded: number;
   reverted: number;
+  failed: number;
+  refused: number;
 }
 
 /**
@@ -84,7 +91,7 @@ export interface ReportCore {
   usage: UsageStats;
   cooldowns: CooldownStats;
   smoke: SmokeDistribution;
-  /** Undefined until heal plans are built (issue 5): rendered as "not configured". */
+  /** Heal plans (issue 5); undefined renders as "not configured". */
   healPlans?: HealPlanStats;
   sections: ReportSection[];
 }

@@ -7,6 +7,7 @@ import type { ProxyModule } from "../proxy/proxy-module.ts";
 import { createDigests } from "../reports/digests.ts";
 import { createReportSource, type ReportSectionProvider } from "../reports/report-source.ts";
 import type { SmokeSettings } from "../smoke/smoke-config.ts";
+import type { SmokeProbeDeps } from "../smoke/smoke-probes.ts";
 import { createSmokeService } from "../smoke/smoke-service.ts";
 import { createSmokeStore } from "../smoke/smoke-store.ts";
 import type { Clock } from "../types.ts";
@@ -35,6 +36,8 @@ export interface ScheduleModuleDeps {
   runner: string;
   /** Extra report sections from later modules (agents: issue 8). */
   reportSections?: ReportSectionProvider[];
+  /** Stall facts for the heartbeats smoke check (issue 8, HeartbeatService `stallFacts`). */
+  heartbeats?: SmokeProbeDeps["heartbeats"];
 }
 
 /** Smoke checks, reports, digests and the scheduler that runs them (issue 6). */
@@ -55,6 +58,7 @@ export function createScheduleModule(deps: ScheduleModuleDeps) {
     timeZone,
     thresholds: deps.settings.thresholds,
     scheduleSince: clock.now(),
+    heartbeats: deps.heartbeats,
     store,
     router: deps.router,
     logger: deps.logger,

@@ -51,6 +51,11 @@ export interface SmokeThresholds {
   cooldownsWarning: number;
   incidentCriticalMin: number;
   scheduleGraceMin: number;
+  /**
+   * A heal plan `running` longer than this (ms) is stuck: the heal settings' longest possible
+   * execution (fixer timeout + L4 window, src/heal/heal-config.ts `runningLimitMs`).
+   */
+  healRunningMs: number;
 }
 
 /** Smoke and scheduler settings of the {@link Config}. */
@@ -70,10 +75,11 @@ function levels(e: SmokeEnv, warning: keyof SmokeEnv, critical: keyof SmokeEnv):
 }
 
 /**
- * Builds the smoke settings from parsed variables.
+ * Builds the smoke settings from parsed variables; `heal.runningLimitMs` comes from the heal
+ * settings (src/heal/heal-config.ts `runningLimitMs`).
  * @throws ConfigError when a warning threshold exceeds its critical one.
  */
-export function smokeSettings(e: SmokeEnv): SmokeSettings {
+export function smokeSettings(e: SmokeEnv, heal: { runningLimitMs: number }): SmokeSettings {
   return {
     schedulerEnabled: e.SCHEDULER_ENABLED,
     retentionDays: e.SMOKE_RETENTION_DAYS,
@@ -85,6 +91,7 @@ export function smokeSettings(e: SmokeEnv): SmokeSettings {
       cooldownsWarning: e.SMOKE_COOLDOWNS_WARNING,
       incidentCriticalMin: e.SMOKE_INCIDENT_CRITICAL_MIN,
       scheduleGraceMin: e.SMOKE_SCHEDULE_GRACE_MIN,
+      healRunningMs: heal.runningLimitMs,
     },
   };
 }

@@ -1,11 +1,14 @@
 import { performance } from "node:perf_hooks";
-import { and, count, eq, gte, ne, sql } from "drizzle-orm";
+import { and, count, eq, gt, gte, inArray, ne, or, sql } from "drizzle-orm";
 import type { Db } from "../../db/client.ts";
-import { deliveries, incidents } from "../../db/schema/index.ts";
+import { deliveries, healPlans, incidents } from "../../db/schema/index.ts";
 import { coerceError } from "../errors.ts";
+import type { StallFacts } from "../heartbeats/agent-views.ts";
+import { checkHeartbeats } from "../heartbeats/heartbeat-check.ts";
 import type { OutboxRepository } from "../outbox/outbox-repository.ts";
 import type { ScheduleRuns } from "../scheduler/schedule-runs.ts";
 import type { Clock } from "../types.ts";
+import { checkHealPlans, type HealPlanFacts } from "./checks-heal.ts";
 import {
   type BackendFact,
   checkBackends,
@@ -32,6 +35,8 @@ export interface SmokeProbeDeps {
   thresholds: SmokeThresholds;
   /** Scheduled slots before this instant are not expected to have run (process start). */
   scheduleSince: Date;
+  /** Stalled and escalated agents from the heartbeat watchdog's memory (issue 8); unset → skipped. */
+  heartbeats?: () => StallFacts;
 }
 
 const DAY_MS = 86_400_000;
@@ -56,6 +61,30 @@ async function openIncidents(db: Db): Promise<OpenIncidentFact[]> {
         sql`not exists (select 1 from alerts a where a.incident_id = ${incidents.id} and a.source = 'smoke')`,
       ),
     );
+}
+
+/** Pending (unexpired) and running heal plans, and those that failed or reverted in 24 h. */
+async function healPlanFacts(db: Db, now: Date): Promise<HealPlanFacts> {
+  const rows = await db
+    .select({ status: healPlans.status, target: healPlans.target, startedAt: healPlans.startedAt })
+    .from(healPlans)
+    .where(
+      or(
+        and(eq(healPlans.status, "pending"), gt(healPlans.expiresAt, now)),
+        eq(healPlans.status, "running"),
+        and(
+          inArray(healPlans.status, ["failed", "reverted"]),
+          gte(healPlans.finishedAt, new Date(now.getTime() - DAY_MS)),
+        ),
+      ),
+    );
+  const n = (status: string) => rows.filter((r) => r.status === status).length;
+  return {
+    pending: n("pending"),
+    running: rows.filter((r) => r.status === "running"),
+    failed24h: n("failed"),
+    reverted24h: n("reverted"),
+  };
 }
 
 /** A probe that has not answered after this long makes its check critical. */
@@ -93,6 +122,7 @@ async function guard(name: CheckName, fn: () => Promise<CheckResult>): Promise<C
 export async function runChecks(d: SmokeProbeDeps): Promise<CheckResult[]> {
   const now = d.clock.now();
   const th = d.thresholds;
+  const stallFacts = d.heartbeats;
   const database = await guard("database", async () => {
     const t0 = performance.now();
     await d.ping();
@@ -112,8 +142,10 @@ export async function runChecks(d: SmokeProbeDeps): Promise<CheckResult[]> {
     guard("backends", async () => checkBackends(await backends)),
     guard("cooldowns", async () => checkCooldowns(await backends, now, th)),
     guard("incidents", async () => checkIncidents(await openIncidents(d.db), now, th)),
-    Promise.resolve(notConfigured("heal_plans", "heal plans arrive with issue 5")),
-    Promise.resolve(notConfigured("heartbeats", "agent heartbeats arrive with issue 8")),
+    guard("heal_plans", async () => checkHealPlans(await healPlanFacts(d.db, now), now, th)),
+    stallFacts
+      ? guard("heartbeats", async () => checkHeartbeats(stallFacts()))
+      : Promise.resolve(notConfigured("heartbeats", "no heartbeat service")),
     guard("schedules", async () =>
       checkSchedules(
         await d.runs.latest(),

@@ -5,7 +5,8 @@ export type { SmokeStatus } from "../../db/schema/index.ts";
 /**
  * The read-only smoke checks, in display order (DESIGN.md, Smoke checks; issue 6; seed 004's
  * dashboard checked queues, protected resources and fallbacks without touching anything).
- * `heal_plans` (issue 5) and `heartbeats` (issue 8) answer `skipped` until those exist.
+ * `heal_plans` (issue 5) reads heal_plans; `heartbeats` (issue 8, from the
+ * watchdog's memory) answers `skipped` while no agent has reported.
  */
 export const CHECK_NAMES = [
   "database",

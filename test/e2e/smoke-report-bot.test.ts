@@ -99,8 +99,8 @@ describe("/smoke, /report and scheduled digests end to end (telegram-test-api em
     assert.match(reply.text, /🟢 database — round trip \d+ ms/);
     assert.match(reply.text, /🟢 outbox backlog — nothing queued/);
     assert.match(reply.text, /⚪ backends — not configured \(no enabled backends\)/);
-    assert.match(reply.text, /⚪ heal plans — not configured \(heal plans arrive with issue 5\)/);
-    assert.match(reply.text, /⚪ heartbeats — not configured/);
+    assert.match(reply.text, /🟢 heal plans — 0 pending, 0 running · 24 h: 0 failed, 0 reverted/);
+    assert.match(reply.text, /⚪ heartbeats — no agents reporting yet/);
     assert.match(reply.text, /Last 24 h: 1 run\ncheck +ok +warn +crit\ndatabase +1 +0 +0/);
   });
 
@@ -136,7 +136,7 @@ describe("/smoke, /report and scheduled digests end to end (telegram-test-api em
     assert.match(report.text, /by agent\n• architect: 120 req/);
     assert.match(report.text, /Cooldowns: 1 \(groq-fallback ×1\)/);
     assert.match(report.text, /Smoke: 1 run, 100% ok/);
-    assert.match(report.text, /Heal plans: not configured/);
+    assert.match(report.text, /Heal plans: proposed 0 · approved 0 · rejected 0 · succeeded 0/);
     await admin.sendCommand(admin.makeCommand("/report monthly"));
     await waitForBotMessage(
       admin,

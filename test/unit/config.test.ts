@@ -35,6 +35,11 @@ describe("loadConfig", () => {
     ["DATABASE_URL", "not a url"],
     ["TELEGRAM_BOT_TOKEN", "no-colon"],
     ["LOG_LEVEL", "loud"],
+    ["AGENT_CLASSES", "{not json"],
+    ["AGENT_CLASSES", '{"development":{"stall_s":0}}'],
+    ["AGENT_WATCHDOG_INTERVAL_S", "0"],
+    ["HEAL_TEMPLATES", "[{]"],
+    ["HEAL_TEMPLATES", '[{"match":{"a":"X"},"kind":"restart","target":"a b"}]'],
   ] as const) {
     it(`names ${variable} when it is invalid (${value})`, () => {
       assert.throws(
@@ -46,6 +51,38 @@ describe("loadConfig", () => {
       );
     });
   }
+
+  it("reads agent classes and the watchdog interval (issue 8)", () => {
+    const d = loadConfig({});
+    assert.equal(d.heartbeats.watchdogIntervalMs, 15_000);
+    assert.equal(d.heartbeats.classes.development?.maxRounds, 100);
+    const c = loadConfig({
+      AGENT_WATCHDOG_INTERVAL_S: "5",
+      AGENT_CLASSES:
+        '{"business":{"max_rounds":12},"ops":{"period_s":60,"stall_s":120,"escalate_s":300,"max_rounds":9}}',
+    });
+    assert.equal(c.heartbeats.watchdogIntervalMs, 5000);
+    assert.equal(c.heartbeats.classes.business?.maxRounds, 12);
+    assert.equal(c.heartbeats.classes.ops?.escalateS, 300);
+  });
+
+  it("reads HEAL_TEMPLATES into heal plan templates (issue 5)", () => {
+    const c = loadConfig({
+      HEAL_TEMPLATES: JSON.stringify([
+        {
+          name: "5xx",
+          match: { alertname: "HighErrorRate" },
+          kind: "restart",
+          target: "{{job}}",
+          rationale: "errors on {{instance}}",
+          risk: "low",
+        },
+      ]),
+    });
+    assert.equal(c.heal.templates.length, 1);
+    assert.equal(c.heal.templates[0]?.name, "5xx");
+    assert.deepEqual(loadConfig({}).heal.templates, []);
+  });
 
   it("treats empty strings as unset", () => {
     const c = loadConfig({ DATABASE_URL: "", TELEGRAM_BOT_TOKEN: " ", ENCRYPTION_KEY: "" });

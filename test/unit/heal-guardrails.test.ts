@@ -14,8 +14,15 @@ import {
   revertAndPush,
   waitHealthy,
 } from "../../src/heal/guardrails.ts";
-import { DEFAULT_FILE_ALLOWLIST, healEnvShape, healSettings } from "../../src/heal/heal-config.ts";
+import {
+  DEFAULT_FILE_ALLOWLIST,
+  healEnvShape,
+  healSettings,
+  runningLimitMs,
+} from "../../src/heal/heal-config.ts";
 import { contentHash } from "../../src/heal/plan-content.ts";
+import { proposeFixData } from "../../src/heal/plan-message.ts";
+import { interruptedReason, processAlive, type Runner } from "../../src/heal/plan-recovery.ts";
 import { checkNotProtected } from "../../src/heal/protected.ts";
 import { redactSecrets } from "../../src/heal/redact.ts";
 import { fillTemplate, git } from "../../src/heal/run-process.ts";
@@ -158,6 +165,7 @@ describe("heal guardrails (seed 001 L0–L4, seed 004)", () => {
       callbackData.plan.approve(id),
       callbackData.plan.reject(id),
       callbackData.plan.details(id),
+      proposeFixData(id),
     ])
       assert.ok(Buffer.byteLength(d) <= 64);
   });
@@ -172,5 +180,53 @@ describe("heal guardrails (seed 001 L0–L4, seed 004)", () => {
     assert.deepEqual(s.commands.restart, ["systemctl", "restart", "{target}"]);
     assert.throws(() => parse({ HEAL_FIXER_CMD: "aider --yes" }), /HEAL_FIXER_CMD/);
     assert.throws(() => parse({ HEAL_FILE_ALLOWLIST: "([" }), /HEAL_FILE_ALLOWLIST/);
+  });
+});
+
+describe("crash recovery: when a running plan's runner is gone", () => {
+  const self: Runner = { host: "box-a", pid: 4242, instance: "01JSELF000000000000000000" };
+  const now = new Date("2026-11-23T01:00:00Z");
+  const limitMs = 15 * 60_000;
+  const startedAt = new Date(now.getTime() - 60_000);
+  const check = (runner: Runner | undefined, opts: { ran?: number; alive?: boolean } = {}) =>
+    interruptedReason({
+      startedAt: opts.ran === undefined ? startedAt : new Date(now.getTime() - opts.ran),
+      runner,
+      self,
+      now,
+      limitMs,
+      alive: () => opts.alive ?? true,
+    });
+
+  it("leaves this process's own executions alone, however long they take", () => {
+    assert.equal(check(self, { ran: 10 * limitMs }), undefined);
+  });
+
+  it("calls a plan interrupted by a restart when its runner on this host is gone", () => {
+    const sameHostDead = { ...self, pid: 9999, instance: "01JOLD0000000000000000000" };
+    assert.match(check(sameHostDead, { alive: false }) ?? "", /^interrupted by a restart/);
+    const samePidReused = { ...self, instance: "01JOLD0000000000000000000" };
+    assert.match(check(samePidReused) ?? "", /^interrupted by a restart/, "pid 1 in a container");
+  });
+
+  it("waits for the longest possible run before calling another replica's plan stopped", () => {
+    const otherHost = { host: "box-b", pid: 4242, instance: "01JOTHER00000000000000000" };
+    assert.equal(check(otherHost), undefined);
+    const liveNeighbour = { ...self, pid: 5555, instance: "01JOTHER00000000000000000" };
+    assert.equal(check(liveNeighbour, { alive: true }), undefined);
+    assert.match(check(otherHost, { ran: limitMs + 1000 }) ?? "", /^no result after 15m/);
+    assert.match(check(undefined, { ran: limitMs + 1000 }) ?? "", /^no result after/);
+    assert.equal(check(undefined), undefined);
+  });
+
+  it("sizes the longest run from the fixer timeout, the L4 window and the command timeout", () => {
+    const base = { fixerTimeoutMs: 600_000, commandTimeoutMs: 300_000 };
+    const health = { graceMs: 10_000, intervalMs: 10_000, timeoutMs: 120_000 };
+    assert.equal(runningLimitMs({ ...base, health }), 600_000 + 130_000 + 300_000);
+    assert.equal(
+      runningLimitMs({ ...base, commandTimeoutMs: 3_600_000, health }),
+      3_600_000 + 60_000,
+    );
+    assert.equal(processAlive(process.pid), true);
   });
 });

@@ -85,14 +85,23 @@ describe("report rendering (pure: data → HTML)", () => {
     const text = plain(
       renderReport(
         dailyData({
-          healPlans: { proposed: 4, approved: 2, rejected: 1, succeeded: 2, reverted: 0 },
+          healPlans: {
+            proposed: 4,
+            approved: 2,
+            rejected: 1,
+            expired: 1,
+            succeeded: 1,
+            reverted: 0,
+            failed: 1,
+            refused: 0,
+          },
           sections: [{ title: "Agents", lines: ["architect: 3 sessions <ok>"] }],
         }),
       ),
     );
     assert.match(
       text,
-      /Heal plans: proposed 4 · approved 2 · rejected 1 · succeeded 2 · reverted 0/,
+      /Heal plans: proposed 4 · approved 2 · rejected 1 · succeeded 1 · reverted 0 · failed 1 · refused 0 · expired 1/,
     );
     assert.match(text, /Agents\narchitect: 3 sessions <ok>$/);
   });

@@ -1,12 +1,16 @@
 import type { FastifyInstance } from "fastify";
+import type { AiderService } from "../../aider/aider-service.ts";
 import { parseAlertmanagerWebhook } from "../../events/alertmanager.ts";
 import { parseApiEvents } from "../../events/api-event.ts";
 import type { EventRouter } from "../../events/event-router.ts";
 import type { HealService } from "../../heal/heal-service.ts";
+import type { HeartbeatService } from "../../heartbeats/heartbeat-service.ts";
 import type { Clock } from "../../types.ts";
 import { systemClock } from "../../types.ts";
 import { requireBearer } from "../auth.ts";
+import { registerAiderIngestRoute } from "./aider.ts";
 import { registerHealPlanIngestRoute } from "./heal-plans.ts";
+import { registerHeartbeatRoute } from "./heartbeats.ts";
 
 /** Ingest endpoints, bearer `INGEST_TOKEN` (DESIGN.md, HTTP surface). */
 export function registerIngestRoutes(
@@ -17,6 +21,10 @@ export function registerIngestRoutes(
     clock?: Clock;
     /** Heal plans (issue 5): `POST /api/heal-plans`. */
     heal?: HealService;
+    /** Agent heartbeats (issue 8): `POST /api/heartbeats/:agent`. */
+    heartbeats?: HeartbeatService;
+    /** aider session watch (issue 8): `POST /api/aider/events`. */
+    aider?: AiderService;
   },
 ): void {
   const clock = deps.clock ?? systemClock;
@@ -45,5 +53,7 @@ export function registerIngestRoutes(
     });
 
     if (deps.heal) registerHealPlanIngestRoute(ingest, deps.heal);
+    if (deps.heartbeats) registerHeartbeatRoute(ingest, deps.heartbeats);
+    if (deps.aider) registerAiderIngestRoute(ingest, deps.aider);
   });
 }

@@ -1,0 +1,62 @@
+import { Composer } from "grammy";
+import type { BotContext, CommandInfo } from "../src/bot/context.ts";
+import {
+  type AgentsMessage,
+  agentRef,
+  renderAgentDetails,
+  renderAgentsPage,
+} from "../src/heartbeats/agents-message.ts";
+import type { HeartbeatService } from "../src/heartbeats/heartbeat-service.ts";
+
+/** `/agents`: heartbeating agents by class, with state, task, round and last beat. */
+export const agentsCommand: CommandInfo = {
+  command: "agents",
+  description: "Agents by class: state, task, round, last beat",
+};
+
+/** Dependencies of {@link createAgentsFeature}. */
+export interface AgentsFeatureDeps {
+  heartbeats: Pick<HeartbeatService, "list" | "recentBeats">;
+  timeZone: string;
+}
+
+const options = (m: AgentsMessage) => ({
+  parse_mode: "HTML" as const,
+  reply_markup: { inline_keyboard: m.keyboard },
+});
+
+/**
+ * Composer for /agents (issue 8, item 4). The list is read from the watchdog's memory; ◀ ▶
+ * (`agp:<page>`) and Details (`agd:<page>:<ref>`, ref = agentRef(name)) edit the same
+ * message in place, and Details' Back button returns to the page it came from.
+ */
+export function createAgentsFeature(deps: AgentsFeatureDeps): Composer<BotContext> {
+  const composer = new Composer<BotContext>();
+  const edit = (ctx: BotContext, m: AgentsMessage) =>
+    ctx.editMessageText(m.text, options(m)).catch((err: unknown) => {
+      if (!String(err).includes("message is not modified")) throw err;
+    });
+
+  composer.command("agents", async (ctx) => {
+    const m = renderAgentsPage(deps.heartbeats.list(), 0);
+    await ctx.reply(m.text, options(m));
+  });
+
+  composer.callbackQuery(/^agp:(\d{1,4})$/, async (ctx) => {
+    await ctx.answerCallbackQuery();
+    await edit(ctx, renderAgentsPage(deps.heartbeats.list(), Number(ctx.match[1])));
+  });
+
+  composer.callbackQuery(/^agd:(\d{1,4}):([0-9a-f]{10})$/, async (ctx) => {
+    const [, page, ref] = ctx.match as unknown as [string, string, string];
+    const view = deps.heartbeats.list().find((a) => agentRef(a.name) === ref);
+    if (!view) {
+      await ctx.answerCallbackQuery({ text: "That agent is no longer known.", show_alert: true });
+      return;
+    }
+    await ctx.answerCallbackQuery();
+    const beats = await deps.heartbeats.recentBeats(view.name, 8);
+    await edit(ctx, renderAgentDetails(view, beats, Number(page), deps.timeZone));
+  });
+  return composer;
+}

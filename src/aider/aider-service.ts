@@ -1,0 +1,152 @@
+import { ulid } from "ulid";
+import type { Db, DbOrTx } from "../../db/client.ts";
+import type { EventInput } from "../events/event.ts";
+import type { EventRouter } from "../events/event-router.ts";
+import { withRetry } from "../events/tx-retry.ts";
+import type { Logger } from "../logger.ts";
+import type { OutboxRepository } from "../outbox/outbox-repository.ts";
+import type { Clock } from "../types.ts";
+import { alertInputOf, repoName, resolutionsAtEnd } from "./aider-alerts.ts";
+import { type AiderEvent, parseAiderEvents } from "./aider-event-schema.ts";
+import { createAiderQueries } from "./aider-queries.ts";
+import { aiderReportSection } from "./aider-report.ts";
+import { createAiderRouteQueue } from "./aider-route-queue.ts";
+import { createAiderStore } from "./aider-store.ts";
+import { renderSessionMessage, SESSION_VIEW_LIMITS, sessionSubject } from "./session-message.ts";
+
+/** Dependencies of {@link createAiderService}, all built before it in src/app.ts. */
+export interface AiderServiceDeps {
+  db: Db;
+  clock: Clock;
+  logger: Logger;
+  outbox: OutboxRepository;
+  router: Pick<EventRouter, "ingest">;
+  /** Chats that get session messages (`TELEGRAM_ALERT_CHAT_IDS`). */
+  alertChatIds: () => readonly number[];
+  timeZone: string;
+  /** Wakes the outbox worker after a commit that queued deliveries. */
+  onQueued: () => void;
+}
+
+/** What `POST /api/aider/events` answers: events stored now, and ids already stored. */
+export interface AiderIngestResult {
+  accepted: number;
+  duplicates: number;
+}
+
+/** The aider session watch, server side. */
+export type AiderService = ReturnType<typeof createAiderService>;
+
+/**
+ * The aider session watch (issue 8 points 5 and 6; seed 000 §3–4): stores events, file
+ * touches and session summaries; keeps one chat message per session up to date; hands errors
+ * and silences to the EventRouter; serves /sessions and the report section.
+ *
+ * Idempotent by event id: only events stored for the first time change a summary, a
+ * message or the router, so a replay or a repeated buffer flush changes nothing.
+ */
+export function createAiderService(deps: AiderServiceDeps) {
+  const { db, clock, outbox } = deps;
+  const store = createAiderStore();
+  const queries = createAiderQueries(db);
+  const routes = createAiderRouteQueue({ db, router: deps.router, logger: deps.logger });
+
+  /** Queues the session's message (first time) and brings it up to date (edits coalesce). */
+  async function showSession(sessionId: string, now: Date, tx: DbOrTx): Promise<void> {
+    const view = await queries.view(sessionId, SESSION_VIEW_LIMITS, tx);
+    if (!view) return;
+    const text = renderSessionMessage(view, deps.timeZone);
+    const subject = sessionSubject(sessionId);
+    for (const chatId of deps.alertChatIds()) {
+      await outbox.enqueue(
+        { chatId, text, subject, dedupKey: `${subject}:${chatId}`, disableNotification: true },
+        now,
+        tx,
+      );
+    }
+    await outbox.editSubject(subject, text, null, now, tx);
+  }
+
+  /** Summary, message and router events of one session after its new events `fresh`. */
+  async function applySession(fresh: AiderEvent[], now: Date, tx: DbOrTx) {
+    const sessionId = (fresh[0] as AiderEvent).sessionId;
+    const session = await store.refreshSession(sessionId, now, tx);
+    if (fresh.some((e) => e.type !== "raw")) await showSession(sessionId, now, tx);
+    const repo = repoName(session.cwd);
+    const alerts = fresh
+      .map((e) => alertInputOf(e, repo))
+      .filter((x): x is EventInput => x !== undefined);
+    if (session.endedAt) {
+      // Warnings resolve once the session is over: all of them when the end arrives now,
+      // else those that arrived after it (a shuffled flush).
+      const kinds = fresh.some((e) => e.type === "session_end")
+        ? await queries.alertKinds(sessionId, tx)
+        : new Set(alerts.map((a) => a.labels.kind as string));
+      alerts.push(...resolutionsAtEnd(sessionId, kinds, repo, session.endedAt));
+    }
+    return alerts;
+  }
+
+  async function ingest(body: unknown): Promise<AiderIngestResult> {
+    const events = parseAiderEvents(body);
+    const now = clock.now();
+    const firstTs = new Map<string, Date>();
+    for (const e of events) {
+      const t = firstTs.get(e.sessionId);
+      if (!t || e.ts < t) firstTs.set(e.sessionId, e.ts);
+    }
+    const accepted = await withRetry(() =>
+      db.transaction(async (tx) => {
+        await store.lockSessions(firstTs, now, tx);
+        const ids = await store.insertEvents(events, now, tx);
+        // One event per id, even when a batch repeats an id.
+        const fresh = events.filter((e) => ids.delete(e.id));
+        if (fresh.length === 0) return 0;
+        await store.insertTouches(
+          fresh.filter((e) => e.type === "file_edit"),
+          tx,
+        );
+        const bySession = new Map<string, AiderEvent[]>();
+        for (const e of fresh) {
+          const list = bySession.get(e.sessionId);
+          if (list) list.push(e);
+          else bySession.set(e.sessionId, [e]);
+        }
+        const alerts: EventInput[] = [];
+        for (const id of [...bySession.keys()].sort()) {
+          const sorted = (bySession.get(id) ?? []).sort((a, b) => a.ts.getTime() - b.ts.getTime());
+          alerts.push(...(await applySession(sorted, now, tx)));
+        }
+        await routes.add(ulid(), alerts, now, tx);
+        return fresh.length;
+      }),
+    );
+    if (accepted > 0) {
+      await routes.drain();
+      deps.onQueued();
+    }
+    return { accepted, duplicates: events.length - accepted };
+  }
+
+  return {
+    queries,
+
+    /**
+     * Stores a `POST /api/aider/events` body (one event or an array) in one transaction.
+     * @throws InputError (400) naming the first bad field; nothing is stored then.
+     */
+    ingest,
+
+    /** Routes router events left over by a crash or a failed drain (called at start). */
+    drainRoutes: () => routes.drain(),
+
+    /** The session message's HTML as it is now (for /sessions Details). */
+    async render(sessionId: string): Promise<string | undefined> {
+      const view = await queries.view(sessionId, SESSION_VIEW_LIMITS);
+      return view ? renderSessionMessage(view, deps.timeZone) : undefined;
+    },
+
+    /** The aider section of the daily and weekly reports. */
+    reportSection: aiderReportSection(db),
+  };
+}

@@ -1,0 +1,79 @@
+import type { AiderSessionRow, InlineKeyboard } from "../../db/schema/index.ts";
+import { escapeHtml, formatTime, truncateHtml } from "../telegram-format.ts";
+import { repoName } from "./aider-alerts.ts";
+import { sessionKey } from "./aider-queries.ts";
+import { clockDuration, cost } from "./session-message.ts";
+
+/** Sessions per page of /sessions. */
+export const SESSIONS_PAGE_SIZE = 5;
+
+/**
+ * Callback data of the /sessions list (≤ 64 bytes; the state lives in the database):
+ * `sesp:<page>` shows a page in place, `sesd:<page>:<key>` shows one session in place (key:
+ * {@link sessionKey}), with a Back button to its page.
+ */
+export const sessionsCallback = {
+  page: (page: number) => `sesp:${page}`,
+  details: (page: number, sessionId: string) => `sesd:${page}:${sessionKey(sessionId)}`,
+};
+
+/** One page of the list, as /sessions and its buttons show it. */
+export interface SessionPage {
+  rows: AiderSessionRow[];
+  total: number;
+  /** 0-based. */
+  page: number;
+}
+
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
+
+function describe(s: AiderSessionRow, n: number, timeZone: string): string {
+  const state = s.endedAt
+    ? `${s.exitCode === 0 ? "🏁" : "⚠️"} ${clockDuration(s.durationSec ?? 0)} · exit ${s.exitCode ?? "killed"}`
+    : "⏳ running";
+  const model = s.model ? ` · <code>${escapeHtml(s.model)}</code>` : "";
+  return [
+    `<b>${n}.</b> <b>${escapeHtml(repoName(s.cwd))}</b> · ${formatTime(s.startedAt, timeZone).slice(0, 16)}${model}`,
+    `${state} · ${plural(s.filesChanged, "file")} · ${plural(s.errorCount, "error")} · ${cost(s.costUsd)}`,
+  ].join("\n");
+}
+
+/**
+ * Renders a page of /sessions, newest first: repo, start, model, state (running, or
+ * duration and exit code), files, errors and cost; a numbered ℹ️ button per session opens
+ * its summary in place, and ◀ n/m ▶ pages through the list in place.
+ */
+export function renderSessionPage(
+  p: SessionPage,
+  timeZone: string,
+): { text: string; keyboard: InlineKeyboard } {
+  if (p.total === 0) return { text: "No aider sessions recorded yet.", keyboard: [] };
+  const pages = Math.max(1, Math.ceil(p.total / SESSIONS_PAGE_SIZE));
+  const first = p.page * SESSIONS_PAGE_SIZE;
+  const text = truncateHtml(
+    [
+      `<b>aider sessions</b> (${p.total}; page ${p.page + 1}/${pages})`,
+      ...p.rows.map((s, i) => describe(s, first + i + 1, timeZone)),
+    ].join("\n\n"),
+    "use ◀ ▶ for the rest",
+  );
+  const keyboard: InlineKeyboard = [
+    p.rows.map((s, i) => ({
+      text: `ℹ️ ${first + i + 1}`,
+      callback_data: sessionsCallback.details(p.page, s.id),
+    })),
+  ];
+  if (pages > 1) {
+    keyboard.push([
+      { text: "◀", callback_data: sessionsCallback.page(Math.max(0, p.page - 1)) },
+      { text: `${p.page + 1}/${pages}`, callback_data: sessionsCallback.page(p.page) },
+      { text: "▶", callback_data: sessionsCallback.page(Math.min(pages - 1, p.page + 1)) },
+    ]);
+  }
+  return { text, keyboard };
+}
+
+/** The Back button under one session's details. */
+export function backKeyboard(page: number): InlineKeyboard {
+  return [[{ text: "◀ Back to the list", callback_data: sessionsCallback.page(page) }]];
+}

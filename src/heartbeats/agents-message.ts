@@ -1,0 +1,141 @@
+import { createHash } from "node:crypto";
+import type { AgentBeatRow, InlineKeyboard } from "../../db/schema/index.ts";
+import { escapeHtml, formatDuration, formatTime, truncateHtml } from "../telegram-format.ts";
+import { type AgentClass, roundsWarnAt } from "./agent-classes.ts";
+import type { AgentViewState } from "./agent-state.ts";
+import type { AgentView } from "./agent-views.ts";
+
+/** Agents per page of /agents. */
+export const AGENTS_PAGE_SIZE = 6;
+
+/** Icons of the states /agents shows. */
+export const STATE_ICON: Record<AgentViewState, string> = {
+  ok: "🟢",
+  stalled: "🟠",
+  escalated: "🔴",
+  paused: "⏸",
+  idle: "💤",
+  done: "✅",
+};
+
+/**
+ * A short stable reference to an agent for callback data (names reach 63 characters; a
+ * button's data must stay within 64 bytes): the first 10 hex characters of its SHA-256.
+ */
+export function agentRef(name: string): string {
+  return createHash("sha256").update(name).digest("hex").slice(0, 10);
+}
+
+/** Callback data of /agents: a page, or one agent's details remembering the page to go back to. */
+export const agentsCallback = {
+  page: (page: number) => `agp:${page}`,
+  details: (page: number, name: string) => `agd:${page}:${agentRef(name)}`,
+};
+
+/** A rendered message: HTML text and its buttons. */
+export interface AgentsMessage {
+  text: string;
+  keyboard: InlineKeyboard;
+}
+
+function roundText(a: AgentView): string | undefined {
+  return a.round === null ? undefined : `round ${a.round}/${a.cls.maxRounds}`;
+}
+
+function limits(c: AgentClass): string {
+  const d = (s: number) => formatDuration(s * 1000);
+  return `beat ${d(c.periodS)} · stall ${d(c.stallS)} · escalate ${d(c.escalateS)} · max ${c.maxRounds}`;
+}
+
+function line(a: AgentView): string {
+  const blocked = a.status === "blocked" ? " (blocked)" : "";
+  const head = [
+    `${STATE_ICON[a.state]} <b>${escapeHtml(a.name)}</b> ${a.state}${blocked}`,
+    roundText(a),
+    `${formatDuration(a.ageMs)} ago`,
+  ]
+    .filter(Boolean)
+    .join(" · ");
+  return a.task ? `${head}\n    <i>${escapeHtml(a.task.slice(0, 80))}</i>` : head;
+}
+
+/**
+ * One page of /agents (issue 8, item 4): a count per state, then the page's agents grouped
+ * under their class with its thresholds; each agent shows state, round of max and last beat
+ * age, and gets a Details button; ◀ n/m ▶ pages in place. `agents` is the whole list, sorted
+ * by class then name (AgentViews.list).
+ */
+export function renderAgentsPage(agents: readonly AgentView[], requested: number): AgentsMessage {
+  if (agents.length === 0)
+    return {
+      text: "No agent has reported yet. Agents beat with <code>POST /api/heartbeats/&lt;name&gt;</code>.",
+      keyboard: [],
+    };
+  const pages = Math.ceil(agents.length / AGENTS_PAGE_SIZE);
+  const page = Math.min(Math.max(0, requested), pages - 1);
+  const rows = agents.slice(page * AGENTS_PAGE_SIZE, (page + 1) * AGENTS_PAGE_SIZE);
+  const counts = new Map<AgentViewState, number>();
+  for (const a of agents) counts.set(a.state, (counts.get(a.state) ?? 0) + 1);
+  const summary = [...counts].map(([s, n]) => `${STATE_ICON[s]} ${n} ${s}`).join(" · ");
+  const out = [`<b>Agents</b> (${agents.length}; page ${page + 1}/${pages})`, summary];
+  let cls = "";
+  for (const a of rows) {
+    if (a.cls.name !== cls) {
+      cls = a.cls.name;
+      out.push("", `<b>${escapeHtml(cls)}</b> <i>${limits(a.cls)}</i>`);
+    }
+    out.push(line(a));
+  }
+  const keyboard: InlineKeyboard = [];
+  for (let i = 0; i < rows.length; i += 2) {
+    keyboard.push(
+      rows.slice(i, i + 2).map((a) => ({
+        text: `🔎 ${a.name}`,
+        callback_data: agentsCallback.details(page, a.name),
+      })),
+    );
+  }
+  if (pages > 1)
+    keyboard.push([
+      { text: "◀", callback_data: agentsCallback.page(Math.max(0, page - 1)) },
+      { text: `${page + 1}/${pages}`, callback_data: agentsCallback.page(page) },
+      { text: "▶", callback_data: agentsCallback.page(Math.min(pages - 1, page + 1)) },
+    ]);
+  return { text: truncateHtml(out.join("\n"), "use ◀ ▶ for the rest"), keyboard };
+}
+
+function beatLine(b: AgentBeatRow, timeZone: string): string {
+  const parts = [formatTime(b.at, timeZone).slice(5), b.status];
+  if (b.task) parts.push(escapeHtml(b.task.slice(0, 40)));
+  if (b.round !== null) parts.push(`r${b.round}`);
+  const note = b.note ? ` — <i>${escapeHtml(b.note.slice(0, 160))}</i>` : "";
+  return `• ${parts.join(" · ")}${note}`;
+}
+
+/**
+ * One agent's details (the Details button of /agents): state, class thresholds, task and
+ * since when, round of max and where it warns, last beat, last note, and its newest beats
+ * with their notes. A Back button returns to list page `page`.
+ */
+export function renderAgentDetails(
+  a: AgentView,
+  beats: readonly AgentBeatRow[],
+  page: number,
+  timeZone: string,
+): AgentsMessage {
+  const out = [
+    `${STATE_ICON[a.state]} <b>${escapeHtml(a.name)}</b> · ${a.state} · class ${escapeHtml(a.cls.name)}`,
+    `<i>${limits(a.cls)}</i>`,
+    `Status: ${a.status}`,
+    `Task: ${a.task ? `<code>${escapeHtml(a.task)}</code>` : "none"}${a.taskStartedAt ? ` since ${formatTime(a.taskStartedAt, timeZone)}` : ""}`,
+    `Round: ${a.round ?? "not reported"} of ${a.cls.maxRounds} (warns at ${roundsWarnAt(a.cls)})`,
+    `Last beat: ${formatTime(a.lastBeatAt, timeZone)} (${formatDuration(a.ageMs)} ago)`,
+  ];
+  if (a.note) out.push(`Note: <i>${escapeHtml(a.note.slice(0, 500))}</i>`);
+  out.push("", `<b>Last beats</b> (${escapeHtml(timeZone)})`);
+  out.push(...(beats.length > 0 ? beats.map((b) => beatLine(b, timeZone)) : ["none kept"]));
+  return {
+    text: truncateHtml(out.join("\n"), "older beats are not shown"),
+    keyboard: [[{ text: "« Back", callback_data: agentsCallback.page(page) }]],
+  };
+}

@@ -1,0 +1,97 @@
+import type { StallLevel } from "../../db/schema/index.ts";
+import { coerceError } from "../errors.ts";
+import type { EventRouter } from "../events/event-router.ts";
+import type { Logger } from "../logger.ts";
+import type { Clock } from "../types.ts";
+import type { AgentClass } from "./agent-classes.ts";
+import type { AgentRegistry } from "./agent-registry.ts";
+import { type AgentMemo, isWatched, levelsCrossed, stallLevelFor } from "./agent-state.ts";
+import { agentEvent } from "./heartbeat-events.ts";
+import type { HeartbeatStore } from "./heartbeat-store.ts";
+
+/** A stall level an agent has newly reached. */
+export interface StallVerdict {
+  agent: string;
+  from: StallLevel;
+  to: StallLevel;
+}
+
+/**
+ * The agents whose stall level rises at `now` (pure; issue 8, item 3): watched agents (see
+ * {@link isWatched}) silent since `watchFrom` for their class's `stall_s` reach `stalled`,
+ * for `escalate_s` `escalated`. Levels only rise here; a beat brings them back to none.
+ */
+export function findStalls(
+  agents: readonly AgentMemo[],
+  classOf: (name: string) => AgentClass,
+  now: Date,
+): StallVerdict[] {
+  const out: StallVerdict[] = [];
+  for (const a of agents) {
+    if (!isWatched(a)) continue;
+    const to = stallLevelFor(now.getTime() - a.watchFrom.getTime(), classOf(a.class));
+    if (levelsCrossed(a.stallLevel, to).length > 0)
+      out.push({ agent: a.name, from: a.stallLevel, to });
+  }
+  return out;
+}
+
+/** Dependencies of {@link createWatchdog}. */
+export interface WatchdogDeps {
+  registry: AgentRegistry;
+  store: Pick<HeartbeatStore, "setStallLevel">;
+  router: Pick<EventRouter, "ingest">;
+  classOf: (name: string) => AgentClass;
+  clock: Clock;
+  logger: Logger;
+}
+
+/** Evaluates stalls from memory and raises their events. */
+export type Watchdog = ReturnType<typeof createWatchdog>;
+
+/** Builds the watchdog; {@link Watchdog.evaluate} is one tick. */
+export function createWatchdog(deps: WatchdogDeps) {
+  const { registry, clock } = deps;
+
+  /** Raises the events of one verdict, then stores it; re-checked under the agent's lock. */
+  async function raise(v: StallVerdict): Promise<boolean> {
+    return registry.withAgent(v.agent, async () => {
+      const memo = registry.get(v.agent);
+      if (!memo || memo.stallLevel !== v.from || !isWatched(memo)) return false; // a beat came
+      const now = clock.now();
+      const cls = deps.classOf(memo.class);
+      const crossed = levelsCrossed(memo.stallLevel, v.to);
+      await deps.router.ingest(
+        crossed.map((kind) => agentEvent(kind, "firing", { state: memo, cls }, now)),
+      );
+      await deps.store.setStallLevel(memo.name, memo.lastBeatAt, v.to, now);
+      registry.set({ ...memo, stallLevel: v.to, updatedAt: now });
+      deps.logger.warn({ agent: memo.name, level: v.to, task: memo.task }, "agent stall raised");
+      return true;
+    });
+  }
+
+  return {
+    /**
+     * One evaluation: reads memory only; for each agent whose level rose, its events go
+     * through the EventRouter and one row is updated. A failure for one agent is logged and
+     * retried at the next tick (memory is changed only after both succeeded). Returns the
+     * number of verdicts stored.
+     */
+    async evaluate(): Promise<number> {
+      const verdicts = findStalls(registry.all(), deps.classOf, clock.now());
+      let changed = 0;
+      for (const v of verdicts) {
+        try {
+          if (await raise(v)) changed++;
+        } catch (err) {
+          deps.logger.error(
+            { agent: v.agent, err: coerceError(err).message },
+            "raising an agent stall failed; retried next tick",
+          );
+        }
+      }
+      return changed;
+    },
+  };
+}

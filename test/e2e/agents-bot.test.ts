@@ -1,0 +1,144 @@
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { call, INGEST_TOKEN, type TestApp } from "../helpers/app.ts";
+import { type BotTestApp, startBotTestApp } from "../helpers/bot-app.ts";
+import { fakeClock } from "../helpers/clock.ts";
+import { type BotMessage, type TelegramClient, waitForBotMessage } from "../helpers/telegram.ts";
+
+const ADMIN = 3003;
+const MIN = 60_000;
+
+describe("agent heartbeats on the bot end to end (telegram-test-api emulator)", () => {
+  let bot: BotTestApp;
+  let t: TestApp;
+  let admin: TelegramClient;
+  const clock = fakeClock("2026-11-23T01:00:00Z");
+
+  const beat = async (agent: string, body: Record<string, unknown>) => {
+    const res = await call(`${t.url}/api/heartbeats/${agent}`, { token: INGEST_TOKEN, body });
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    return res.body as { action: string };
+  };
+  const reply = (match: (m: BotMessage) => boolean, what: string) =>
+    waitForBotMessage(admin, ADMIN, match, what);
+  const press = (m: BotMessage, label: string) => {
+    const button = m.buttons.find((b) => b.text.includes(label));
+    assert.ok(button, `button "${label}" on the message (has ${m.buttons.map((b) => b.text)})`);
+    return admin.sendCallback(
+      admin.makeCallbackQuery(button.callback_data, {
+        message: { message_id: m.messageId, chat: { id: ADMIN } },
+      }),
+    );
+  };
+
+  before(async () => {
+    bot = await startBotTestApp({
+      adminIds: [ADMIN],
+      options: { clock, outboxPacing: { perChatMs: 100 } },
+    });
+    t = bot.t;
+    admin = bot.user(ADMIN, "Ada", "ada");
+  });
+  after(async () => {
+    await bot.stop();
+  });
+
+  it("an agent beats, goes quiet, its stall alerts arrive, and its next beat edits them to resolved", async (ctx) => {
+    const first = { status: "working", task: "BIZ-24 schema", round: 12, note: "reviewing" };
+    assert.deepEqual(await beat("architect", first), { action: "continue" });
+    clock.advance(30 * MIN);
+    assert.equal(await t.app.heartbeats.evaluate(), 1);
+    const stalled = await reply(
+      (m) => m.text.includes("Agent suspected stalled: architect"),
+      "the stall warning",
+    );
+    ctx.diagnostic(`stall alert:\n${stalled.text}`);
+    assert.match(stalled.text, /WARNING/);
+    assert.match(stalled.text, /Last beat 30m ago/);
+    assert.match(stalled.text, /task "BIZ-24 schema", round 12\/100/);
+    assert.match(stalled.text, /Instance: architect/);
+
+    clock.advance(15 * MIN);
+    assert.equal(await t.app.heartbeats.evaluate(), 1);
+    const escalated = await reply(
+      (m) => m.text.includes("Agent stalled, escalated: architect"),
+      "the escalation",
+    );
+    assert.match(escalated.text, /CRITICAL/);
+    assert.match(escalated.text, /Incident \w+: open/);
+
+    assert.deepEqual(await beat("architect", { status: "working", round: 13, note: "back" }), {
+      action: "continue",
+    });
+    const resolved = await reply(
+      (m) => m.messageId === stalled.messageId && m.text.includes("RESOLVED"),
+      "the stall warning edited to resolved",
+    );
+    ctx.diagnostic(`after the next beat:\n${resolved.text}`);
+    assert.equal(resolved.buttons.length, 0);
+    const closed = await reply(
+      (m) => m.messageId === escalated.messageId && m.text.includes("RESOLVED"),
+      "the escalation edited to resolved",
+    );
+    assert.match(closed.text, /Incident \w+: resolved/);
+  });
+
+  it("/agents lists agents by class, pages in place, and shows Details with Back", async (ctx) => {
+    await beat("coo", { class: "high_frequency", status: "working", task: "triage", round: 41 });
+    await beat("lawyer", { class: "business", status: "working", task: "contract", round: 30 });
+    await beat("designer", { status: "idle", note: "waiting for specs" });
+    for (const n of ["dev-1", "dev-2", "dev-3", "dev-4"])
+      await beat(n, { status: "working", task: `task ${n}`, round: 1 });
+    await beat("dev-4", { status: "done" });
+    await admin.sendCommand(admin.makeCommand("/agents"));
+    const list = await reply((m) => /Agents \(8; page 1\/2\)/.test(m.text), "/agents page 1");
+    ctx.diagnostic(`/agents page 1:\n${list.text}`);
+    assert.match(list.text, /business beat 15m · stall 30m · escalate 45m · max 30/);
+    assert.match(list.text, /⏸ lawyer paused · round 30\/30 · 0s ago/);
+    assert.match(list.text, /development beat 15m/);
+    assert.match(list.text, /🟢 architect ok · round 13\/100 · 0s ago\n +BIZ-24 schema/);
+    assert.match(list.text, /💤 designer idle · 0s ago/);
+    assert.ok(list.text.indexOf("business") < list.text.indexOf("development"), "by class");
+
+    await press(list, "▶");
+    const second = await reply(
+      (m) => m.messageId === list.messageId && m.text.includes("page 2/2"),
+      "page 2 in the same message",
+    );
+    ctx.diagnostic(`/agents page 2:\n${second.text}`);
+    assert.match(second.text, /✅ dev-4 done/);
+    assert.match(second.text, /high_frequency beat 10m · stall 20m · escalate 30m · max 50/);
+    assert.match(second.text, /🟢 coo ok · round 41\/50/);
+
+    await press(second, "🔎 coo");
+    const details = await reply(
+      (m) => m.messageId === list.messageId && m.text.includes("Last beats"),
+      "Details",
+    );
+    assert.match(details.text, /coo · ok · class high_frequency/);
+    assert.match(details.text, /Round: 41 of 50 \(warns at 40\)/);
+
+    await press(details, "Back");
+    const back = await reply(
+      (m) => m.messageId === list.messageId && m.text.includes("page 2/2"),
+      "back on page 2",
+    );
+    await beat("architect", { status: "blocked", note: "needs a DB migration" });
+    await press(back, "◀");
+    const first = await reply(
+      (m) => m.messageId === list.messageId && m.text.includes("page 1/2"),
+      "page 1 again",
+    );
+    await press(first, "🔎 architect");
+    const arch = await reply(
+      (m) => m.messageId === list.messageId && m.text.includes("architect ·"),
+      "architect's details",
+    );
+    ctx.diagnostic(`Details of architect:\n${arch.text}`);
+    assert.match(arch.text, /Status: blocked/);
+    assert.match(arch.text, /Note: needs a DB migration/);
+    assert.match(arch.text, /blocked · BIZ-24 schema · r13 — needs a DB migration/);
+    assert.match(arch.text, /working · BIZ-24 schema · r13 — back/);
+    assert.match(arch.text, /working · BIZ-24 schema · r12 — reviewing/);
+  });
+});
