@@ -3,20 +3,24 @@
  * Starts the `telegram-test-api` emulator (as the Telegram Bot API), a fake OpenAI-compatible
  * upstream and the app (PGlite in a temp directory, bot in webhook mode), then walks through:
  * /status, adding a backend and an agent, a proxied chat completion through the official
- * `openai` client, an Alertmanager webhook, acknowledging the alert with its button, and a
- * stranger being refused. Exits 0 when every step passed, 1 naming the step that failed.
+ * `openai` client, an Alertmanager webhook, acknowledging the alert with its button, an agent's
+ * heartbeat stall raised and resolved (/agents), an aider session through `scripts/aiderw`
+ * with the fake aider (/sessions), and a stranger being refused. Exits 0 when every step
+ * passed, 1 naming the step that failed.
  */
+import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import OpenAI from "openai";
 import { pino } from "pino";
 import emulatorModule from "telegram-test-api";
 import { type App, createApp } from "../src/app.ts";
 import { loadConfig } from "../src/config.ts";
 import { REDACT_PATHS } from "../src/logger.ts";
+import { AIDERW, FAKE_AIDER, GIT_ENV, makeRepo, sessionIds } from "../test/helpers/aiderw.ts";
 import { type FakeUpstream, startFakeUpstream } from "./fake-upstream.ts";
 
 /** The emulator is CommonJS (`module.exports = TelegramServer`); its typings say `default`. */
@@ -28,6 +32,21 @@ const ADMIN = { userId: 424_242, firstName: "Ada", userName: "ada_ops" };
 const STRANGER = { userId: 777_001, firstName: "Mallory", userName: "mallory" };
 const STEP_TIMEOUT_MS = 15_000;
 const WAIT_MS = 10_000;
+
+/**
+ * A heartbeat class with short limits so a stall shows within seconds (README "Agent
+ * heartbeats": `AGENT_CLASSES` in seconds; the watchdog evaluates every second).
+ */
+const DEMO_CLASS = { period_s: 1, stall_s: 2, escalate_s: 60, max_rounds: 5 };
+/** The agent that beats, stalls and comes back. */
+const BUILDER = "builder";
+/** aider's arguments for the aiderw step (the model of the fake aider's banner). */
+const AIDER_ARGS = [
+  "--model",
+  "openrouter/openrouter/elephant-alpha",
+  "--message",
+  "fix the null auth header crash",
+];
 
 /** A real Alertmanager 0.25 webhook body (copy of shared/fixtures/alertmanager-firing.json). */
 const ALERTMANAGER_FIRING = {
@@ -103,6 +122,12 @@ interface World {
   admin: EmulatorClient;
   proxyKey?: string;
   alerts?: ChatMessage[];
+  /** Temporary directories of later steps (git repository, aiderw home), removed at the end. */
+  temps: string[];
+  /** Child processes still running (aiderw), killed at the end. */
+  children: Set<ChildProcess>;
+  /** The builder agent's periodic beats while it is back (stopped at the end). */
+  keepAlive?: NodeJS.Timeout;
 }
 
 // ---------------------------------------------------------------- output helpers
@@ -130,11 +155,17 @@ function showMessage(m: ChatMessage): void {
   );
 }
 
-/** Prints the app's pino lines (warn and above) as one readable line each. */
+/**
+ * Prints the app's pino lines (warn and above) as one readable line each. The level is read
+ * from the line's first key (pino writes it first), so a log field that is also named `level`
+ * (a duplicate key, which JSON.parse resolves to the last) is shown as a field, not as the level.
+ */
 function printLog(line: string): void {
   try {
     const { level, time: _t, pid: _p, hostname: _h, msg, ...rest } = JSON.parse(line);
-    const label = pino.levels.labels[level] ?? String(level);
+    const first = /^\{"level":(\d+)/.exec(line)?.[1];
+    const label = pino.levels.labels[first ?? level] ?? String(level);
+    if (first !== undefined && String(level) !== first) rest.level = level;
     const extra = Object.keys(rest).length > 0 ? ` ${JSON.stringify(rest)}` : "";
     detail(`⚑ app log [${label}] ${msg}${extra}`);
   } catch {
@@ -194,11 +225,21 @@ async function chat(client: EmulatorClient, chatId: number): Promise<ChatMessage
     }));
 }
 
-/** Sends `text` as a command from `client` and returns the bot's first reply after it. */
-async function command(client: EmulatorClient, chatId: number, text: string): Promise<ChatMessage> {
+/**
+ * Sends `text` as a command from `client` and returns the bot's first message after it that
+ * satisfies `isReply` (any message by default; alerts may arrive in the same chat meanwhile).
+ */
+async function command(
+  client: EmulatorClient,
+  chatId: number,
+  text: string,
+  isReply: (m: ChatMessage) => boolean = () => true,
+): Promise<ChatMessage> {
   const before = (await chat(client, chatId)).length;
   await client.sendCommand(client.makeCommand(text));
-  return waitFor(`the bot's reply to ${text}`, async () => (await chat(client, chatId))[before]);
+  return waitFor(`the bot's reply to ${text}`, async () =>
+    (await chat(client, chatId)).slice(before).find(isReply),
+  );
 }
 
 /** A JSON call to the app; throws with the answer's body unless the status is `expect`. */
@@ -227,6 +268,8 @@ async function call(
 /** Starts emulator, upstream and app, recording each in `w` at once so a failure can clean up. */
 async function startEverything(w: Partial<World>): Promise<World> {
   w.dataDir = mkdtempSync(join(tmpdir(), "commandpost-demo-"));
+  w.temps = [];
+  w.children = new Set();
   const emulator = new TelegramServer({
     port: await freePort(),
     host: "127.0.0.1",
@@ -251,6 +294,8 @@ async function startEverything(w: Partial<World>): Promise<World> {
     INGEST_TOKEN: ingestToken,
     ENCRYPTION_KEY: randomBytes(32).toString("hex"),
     LOG_LEVEL: "warn",
+    AGENT_CLASSES: JSON.stringify({ demo: DEMO_CLASS }),
+    AGENT_WATCHDOG_INTERVAL_S: "1",
   });
   const logger = pino(
     { level: config.logLevel, redact: { paths: REDACT_PATHS, censor: "[redacted]" } },
@@ -269,6 +314,8 @@ async function startEverything(w: Partial<World>): Promise<World> {
     adminToken,
     ingestToken,
     admin: emulator.getClient(token, { ...ADMIN, chatId: ADMIN.userId, type: "private" }),
+    temps: w.temps ?? [],
+    children: w.children ?? new Set(),
   };
   detail(`Telegram emulator  ${emulator.config.apiURL}`);
   detail(`fake upstream      ${world.upstream.url}/v1`);
@@ -397,6 +444,162 @@ async function acknowledge(w: World): Promise<void> {
   showMessage(edited);
 }
 
+/** `POST /api/heartbeats/builder`; prints the beat and the answer. */
+async function beat(w: World, body: Record<string, unknown>, quiet = false): Promise<unknown> {
+  const answer = await call(w, "POST", `/api/heartbeats/${BUILDER}`, w.ingestToken, body, 200);
+  if (!quiet) detail(`${BUILDER} → ${JSON.stringify(body)}  ← 200 ${JSON.stringify(answer)}`);
+  return answer;
+}
+
+/**
+ * builder beats in class `demo`, goes quiet until the watchdog raises "Agent suspected
+ * stalled", then beats every period again: the same message is edited to RESOLVED and
+ * /agents shows it ok. Its last beat says `done`, so it is not watched for the rest of the demo.
+ */
+async function heartbeatStall(w: World): Promise<void> {
+  detail(
+    `class demo: beat every ${DEMO_CLASS.period_s} s, suspected stall after ${DEMO_CLASS.stall_s} s, watchdog every 1 s`,
+  );
+  const working = { status: "working", task: "demo task" };
+  const first = await beat(w, { class: "demo", ...working, round: 1 });
+  if ((first as { action?: string }).action !== "continue")
+    throw new Error("beat not answered continue");
+  const quietSince = Date.now();
+  detail(`${BUILDER} goes quiet…`);
+  const stalled = await waitFor("the 'Agent suspected stalled' message", async () =>
+    (await chat(w.admin, ADMIN.userId)).find((m) =>
+      m.text.includes(`Agent suspected stalled: ${BUILDER}`),
+    ),
+  );
+  detail(
+    `message #${stalled.messageId}, ${((Date.now() - quietSince) / 1000).toFixed(1)} s after the last beat:`,
+  );
+  showMessage(stalled);
+
+  detail(`${BUILDER} is back and beats every ${DEMO_CLASS.period_s} s again`);
+  await beat(w, { ...working, round: 2 });
+  w.keepAlive = setInterval(() => {
+    beat(w, { ...working, round: 2 }, true).catch(() => {
+      /* the next beat or the step's own checks show a problem */
+    });
+  }, DEMO_CLASS.period_s * 1000);
+  const resolved = await waitFor("the stall message to be edited to RESOLVED", async () =>
+    (await chat(w.admin, ADMIN.userId)).find(
+      (m) => m.messageId === stalled.messageId && /RESOLVED/.test(m.text),
+    ),
+  );
+  detail(`message #${resolved.messageId} after the edit:`);
+  showMessage(resolved);
+
+  detail(`${ADMIN.firstName} → /agents`);
+  const agents = await command(w.admin, ADMIN.userId, "/agents", (m) => /Agents/.test(m.text));
+  showMessage(agents);
+  clearInterval(w.keepAlive);
+  w.keepAlive = undefined;
+  if (!agents.text.includes(`<b>${BUILDER}</b> ok`))
+    throw new Error(`/agents does not show ${BUILDER} ok`);
+  await beat(w, { status: "done", task: "demo task", round: 2 });
+  detail(`${BUILDER} said done: no longer watched`);
+}
+
+/** Runs `cmd args` in `cwd` with pipes (stdin closed), recording the child in `w` meanwhile. */
+function run(
+  w: World,
+  cmd: string,
+  args: string[],
+  cwd: string,
+  env: NodeJS.ProcessEnv,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
+    w.children.add(child);
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (c: Buffer) => {
+      stdout += c.toString();
+    });
+    child.stderr.on("data", (c: Buffer) => {
+      stderr += c.toString();
+    });
+    child.on("error", (err) => {
+      w.children.delete(child);
+      reject(err);
+    });
+    child.on("close", (code) => {
+      w.children.delete(child);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+/**
+ * `scripts/aiderw` runs the fake aider in a fresh git repository (test/helpers/aiderw.ts, as
+ * the aiderw tests prepare it) against the running app: its session message reaches the
+ * summary, the 429 it printed is a warning resolved at the session's end, /sessions lists it.
+ */
+async function aiderSession(w: World): Promise<void> {
+  const repo = makeRepo();
+  w.temps.push(repo);
+  const home = mkdtempSync(join(tmpdir(), "commandpost-demo-aiderw-"));
+  w.temps.push(home);
+  detail(`git repository ${repo} (routes/auth.py, tests/test_auth.py, one commit)`);
+  detail(`$ aiderw ${AIDER_ARGS.map((a) => (/\s/.test(a) ? `"${a}"` : a)).join(" ")}`);
+  detail("  (AIDER_BIN = test/fixtures/fake-aider: banner, a 429, two edits, one commit)");
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH,
+    HOME: home,
+    LANG: "C.UTF-8",
+    ...GIT_ENV,
+    AIDER_BIN: FAKE_AIDER,
+    COMMANDPOST_URL: w.appUrl,
+    COMMANDPOST_INGEST_TOKEN: w.ingestToken,
+    AIDERW_HOME: home,
+    AIDERW_PTY: "never",
+    // An upper bound, not a delay: the end waits for the last sends at most this long.
+    AIDERW_END_WAIT_MS: "5000",
+  };
+  const r = await run(w, AIDERW, AIDER_ARGS, repo, env);
+  const out = r.stdout.trimEnd().split("\n");
+  detail(`exit code ${r.code}; the first lines of its output:`);
+  for (const line of out.slice(0, 6)) detail(`│ ${line}`.trimEnd());
+  detail(`└ … ${Math.max(0, out.length - 6)} more lines on stdout`);
+  for (const line of r.stderr.trimEnd().split("\n").filter(Boolean)) detail(`stderr: ${line}`);
+  if (r.code !== 0) throw new Error(`aiderw exited ${r.code}: ${r.stderr.slice(0, 300)}`);
+  const [sid] = sessionIds(home);
+  if (!sid) throw new Error(`aiderw kept no session file under ${home}`);
+  const message = await waitFor(
+    `the session message of ${sid} to reach its summary`,
+    async () =>
+      (await chat(w.admin, ADMIN.userId)).find(
+        (m) =>
+          m.text.includes(sid) && m.text.includes("<b>aider</b>") && /session ended/.test(m.text),
+      ),
+    20_000,
+  );
+  detail(`message #${message.messageId} (one message per session, edited as events arrive):`);
+  showMessage(message);
+  const alert = await waitFor(
+    "the session's rate-limit warning, resolved at its end",
+    async () =>
+      (await chat(w.admin, ADMIN.userId)).find(
+        (m) =>
+          m.text.includes(sid) &&
+          m.text.includes("aider api_rate_limit") &&
+          /RESOLVED/.test(m.text),
+      ),
+    20_000,
+  );
+  detail(`message #${alert.messageId}: the 429 went through the EventRouter as a warning`);
+  showMessage(alert);
+
+  detail(`${ADMIN.firstName} → /sessions`);
+  const list = await command(w.admin, ADMIN.userId, "/sessions", (m) =>
+    /aider sessions/.test(m.text),
+  );
+  showMessage(list);
+  if (!list.text.includes(basename(repo))) throw new Error("/sessions does not list the session");
+}
+
 async function strangerStatus(w: World): Promise<void> {
   const stranger = w.emulator.getClient(w.token, {
     ...STRANGER,
@@ -424,14 +627,18 @@ async function withTimeout<T>(what: string, p: Promise<T>, ms: number): Promise<
 }
 
 async function stopEverything(w: Partial<World>): Promise<void> {
+  clearInterval(w.keepAlive);
+  for (const child of w.children ?? []) child.kill("SIGTERM");
   await w.app?.stop();
   await w.emulator?.stop();
   await w.upstream?.close();
-  if (w.dataDir) rmSync(w.dataDir, { recursive: true, force: true });
+  for (const dir of [w.dataDir, ...(w.temps ?? [])]) {
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 async function main(): Promise<number> {
-  const steps: Array<[string, (w: World) => Promise<void>]> = [
+  const steps: Array<[string, (w: World) => Promise<void>, number?]> = [
     ["The admin sends /status", adminStatus],
     ["POST /api/admin/backends (a fake NVIDIA-style backend)", addBackend],
     ["POST /api/admin/agents (a proxy key for an agent)", addAgent],
@@ -439,6 +646,8 @@ async function main(): Promise<number> {
     ["Alertmanager posts a firing webhook (real 0.25 payload)", postAlert],
     ["The alert reaches the Telegram chat through the outbox", alertInChat],
     ["The admin acknowledges the first alert", acknowledge],
+    ["An agent's heartbeat stalls, then it comes back", heartbeatStall, 30_000],
+    ["An aider session through aiderw (the fake aider)", aiderSession, 45_000],
     ["A stranger sends /status", strangerStatus],
   ];
   const total = steps.length + 1;
@@ -447,17 +656,19 @@ async function main(): Promise<number> {
   say(`[1/${total}] Starting the emulator, the fake upstream and commandpost`);
   const started: Partial<World> = {};
   let failed = false;
+  let current = `[1/${total}] start-up`;
   try {
     const w = await withTimeout("start-up", startEverything(started), 30_000);
-    for (const [i, [title, run]] of steps.entries()) {
+    for (const [i, [title, step, ms]] of steps.entries()) {
+      current = `[${i + 2}/${total}] ${title}`;
       say();
-      say(`[${i + 2}/${total}] ${title}`);
-      await withTimeout(title, run(w), STEP_TIMEOUT_MS);
+      say(current);
+      await withTimeout(title, step(w), ms ?? STEP_TIMEOUT_MS);
     }
   } catch (err) {
     failed = true;
     say();
-    say(`✗ demo failed: ${err instanceof Error ? err.message : String(err)}`);
+    say(`✗ demo failed at ${current}: ${err instanceof Error ? err.message : String(err)}`);
   }
   say();
   say("Stopping everything");

@@ -66,7 +66,10 @@ export function createWatchdog(deps: WatchdogDeps) {
       );
       await deps.store.setStallLevel(memo.name, memo.lastBeatAt, v.to, now);
       registry.set({ ...memo, stallLevel: v.to, updatedAt: now });
-      deps.logger.warn({ agent: memo.name, level: v.to, task: memo.task }, "agent stall raised");
+      deps.logger.warn(
+        { agent: memo.name, stall_level: v.to, task: memo.task },
+        "agent stall raised",
+      );
       return true;
     });
   }
