@@ -1,14 +1,8 @@
-/** Secret shapes removed from kept output (DESIGN.md, aider-watch; issue 5, behaviour 5). */
-const SECRET_PATTERNS: readonly RegExp[] = [
-  /sk-[A-Za-z0-9_-]{8,}/g,
-  /ghp_[A-Za-z0-9]{8,}/g,
-  /nvapi-[A-Za-z0-9_-]{8,}/g,
-  /Bearer\s+[A-Za-z0-9._~+/=-]+/gi,
-];
+import { redactText } from "../redact.ts";
 
-/** `text` with OpenAI-style, GitHub, NVIDIA keys and bearer tokens replaced by `[redacted]`. */
+/** `text` with provider keys, tokens and bearer credentials replaced (src/redact.ts patterns). */
 export function redactSecrets(text: string): string {
-  return SECRET_PATTERNS.reduce((s, re) => s.replace(re, "[redacted]"), text);
+  return redactText(text, "[redacted]");
 }
 
 /** The last `max` characters of `text`, redacted (output is kept in audit rows). */
