@@ -11,7 +11,6 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import OpenAI from "openai";
@@ -21,6 +20,7 @@ import { type App, createApp } from "../src/app.ts";
 import { loadConfig } from "../src/config.ts";
 import { REDACT_PATHS } from "../src/logger.ts";
 import { AIDERW, FAKE_AIDER, GIT_ENV, makeRepo, sessionIds } from "../test/helpers/aiderw.ts";
+import { type BotMessage, botMessages, freePort } from "../test/helpers/telegram.ts";
 import { type FakeUpstream, startFakeUpstream } from "./fake-upstream.ts";
 
 /** The emulator is CommonJS (`module.exports = TelegramServer`); its typings say `default`. */
@@ -97,18 +97,6 @@ const ALERTMANAGER_FIRING = {
   truncatedAlerts: 0,
 };
 
-interface Button {
-  text: string;
-  callback_data?: string;
-}
-
-/** A bot message as the emulator stores it (edits merged in). */
-interface ChatMessage {
-  messageId: number;
-  text: string;
-  buttons: Button[][];
-}
-
 /** Everything the steps share. */
 interface World {
   emulator: Emulator;
@@ -121,7 +109,7 @@ interface World {
   ingestToken: string;
   admin: EmulatorClient;
   proxyKey?: string;
-  alerts?: ChatMessage[];
+  alerts?: BotMessage[];
   /** Temporary directories of later steps (git repository, aiderw home), removed at the end. */
   temps: string[];
   /** Child processes still running (aiderw), killed at the end. */
@@ -135,18 +123,8 @@ interface World {
 const say = (line = "") => process.stdout.write(`${line}\n`);
 const detail = (line: string) => say(`      ${line}`);
 
-/** Telegram HTML → plain text for the terminal. */
-function stripHtml(html: string): string {
-  return html
-    .replace(/<[^>]*>/g, "")
-    .replace(/&lt;/g, "<")
-    .replace(/&gt;/g, ">")
-    .replace(/&quot;/g, '"')
-    .replace(/&amp;/g, "&");
-}
-
-function showMessage(m: ChatMessage): void {
-  for (const line of stripHtml(m.text).split("\n")) detail(`│ ${line}`.trimEnd());
+function showMessage(m: BotMessage): void {
+  for (const line of m.text.split("\n")) detail(`│ ${line}`.trimEnd());
   const buttons = m.buttons.flat();
   detail(
     buttons.length === 0
@@ -179,19 +157,6 @@ function mask(secret: string): string {
 
 // ---------------------------------------------------------------- plumbing helpers
 
-/** A free TCP port on 127.0.0.1 (the app's webhook URL must be known before it starts). */
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((resolve, reject) => {
-    srv.once("error", reject);
-    srv.listen(0, "127.0.0.1", () => resolve());
-  });
-  const address = srv.address();
-  await new Promise<void>((resolve) => srv.close(() => resolve()));
-  if (typeof address !== "object" || address === null) throw new Error("no port");
-  return address.port;
-}
-
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Polls `probe` until it returns a value, or fails after `ms` naming `what`. */
@@ -206,25 +171,6 @@ async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, ms 
   }
 }
 
-/** The bot's messages in `chatId`, oldest first, read with getUpdatesHistory. */
-async function chat(client: EmulatorClient, chatId: number): Promise<ChatMessage[]> {
-  const history = (await client.getUpdatesHistory()) as unknown as Array<{
-    messageId: number;
-    message: {
-      chat_id?: number | string;
-      text?: string;
-      reply_markup?: { inline_keyboard?: Button[][] };
-    };
-  }>;
-  return history
-    .filter((u) => u.message.chat_id !== undefined && String(u.message.chat_id) === String(chatId))
-    .map((u) => ({
-      messageId: u.messageId,
-      text: u.message.text ?? "",
-      buttons: u.message.reply_markup?.inline_keyboard ?? [],
-    }));
-}
-
 /**
  * Sends `text` as a command from `client` and returns the bot's first message after it that
  * satisfies `isReply` (any message by default; alerts may arrive in the same chat meanwhile).
@@ -233,12 +179,12 @@ async function command(
   client: EmulatorClient,
   chatId: number,
   text: string,
-  isReply: (m: ChatMessage) => boolean = () => true,
-): Promise<ChatMessage> {
-  const before = (await chat(client, chatId)).length;
+  isReply: (m: BotMessage) => boolean = () => true,
+): Promise<BotMessage> {
+  const before = (await botMessages(client, chatId)).length;
   await client.sendCommand(client.makeCommand(text));
   return waitFor(`the bot's reply to ${text}`, async () =>
-    (await chat(client, chatId)).slice(before).find(isReply),
+    (await botMessages(client, chatId)).slice(before).find(isReply),
   );
 }
 
@@ -412,7 +358,7 @@ async function postAlert(w: World): Promise<void> {
 async function alertInChat(w: World): Promise<void> {
   const want = ALERTMANAGER_FIRING.alerts.length;
   w.alerts = await waitFor(`${want} alert messages in the admin chat`, async () => {
-    const found = (await chat(w.admin, ADMIN.userId)).filter((m) =>
+    const found = (await botMessages(w.admin, ADMIN.userId)).filter((m) =>
       m.buttons.flat().some((b) => b.callback_data?.startsWith("ack:")),
     );
     return found.length >= want ? found : undefined;
@@ -436,7 +382,7 @@ async function acknowledge(w: World): Promise<void> {
     }),
   );
   const edited = await waitFor("the alert message to be edited", async () =>
-    (await chat(w.admin, ADMIN.userId)).find(
+    (await botMessages(w.admin, ADMIN.userId)).find(
       (m) => m.messageId === first.messageId && /Acknowledged by/.test(m.text),
     ),
   );
@@ -467,7 +413,7 @@ async function heartbeatStall(w: World): Promise<void> {
   const quietSince = Date.now();
   detail(`${BUILDER} goes quiet…`);
   const stalled = await waitFor("the 'Agent suspected stalled' message", async () =>
-    (await chat(w.admin, ADMIN.userId)).find((m) =>
+    (await botMessages(w.admin, ADMIN.userId)).find((m) =>
       m.text.includes(`Agent suspected stalled: ${BUILDER}`),
     ),
   );
@@ -484,7 +430,7 @@ async function heartbeatStall(w: World): Promise<void> {
     });
   }, DEMO_CLASS.period_s * 1000);
   const resolved = await waitFor("the stall message to be edited to RESOLVED", async () =>
-    (await chat(w.admin, ADMIN.userId)).find(
+    (await botMessages(w.admin, ADMIN.userId)).find(
       (m) => m.messageId === stalled.messageId && /RESOLVED/.test(m.text),
     ),
   );
@@ -496,7 +442,7 @@ async function heartbeatStall(w: World): Promise<void> {
   showMessage(agents);
   clearInterval(w.keepAlive);
   w.keepAlive = undefined;
-  if (!agents.text.includes(`<b>${BUILDER}</b> ok`))
+  if (!agents.html.includes(`<b>${BUILDER}</b> ok`))
     throw new Error(`/agents does not show ${BUILDER} ok`);
   await beat(w, { status: "done", task: "demo task", round: 2 });
   detail(`${BUILDER} said done: no longer watched`);
@@ -570,9 +516,9 @@ async function aiderSession(w: World): Promise<void> {
   const message = await waitFor(
     `the session message of ${sid} to reach its summary`,
     async () =>
-      (await chat(w.admin, ADMIN.userId)).find(
+      (await botMessages(w.admin, ADMIN.userId)).find(
         (m) =>
-          m.text.includes(sid) && m.text.includes("<b>aider</b>") && /session ended/.test(m.text),
+          m.text.includes(sid) && m.html.includes("<b>aider</b>") && /session ended/.test(m.text),
       ),
     20_000,
   );
@@ -581,7 +527,7 @@ async function aiderSession(w: World): Promise<void> {
   const alert = await waitFor(
     "the session's rate-limit warning, resolved at its end",
     async () =>
-      (await chat(w.admin, ADMIN.userId)).find(
+      (await botMessages(w.admin, ADMIN.userId)).find(
         (m) =>
           m.text.includes(sid) &&
           m.text.includes("aider api_rate_limit") &&
