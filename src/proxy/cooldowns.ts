@@ -73,22 +73,15 @@ export class CooldownTable {
     const s = this.state.get(backendId) ?? { untilMs: 0, strikes: 0 };
     // 429s of requests that were already in flight when the cooldown began are one event,
     // not new strikes: only a Retry-After beyond the running end may lengthen it.
+    let untilMs: number;
     if (s.untilMs > nowMs) {
-      const longer =
-        retryAfterS === null ? 0 : nowMs + Math.min(retryAfterS, this.policy.maxS) * 1000;
-      if (longer <= s.untilMs) return null;
-      s.untilMs = longer;
-      return {
-        backendId,
-        startedAt: new Date(nowMs),
-        endsAt: new Date(longer),
-        strike: s.strikes,
-        retryAfterS,
-      };
+      if (retryAfterS === null) return null;
+      untilMs = nowMs + Math.min(retryAfterS, this.policy.maxS) * 1000;
+    } else {
+      s.strikes += 1;
+      this.state.set(backendId, s);
+      untilMs = nowMs + cooldownSeconds(s.strikes, retryAfterS, this.policy) * 1000;
     }
-    s.strikes += 1;
-    const untilMs = nowMs + cooldownSeconds(s.strikes, retryAfterS, this.policy) * 1000;
-    this.state.set(backendId, s);
     if (untilMs <= s.untilMs) return null;
     s.untilMs = untilMs;
     return {
