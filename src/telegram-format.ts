@@ -42,6 +42,23 @@ export function formatDuration(ms: number): string {
 }
 
 /**
+ * The ◀ n/m ▶ row that pages a list message in place (`page` 0-based, of `pages` ≥ 1; the
+ * middle button redraws the page shown). `data(p)` is the callback data of page `p`.
+ * @example pagerRow(0, 3, (p) => `incp:${p}`) // ◀ (incp:0), 1/3 (incp:0), ▶ (incp:1)
+ */
+export function pagerRow(
+  page: number,
+  pages: number,
+  data: (page: number) => string,
+): { text: string; callback_data: string }[] {
+  return [
+    { text: "◀", callback_data: data(Math.max(0, page - 1)) },
+    { text: `${page + 1}/${pages}`, callback_data: data(page) },
+    { text: "▶", callback_data: data(Math.min(pages - 1, page + 1)) },
+  ];
+}
+
+/**
  * Cuts an HTML message to the limit without breaking a tag or an entity: drops whole lines
  * from the end, closes nothing (messages put tags within one line), and appends `note`.
  * Text measured as Telegram does after parsing is shorter, so this is conservative.

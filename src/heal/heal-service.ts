@@ -170,7 +170,7 @@ export function createHealService(deps: HealServiceDeps) {
 
     /** Pending plans, and the newest `limit` of all, for /plans. */
     async overview(limit = 10): Promise<{ pending: HealPlanRow[]; recent: HealPlanRow[] }> {
-      return { pending: await store.pending(), recent: await store.recent(limit) };
+      return { pending: await store.inStatus("pending"), recent: await store.recent(limit) };
     },
 
     /** The audit trail of plan `id`. */

@@ -64,7 +64,7 @@ export function createPlanRuns(deps: PlanRunsDeps) {
     async recover(): Promise<number> {
       const limitMs = runningLimitMs(deps.settings);
       let n = 0;
-      for (const plan of await store.running()) {
+      for (const plan of await store.inStatus("running")) {
         const runner = runnerFrom((await store.lastStep(plan.id, "running"))?.detail);
         const now = clock.now();
         const why = interruptedReason({

@@ -93,15 +93,6 @@ export function createPlanStore(db: Db) {
       return row?.n ?? 0;
     },
 
-    /** Every plan in `running` (crash recovery looks for those nobody is running any more). */
-    running(tx: DbOrTx = db): Promise<HealPlanRow[]> {
-      return tx
-        .select()
-        .from(healPlans)
-        .where(eq(healPlans.status, "running"))
-        .orderBy(asc(healPlans.id));
-    },
-
     /**
      * A pending plan, not expired at `now`, with content hash `hash` and the same incident
      * (both none counts as the same): proposing it again would be a duplicate.
@@ -140,13 +131,16 @@ export function createPlanStore(db: Db) {
       return row;
     },
 
-    /** Pending plans, oldest first. */
-    pending(tx: DbOrTx = db): Promise<HealPlanRow[]> {
+    /**
+     * Every plan in `status`, oldest first: `pending` for /plans, `running` for crash recovery
+     * (which looks for those nobody is running any more).
+     */
+    inStatus(status: HealStatus, tx: DbOrTx = db): Promise<HealPlanRow[]> {
       return tx
         .select()
         .from(healPlans)
-        .where(eq(healPlans.status, "pending"))
-        .orderBy(asc(healPlans.createdAt));
+        .where(eq(healPlans.status, status))
+        .orderBy(asc(healPlans.createdAt), asc(healPlans.id));
     },
 
     /** The newest `limit` plans, newest first. */

@@ -1,6 +1,12 @@
 import { createHash } from "node:crypto";
 import type { AgentBeatRow, InlineKeyboard } from "../../db/schema/index.ts";
-import { escapeHtml, formatDuration, formatTime, truncateHtml } from "../telegram-format.ts";
+import {
+  escapeHtml,
+  formatDuration,
+  formatTime,
+  pagerRow,
+  truncateHtml,
+} from "../telegram-format.ts";
 import { type AgentClass, roundsWarnAt } from "./agent-classes.ts";
 import type { AgentViewState } from "./agent-state.ts";
 import type { AgentView } from "./agent-views.ts";
@@ -95,12 +101,7 @@ export function renderAgentsPage(agents: readonly AgentView[], requested: number
       })),
     );
   }
-  if (pages > 1)
-    keyboard.push([
-      { text: "◀", callback_data: agentsCallback.page(Math.max(0, page - 1)) },
-      { text: `${page + 1}/${pages}`, callback_data: agentsCallback.page(page) },
-      { text: "▶", callback_data: agentsCallback.page(Math.min(pages - 1, page + 1)) },
-    ]);
+  if (pages > 1) keyboard.push(pagerRow(page, pages, agentsCallback.page));
   return { text: truncateHtml(out.join("\n"), "use ◀ ▶ for the rest"), keyboard };
 }
 

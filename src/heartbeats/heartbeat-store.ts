@@ -23,10 +23,14 @@ export function createHeartbeatStore(db: Db) {
       return tx.select().from(agentStates);
     },
 
-    /** Records a beat and the agent's new state, in one transaction. */
-    async recordBeat(state: AgentStateRow): Promise<void> {
-      await db.transaction(async (tx) => {
-        await tx.insert(agentBeats).values({
+    /**
+     * Records a beat and the agent's new state in one statement (the beat's insert is a
+     * data-modifying CTE of the state's upsert): one round trip per beat, atomic without a
+     * transaction.
+     */
+    async recordBeat(state: AgentStateRow, tx: DbOrTx = db): Promise<void> {
+      const beat = tx.$with("beat").as(
+        tx.insert(agentBeats).values({
           id: nextId(state.lastBeatAt.getTime()),
           agent: state.name,
           at: state.lastBeatAt,
@@ -35,13 +39,14 @@ export function createHeartbeatStore(db: Db) {
           task: state.task,
           round: state.round,
           note: state.note,
-        });
-        const { name: _name, ...rest } = state;
-        await tx
-          .insert(agentStates)
-          .values(state)
-          .onConflictDoUpdate({ target: agentStates.name, set: rest });
-      });
+        }),
+      );
+      const { name: _name, ...rest } = state;
+      await tx
+        .with(beat)
+        .insert(agentStates)
+        .values(state)
+        .onConflictDoUpdate({ target: agentStates.name, set: rest });
     },
 
     /**

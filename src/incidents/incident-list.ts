@@ -1,6 +1,6 @@
 import type { IncidentRow, InlineKeyboard } from "../../db/schema/index.ts";
 import { callbackData } from "../callback-data.ts";
-import { escapeHtml, formatTime, truncateHtml } from "../telegram-format.ts";
+import { escapeHtml, formatTime, pagerRow, truncateHtml } from "../telegram-format.ts";
 
 /** Incidents per page of /incidents. */
 export const INCIDENTS_PAGE_SIZE = 5;
@@ -62,11 +62,7 @@ export function renderIncidentPage(
     ]);
   });
   if (pages > 1) {
-    keyboard.push([
-      { text: "◀", callback_data: callbackData.incidentsPage(Math.max(0, p.page - 1)) },
-      { text: `${p.page + 1}/${pages}`, callback_data: callbackData.incidentsPage(p.page) },
-      { text: "▶", callback_data: callbackData.incidentsPage(Math.min(pages - 1, p.page + 1)) },
-    ]);
+    keyboard.push(pagerRow(p.page, pages, callbackData.incidentsPage));
   }
   return { text, keyboard };
 }

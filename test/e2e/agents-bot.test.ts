@@ -3,7 +3,12 @@ import { after, before, describe, it } from "node:test";
 import { call, INGEST_TOKEN, type TestApp } from "../helpers/app.ts";
 import { type BotTestApp, startBotTestApp } from "../helpers/bot-app.ts";
 import { fakeClock } from "../helpers/clock.ts";
-import { type BotMessage, type TelegramClient, waitForBotMessage } from "../helpers/telegram.ts";
+import {
+  type BotMessage,
+  pressButton,
+  type TelegramClient,
+  waitForBotMessage,
+} from "../helpers/telegram.ts";
 
 const ADMIN = 3003;
 const MIN = 60_000;
@@ -21,15 +26,7 @@ describe("agent heartbeats on the bot end to end (telegram-test-api emulator)", 
   };
   const reply = (match: (m: BotMessage) => boolean, what: string) =>
     waitForBotMessage(admin, ADMIN, match, what);
-  const press = (m: BotMessage, label: string) => {
-    const button = m.buttons.find((b) => b.text.includes(label));
-    assert.ok(button, `button "${label}" on the message (has ${m.buttons.map((b) => b.text)})`);
-    return admin.sendCallback(
-      admin.makeCallbackQuery(button.callback_data, {
-        message: { message_id: m.messageId, chat: { id: ADMIN } },
-      }),
-    );
-  };
+  const press = (m: BotMessage, label: string) => pressButton(admin, m, label);
 
   before(async () => {
     bot = await startBotTestApp({

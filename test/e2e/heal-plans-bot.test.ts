@@ -4,6 +4,7 @@ import { call, INGEST_TOKEN, type TestApp } from "../helpers/app.ts";
 import { type BotTestApp, startBotTestApp } from "../helpers/bot-app.ts";
 import {
   type HealthServer,
+  healEnv,
   makeTestRepo,
   startHealthServer,
   type TestRepo,
@@ -54,14 +55,7 @@ describe("heal plans on the bot end to end (telegram-test-api emulator)", () => 
     health = await startHealthServer();
     bot = await startBotTestApp({
       adminIds: [ADMIN],
-      env: {
-        HEAL_REPO_PATH: repo.work,
-        HEAL_HEALTH_URL: health.url,
-        HEAL_FIXER_CMD: JSON.stringify(repo.fixerCmd),
-        HEAL_HEALTH_GRACE_MS: "10",
-        HEAL_HEALTH_INTERVAL_MS: "20",
-        HEAL_HEALTH_TIMEOUT_MS: "200",
-      },
+      env: healEnv(repo, health),
     });
     t = bot.t;
     admin = bot.user(ADMIN, "Ada", "ada");

@@ -1,9 +1,13 @@
+import assert from "node:assert/strict";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { and, eq } from "drizzle-orm";
+import { type DeliveryRow, deliveries, type HealPlanRow } from "../../db/schema/index.ts";
 import { git } from "../../src/heal/run-process.ts";
+import type { TestApp } from "./app.ts";
 
 // Commits in tests need an identity; execFile passes process.env to git.
 process.env.GIT_AUTHOR_NAME = "Heal Test";
@@ -96,4 +100,30 @@ export async function startHealthServer(): Promise<HealthServer> {
   await new Promise<void>((r) => server?.listen(0, "127.0.0.1", r));
   state.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/health`;
   return state;
+}
+
+/** The HEAL_* settings of a suite that runs code fixes against `repo`, checked at `health`. */
+export function healEnv(repo: TestRepo, health: HealthServer): Record<string, string> {
+  return {
+    HEAL_REPO_PATH: repo.work,
+    HEAL_HEALTH_URL: health.url,
+    HEAL_FIXER_CMD: JSON.stringify(repo.fixerCmd),
+    HEAL_HEALTH_GRACE_MS: "10",
+    HEAL_HEALTH_INTERVAL_MS: "20",
+    HEAL_HEALTH_TIMEOUT_MS: "200",
+  };
+}
+
+/** Plan `id` as stored; fails the test when there is none. */
+export async function storedPlan(t: TestApp, id: string): Promise<HealPlanRow> {
+  return (await t.app.heal.store.get(id)) ?? assert.fail("no plan");
+}
+
+/** The outbox row that sends plan `id`'s message; fails the test when there is none. */
+export async function planSendRow(t: TestApp, id: string): Promise<DeliveryRow> {
+  const [row] = await t.app.database.db
+    .select()
+    .from(deliveries)
+    .where(and(eq(deliveries.subject, `plan:${id}`), eq(deliveries.kind, "send")));
+  return row ?? assert.fail("no plan message");
 }

@@ -1,3 +1,4 @@
+import assert from "node:assert/strict";
 import { createServer } from "node:net";
 import { TelegramServer } from "telegram-test-api/lib/telegramServer.js";
 
@@ -87,6 +88,27 @@ export async function waitForBotMessage(
     }
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+/**
+ * Presses the button of bot message `m` whose text includes `label` (equals it with
+ * `exact`), as `client`, from the message's chat; fails naming the buttons `m` has.
+ * Shared press helper of the bot e2e tests, added by the heartbeats review for agents-bot;
+ * sessions-bot (exact labels) and backends-bot (a RegExp) still carry local copies.
+ */
+export function pressButton(
+  client: TelegramClient,
+  m: BotMessage,
+  label: string,
+  exact = false,
+): ReturnType<TelegramClient["sendCallback"]> {
+  const button = m.buttons.find((b) => (exact ? b.text === label : b.text.includes(label)));
+  assert.ok(button, `button "${label}" on the message (has ${m.buttons.map((b) => b.text)})`);
+  return client.sendCallback(
+    client.makeCallbackQuery(button.callback_data, {
+      message: { message_id: m.messageId, chat: { id: m.chatId } },
+    }),
+  );
 }
 
 /** Strips tags and decodes the three entities our HTML uses. */

@@ -2,15 +2,16 @@ import assert from "node:assert/strict";
 import { existsSync, renameSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { and, eq } from "drizzle-orm";
-import { deliveries } from "../../db/schema/index.ts";
 import { ADMIN_TOKEN, call, INGEST_TOKEN, startTestApp, type TestApp } from "../helpers/app.ts";
 import { fakeClock } from "../helpers/clock.ts";
 import { testDatabases } from "../helpers/db.ts";
 import {
   type HealthServer,
+  healEnv,
   makeTestRepo,
+  planSendRow,
   startHealthServer,
+  storedPlan,
   type TestRepo,
 } from "../helpers/heal.ts";
 
@@ -34,14 +35,8 @@ for (const kind of testDatabases()) {
       assert.equal(res.status, 201, JSON.stringify(res.body));
       return res.body.id as string;
     };
-    const plan = async (id: string) => (await t.app.heal.store.get(id)) ?? assert.fail("no plan");
-    const message = async (id: string) => {
-      const [row] = await t.app.database.db
-        .select()
-        .from(deliveries)
-        .where(and(eq(deliveries.subject, `plan:${id}`), eq(deliveries.kind, "send")));
-      return row ?? assert.fail("no plan message");
-    };
+    const plan = (id: string) => storedPlan(t, id);
+    const message = (id: string) => planSendRow(t, id);
     const approveAndWait = async (id: string) => {
       const r = await t.app.heal.approve(id, "Ada (@ada, 1001)");
       await t.app.heal.idle();
@@ -57,12 +52,7 @@ for (const kind of testDatabases()) {
         await kind.open(),
         {
           TELEGRAM_ALERT_CHAT_IDS: String(CHAT),
-          HEAL_REPO_PATH: repo.work,
-          HEAL_HEALTH_URL: health.url,
-          HEAL_FIXER_CMD: JSON.stringify(repo.fixerCmd),
-          HEAL_HEALTH_GRACE_MS: "10",
-          HEAL_HEALTH_INTERVAL_MS: "20",
-          HEAL_HEALTH_TIMEOUT_MS: "200",
+          ...healEnv(repo, health),
           HEAL_COMMANDS: JSON.stringify({
             restart: [
               process.execPath,

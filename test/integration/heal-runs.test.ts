@@ -2,14 +2,13 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { hostname } from "node:os";
 import { after, before, describe, it } from "node:test";
-import { and, eq } from "drizzle-orm";
-import { deliveries } from "../../db/schema/index.ts";
 import { runningLimitMs } from "../../src/heal/heal-config.ts";
 import { createHealService, type HealService } from "../../src/heal/heal-service.ts";
 import type { Runner } from "../../src/heal/plan-recovery.ts";
 import { call, INGEST_TOKEN, startTestApp, type TestApp } from "../helpers/app.ts";
 import { fakeClock } from "../helpers/clock.ts";
 import { testDatabases } from "../helpers/db.ts";
+import { planSendRow, storedPlan } from "../helpers/heal.ts";
 import { testLogger } from "../helpers/logger.ts";
 
 const CHAT = 616161;
@@ -34,14 +33,8 @@ for (const kind of testDatabases()) {
       assert.equal(res.status, 201, JSON.stringify(res.body));
       return res.body.id as string;
     };
-    const plan = async (id: string) => (await t.app.heal.store.get(id)) ?? assert.fail("no plan");
-    const message = async (id: string) => {
-      const [row] = await t.app.database.db
-        .select()
-        .from(deliveries)
-        .where(and(eq(deliveries.subject, `plan:${id}`), eq(deliveries.kind, "send")));
-      return row ?? assert.fail("no plan message");
-    };
+    const plan = (id: string) => storedPlan(t, id);
+    const message = (id: string) => planSendRow(t, id);
     /** Another process's heal service on the same database. */
     const otherProcess = (runner?: Runner) => {
       const svc = createHealService({

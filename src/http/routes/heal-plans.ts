@@ -54,8 +54,7 @@ export function registerHealPlanIngestRoute(app: FastifyInstance, heal: HealServ
  */
 export function registerHealPlanAdminRoutes(app: FastifyInstance, heal: HealService): void {
   app.get("/api/admin/heal-plans", async () => {
-    const { recent } = await heal.overview(100);
-    return { plans: recent.map(planJson) };
+    return { plans: (await heal.store.recent(100)).map(planJson) };
   });
   app.get<{ Params: { id: string } }>("/api/admin/heal-plans/:id/audit", async (req) => {
     const plan = await heal.store.get(req.params.id);
