@@ -88,20 +88,18 @@ export function createAiderStore() {
      * are the larger of the client's totals and what was recorded here.
      */
     async refreshSession(id: string, now: Date, tx: DbOrTx): Promise<AiderSessionRow> {
-      const ofType = (type: "session_start" | "session_end") =>
-        and(eq(aiderEvents.sessionId, id), eq(aiderEvents.type, type));
-      const [start] = await tx
-        .select({ ts: aiderEvents.ts, payload: aiderEvents.payload })
-        .from(aiderEvents)
-        .where(ofType("session_start"))
-        .orderBy(asc(aiderEvents.ts), asc(aiderEvents.id))
-        .limit(1);
-      const [end] = await tx
-        .select({ ts: aiderEvents.ts, payload: aiderEvents.payload })
-        .from(aiderEvents)
-        .where(ofType("session_end"))
-        .orderBy(desc(aiderEvents.ts), desc(aiderEvents.id))
-        .limit(1);
+      /** The first (`asc`) or last (`desc`) event of `type` in the session. */
+      const edge = async (type: "session_start" | "session_end", order: typeof asc) => {
+        const [row] = await tx
+          .select({ ts: aiderEvents.ts, payload: aiderEvents.payload })
+          .from(aiderEvents)
+          .where(and(eq(aiderEvents.sessionId, id), eq(aiderEvents.type, type)))
+          .orderBy(order(aiderEvents.ts), order(aiderEvents.id))
+          .limit(1);
+        return row;
+      };
+      const start = await edge("session_start", asc);
+      const end = await edge("session_end", desc);
       const [agg] = await tx
         .select({
           first: min(aiderEvents.ts),

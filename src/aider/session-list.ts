@@ -1,8 +1,8 @@
 import type { AiderSessionRow, InlineKeyboard } from "../../db/schema/index.ts";
-import { escapeHtml, formatTime, truncateHtml } from "../telegram-format.ts";
+import { escapeHtml, formatTime, pagerRow, truncateHtml } from "../telegram-format.ts";
 import { repoName } from "./aider-alerts.ts";
 import { sessionKey } from "./aider-queries.ts";
-import { clockDuration, cost } from "./session-message.ts";
+import { clockDuration, cost, plural } from "./session-message.ts";
 
 /** Sessions per page of /sessions. */
 export const SESSIONS_PAGE_SIZE = 5;
@@ -24,8 +24,6 @@ export interface SessionPage {
   /** 0-based. */
   page: number;
 }
-
-const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
 
 function describe(s: AiderSessionRow, n: number, timeZone: string): string {
   const state = s.endedAt
@@ -63,13 +61,7 @@ export function renderSessionPage(
       callback_data: sessionsCallback.details(p.page, s.id),
     })),
   ];
-  if (pages > 1) {
-    keyboard.push([
-      { text: "◀", callback_data: sessionsCallback.page(Math.max(0, p.page - 1)) },
-      { text: `${p.page + 1}/${pages}`, callback_data: sessionsCallback.page(p.page) },
-      { text: "▶", callback_data: sessionsCallback.page(Math.min(pages - 1, p.page + 1)) },
-    ]);
-  }
+  if (pages > 1) keyboard.push(pagerRow(p.page, pages, sessionsCallback.page));
   return { text, keyboard };
 }
 

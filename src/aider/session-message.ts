@@ -31,6 +31,9 @@ export function cost(usd: number): string {
   return `$${usd < 1 ? Number(usd.toFixed(4)).toString() : usd.toFixed(2)}`;
 }
 
+/** `1 file`, `2 files`. */
+export const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? "" : "s"}`;
+
 /** One line of text, cut to `n` characters, then escaped. */
 const line = (s: string, n: number) => {
   const one = s.replace(/\s+/g, " ").trim();
@@ -49,13 +52,11 @@ function summaryLines(v: SessionView, timeZone: string): string[] {
   const s = v.session;
   if (!s.endedAt) return ["⏳ running…"];
   const exit = s.exitCode === null ? "killed" : `exit=${s.exitCode}`;
-  const errors = s.errorCount === 1 ? "1 error" : `${s.errorCount} errors`;
-  const files = s.filesChanged === 1 ? "1 file" : `${s.filesChanged} files`;
   return [
     `🏁 <b>session ended</b> ${formatTime(s.endedAt, timeZone).slice(11)}`,
     `⏱️ ${clockDuration(s.durationSec ?? 0)} | 🎯 ${exit}`,
     `📊 ${compactCount(s.tokensSent)}↑ / ${compactCount(s.tokensRecv)}↓ tokens | ${cost(s.costUsd)}`,
-    `📝 ${files} changed | ❌ ${errors}`,
+    `📝 ${plural(s.filesChanged, "file")} changed | ❌ ${plural(s.errorCount, "error")}`,
   ];
 }
 

@@ -58,6 +58,24 @@ export function parseTokens(line: string): TokenLine | null {
   };
 }
 
+/** Token totals of the `Tokens:` lines seen so far. */
+export interface TokenTotals {
+  sent: number;
+  received: number;
+  /** aider's cumulative `$… session` figure of the last line, USD; null before any. */
+  costSession: number | null;
+  /** How many `Tokens:` lines were summed. */
+  lines: number;
+}
+
+/** Adds `Tokens:` line `t` to `totals`: tokens summed, the cost is the latest session figure. */
+export function addTokens(totals: TokenTotals, t: TokenLine): void {
+  totals.sent += t.sent;
+  totals.received += t.received;
+  if (t.costSession !== null) totals.costSession = t.costSession;
+  totals.lines++;
+}
+
 /** `Commit 9e4b2f1 fix: …` → sha and subject. */
 export function parseCommitLine(line: string): { sha: string; message: string } | null {
   const m = /^Commit ([0-9a-f]{7,64}) (.*)$/.exec(line.trim());
@@ -74,6 +92,21 @@ export function parseAppliedEdit(line: string): string | null {
 export interface ErrorMatch {
   kind: ErrorKind;
   strength: "exception" | "description";
+}
+
+/** Lines after an error of the same kind within which aider's description belongs to it. */
+const DESCRIPTION_WINDOW = 6;
+
+/**
+ * Whether error `m`, found at line `lineNo`, is a new error; `last` (the line of the latest
+ * error per kind) is updated. A description within {@link DESCRIPTION_WINDOW} lines of an
+ * error of its kind explains that error and is not counted again.
+ */
+export function isNewError(m: ErrorMatch, lineNo: number, last: Map<ErrorKind, number>): boolean {
+  const prev = last.get(m.kind);
+  last.set(m.kind, lineNo);
+  const explains = prev !== undefined && lineNo - prev <= DESCRIPTION_WINDOW;
+  return !(m.strength === "description" && explains);
 }
 
 const EXCEPTION_RE = /^(?:litellm\.)?([A-Z]\w*(?:Error|Exception)|Timeout)\b\s*[:(]/;

@@ -27,6 +27,10 @@ export const bufferDir = (home: string) => join(home, "buffer");
 /** The rejected-events file. */
 export const rejectedPath = (home: string) => join(home, "rejected.jsonl");
 
+/** One JSON document per line, each line ended. */
+const jsonl = (items: readonly unknown[]): string =>
+  items.map((x) => `${JSON.stringify(x)}\n`).join("");
+
 /** Appends a running session's unsent events; `seal` makes them flushable. */
 export class SessionBuffer {
   private readonly path: string;
@@ -48,7 +52,7 @@ export class SessionBuffer {
   append(events: WatchEvent[]): void {
     if (!events.length) return;
     mkdirSync(bufferDir(this.home), { recursive: true });
-    appendFileSync(this.path, events.map((e) => `${JSON.stringify(e)}\n`).join(""));
+    appendFileSync(this.path, jsonl(events));
     this.written += events.length;
   }
 
@@ -66,7 +70,7 @@ export function writePending(home: string, events: WatchEvent[]): void {
   mkdirSync(dir, { recursive: true });
   const id = newId();
   const tmp = join(dir, `.tmp-${process.pid}-${id}`);
-  writeFileSync(tmp, events.map((e) => `${JSON.stringify(e)}\n`).join(""));
+  writeFileSync(tmp, jsonl(events));
   renameSync(tmp, join(dir, `pending-${id}.jsonl`));
 }
 
@@ -77,9 +81,7 @@ export function appendRejected(home: string, items: Array<{ event: unknown; erro
   const at = new Date().toISOString();
   appendFileSync(
     rejectedPath(home),
-    items
-      .map((i) => `${JSON.stringify({ rejected_at: at, error: i.error, event: i.event })}\n`)
-      .join(""),
+    jsonl(items.map((i) => ({ rejected_at: at, error: i.error, event: i.event }))),
   );
 }
 

@@ -1,15 +1,17 @@
 import { closeSync, openSync, readSync, statSync } from "node:fs";
 import { isAbsolute, join, resolve } from "node:path";
 import {
+  addTokens,
   classifyErrorLine,
+  isNewError,
   parseAppliedEdit,
   parseCommitLine,
   parseModel,
   parseTokens,
   parseVersion,
+  type TokenTotals,
 } from "./aider-lines.ts";
 import type { ErrorKind } from "./events.ts";
-import type { TokenTotals } from "./output-parser.ts";
 
 /**
  * The new part of `.aider.chat.history.md` (seed 000 §1 [B]): what aider appended during
@@ -122,10 +124,7 @@ function aiderLine(facts: HistoryFacts, line: string, i: number, last: Map<Error
   facts.model ??= parseModel(line);
   const t = parseTokens(line);
   if (t) {
-    facts.tokens.sent += t.sent;
-    facts.tokens.received += t.received;
-    if (t.costSession !== null) facts.tokens.costSession = t.costSession;
-    facts.tokens.lines++;
+    addTokens(facts.tokens, t);
     return;
   }
   const applied = parseAppliedEdit(line);
@@ -139,11 +138,7 @@ function aiderLine(facts: HistoryFacts, line: string, i: number, last: Map<Error
     return;
   }
   const m = classifyErrorLine(line);
-  if (!m) return;
-  const prev = last.get(m.kind);
-  last.set(m.kind, i);
-  if (m.strength === "description" && prev !== undefined && i - prev <= 6) return;
-  facts.errors.push({ kind: m.kind, message: line.slice(0, 500) });
+  if (m && isNewError(m, i, last)) facts.errors.push({ kind: m.kind, message: line.slice(0, 500) });
 }
 
 /** Counts SEARCH/REPLACE blocks: the file is the last plain line before the block's fence. */

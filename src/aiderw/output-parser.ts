@@ -1,10 +1,12 @@
 import {
+  addTokens,
   classifyErrorLine,
   type ErrorMatch,
+  isNewError,
   parseModel,
   parseTokens,
   parseVersion,
-  type TokenLine,
+  type TokenTotals,
 } from "./aider-lines.ts";
 import type { ErrorKind } from "./events.ts";
 import { LineSplitter } from "./terminal-text.ts";
@@ -18,16 +20,6 @@ export interface ErrorFinding {
   context: string;
 }
 
-/** Token totals of the lines seen so far. */
-export interface TokenTotals {
-  sent: number;
-  received: number;
-  /** aider's cumulative `$… session` figure of the last line, USD; null before any. */
-  costSession: number | null;
-  /** How many `Tokens:` lines were summed. */
-  lines: number;
-}
-
 /** What the parser tells its owner as it reads. */
 export interface OutputParserHooks {
   /** The banner named the model (or the version and model are as known as they get). */
@@ -37,8 +29,6 @@ export interface OutputParserHooks {
   onLines?(lines: string[]): void;
 }
 
-/** Lines after an error of the same kind within which aider's description belongs to it. */
-const DESCRIPTION_WINDOW = 6;
 const TAIL_CHARS = 2000;
 
 /**
@@ -128,12 +118,9 @@ export class OutputParser {
         this.finishBanner();
       }
     }
-    const t: TokenLine | null = parseTokens(line);
+    const t = parseTokens(line);
     if (t) {
-      this.tokens.sent += t.sent;
-      this.tokens.received += t.received;
-      if (t.costSession !== null) this.tokens.costSession = t.costSession;
-      this.tokens.lines++;
+      addTokens(this.tokens, t);
       return;
     }
     const m = classifyErrorLine(line);
@@ -141,11 +128,7 @@ export class OutputParser {
   }
 
   private report(m: ErrorMatch, line: string): void {
-    const last = this.lastErrorLine.get(m.kind);
-    this.lastErrorLine.set(m.kind, this.lineNo);
-    if (m.strength === "description" && last !== undefined) {
-      if (this.lineNo - last <= DESCRIPTION_WINDOW) return;
-    }
+    if (!isNewError(m, this.lineNo, this.lastErrorLine)) return;
     const before = this.recent.endsWith(`${line}\n`)
       ? this.recent.slice(0, -(line.length + 1))
       : this.recent;

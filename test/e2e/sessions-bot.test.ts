@@ -6,6 +6,7 @@ import { type BotTestApp, startBotTestApp } from "../helpers/bot-app.ts";
 import {
   type BotMessage,
   botMessages,
+  pressButton,
   type TelegramClient,
   waitForBotMessage,
 } from "../helpers/telegram.ts";
@@ -33,15 +34,7 @@ describe("aider sessions in the chat end to end (telegram-test-api emulator)", (
     waitForBotMessage(admin, ADMIN, (m) => isSessionMessage(m, id) && match(m), what);
   const reply = (match: (m: BotMessage) => boolean, what: string) =>
     waitForBotMessage(admin, ADMIN, match, what);
-  const press = (m: BotMessage, label: string) => {
-    const button = m.buttons.find((b) => b.text === label);
-    assert.ok(button, `button "${label}" on the message (has ${m.buttons.map((b) => b.text)})`);
-    return admin.sendCallback(
-      admin.makeCallbackQuery(button.callback_data, {
-        message: { message_id: m.messageId, chat: { id: ADMIN } },
-      }),
-    );
-  };
+  const press = (m: BotMessage, label: string) => pressButton(admin, m, label, true);
 
   before(async () => {
     bot = await startBotTestApp({

@@ -1,4 +1,12 @@
 import { readFileSync } from "node:fs";
+import { asc, eq } from "drizzle-orm";
+import type { Db } from "../../db/client.ts";
+import {
+  type AiderSessionRow,
+  aiderEvents,
+  aiderFileTouches,
+  aiderSessions,
+} from "../../db/schema/index.ts";
 
 /** An aider-watch event as `POST /api/aider/events` takes it (seed 000 §3). */
 export interface WireEvent {
@@ -129,4 +137,28 @@ export function shuffled<T>(xs: readonly T[], seed = 7): T[] {
     [out[i], out[j]] = [out[j] as T, out[i] as T];
   }
   return out;
+}
+
+/** Session `id`'s summary row as the server stored it, if any. */
+export async function storedSession(db: Db, id: string): Promise<AiderSessionRow | undefined> {
+  const [row] = await db.select().from(aiderSessions).where(eq(aiderSessions.id, id));
+  return row;
+}
+
+/** Session `id`'s stored events, in id order. */
+export function storedEvents(db: Db, id: string) {
+  return db
+    .select()
+    .from(aiderEvents)
+    .where(eq(aiderEvents.sessionId, id))
+    .orderBy(asc(aiderEvents.id));
+}
+
+/** Session `id`'s stored file touches, by path. */
+export function storedTouches(db: Db, id: string) {
+  return db
+    .select()
+    .from(aiderFileTouches)
+    .where(eq(aiderFileTouches.sessionId, id))
+    .orderBy(asc(aiderFileTouches.path));
 }

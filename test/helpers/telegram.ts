@@ -93,8 +93,8 @@ export async function waitForBotMessage(
 /**
  * Presses the button of bot message `m` whose text includes `label` (equals it with
  * `exact`), as `client`, from the message's chat; fails naming the buttons `m` has.
- * Shared press helper of the bot e2e tests, added by the heartbeats review for agents-bot;
- * sessions-bot (exact labels) and backends-bot (a RegExp) still carry local copies.
+ * Shared press helper of the bot e2e tests, added by the heartbeats review for agents-bot and
+ * used by sessions-bot (exact labels); backends-bot (a RegExp) still carries a local copy.
  */
 export function pressButton(
   client: TelegramClient,

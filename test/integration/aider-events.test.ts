@@ -22,6 +22,9 @@ import {
   RAW_ONLY,
   sessionFacts,
   shuffled,
+  storedEvents,
+  storedSession,
+  storedTouches,
   type WireEvent,
 } from "../helpers/aider-session.ts";
 import { call, INGEST_TOKEN, startTestApp, type TestApp } from "../helpers/app.ts";
@@ -50,10 +53,8 @@ for (const kind of testDatabases()) {
       assert.equal(res.status, 202, JSON.stringify(res.body));
       return res.body as { accepted: number; duplicates: number };
     };
-    const session = async (id: string) => {
-      const [row] = await db().select().from(aiderSessions).where(eq(aiderSessions.id, id));
-      return row ?? assert.fail(`no session ${id}`);
-    };
+    const session = async (id: string) =>
+      (await storedSession(db(), id)) ?? assert.fail(`no session ${id}`);
     const sessionDeliveries = (id: string) =>
       db()
         .select()
@@ -139,22 +140,14 @@ for (const kind of testDatabases()) {
       assert.equal(s.errorCount, 1);
       assert.equal(s.exitCode, 0);
 
-      const stored = await db()
-        .select()
-        .from(aiderEvents)
-        .where(eq(aiderEvents.sessionId, S1))
-        .orderBy(asc(aiderEvents.id));
+      const stored = await storedEvents(db(), S1);
       assert.deepEqual(
         stored.map((e) => e.type),
         s1.map((e) => e.type),
       );
       const raw = stored.find((e) => e.type === "raw");
       assert.equal(raw?.payload.chunk, aiderFixture("stdout-session.txt"), "raw is stored whole");
-      const touches = await db()
-        .select()
-        .from(aiderFileTouches)
-        .where(eq(aiderFileTouches.sessionId, S1))
-        .orderBy(asc(aiderFileTouches.path));
+      const touches = await storedTouches(db(), S1);
       assert.deepEqual(
         touches.map((x) => [x.id, x.path, x.linesAdded, x.linesDeleted, x.isNewFile]),
         [

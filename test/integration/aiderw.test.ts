@@ -12,9 +12,8 @@ import {
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { asc, eq } from "drizzle-orm";
-import { aiderEvents, aiderFileTouches, aiderSessions } from "../../db/schema/index.ts";
 import { shQuote } from "../../src/aiderw/launch.ts";
+import { storedEvents, storedSession, storedTouches } from "../helpers/aider-session.ts";
 import {
   AIDER_WATCH,
   allText,
@@ -100,20 +99,9 @@ for (const kind of testDatabases()) {
       });
     const db = () => t.app.database.db;
     const session = async (id: string) =>
-      (await db().select().from(aiderSessions).where(eq(aiderSessions.id, id)))[0] ??
-      assert.fail(`session ${id} not stored`);
-    const events = (id: string) =>
-      db()
-        .select()
-        .from(aiderEvents)
-        .where(eq(aiderEvents.sessionId, id))
-        .orderBy(asc(aiderEvents.id));
-    const touches = (id: string) =>
-      db()
-        .select()
-        .from(aiderFileTouches)
-        .where(eq(aiderFileTouches.sessionId, id))
-        .orderBy(asc(aiderFileTouches.path));
+      (await storedSession(db(), id)) ?? assert.fail(`session ${id} not stored`);
+    const events = (id: string) => storedEvents(db(), id);
+    const touches = (id: string) => storedTouches(db(), id);
 
     it("passes aider's stdout, stderr and exit code through unchanged", async () => {
       const cases: Array<[string, Record<string, string>, number]> = [
@@ -514,28 +502,17 @@ describe("aiderw when the server is down or hangs", () => {
     for (const file of sessionFiles(home)) {
       const logged = readEvents(file);
       const sid = logged[0]?.session_id ?? "";
-      const stored = await t.app.database.db
-        .select({ id: aiderEvents.id })
-        .from(aiderEvents)
-        .where(eq(aiderEvents.sessionId, sid))
-        .orderBy(asc(aiderEvents.id));
+      const db = t.app.database.db;
       assert.deepEqual(
-        stored.map((e) => e.id),
+        (await storedEvents(db, sid)).map((e) => e.id),
         logged.map((e) => e.id),
       );
-      const [s] = await t.app.database.db
-        .select()
-        .from(aiderSessions)
-        .where(eq(aiderSessions.id, sid));
+      const s = await storedSession(db, sid);
       assert.deepEqual(
         [s?.tokensSent, s?.costUsd, s?.errorCount, s?.filesChanged, s?.exitCode],
         [12000, 0.0031, 1, 2, 0],
       );
-      const ft = await t.app.database.db
-        .select()
-        .from(aiderFileTouches)
-        .where(eq(aiderFileTouches.sessionId, sid));
-      assert.equal(ft.length, 2);
+      assert.equal((await storedTouches(db, sid)).length, 2);
     }
   };
 
@@ -574,11 +551,7 @@ describe("aiderw when the server is down or hangs", () => {
     const downIds = sessionIds(downHome);
     assert.equal(downIds.length, 6);
     for (const sid of downIds) {
-      const rows = await t.app.database.db
-        .select()
-        .from(aiderSessions)
-        .where(eq(aiderSessions.id, sid));
-      assert.equal(rows.length, 0);
+      assert.equal(await storedSession(t.app.database.db, sid), undefined);
     }
     const buffered = bufferedEvents(downHome);
     const logged = sessionFiles(downHome).reduce((n, f) => n + readEvents(f).length, 0);
