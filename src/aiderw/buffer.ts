@@ -9,6 +9,7 @@ import {
   writeFileSync,
 } from "node:fs";
 import { basename, dirname, join } from "node:path";
+import { processAlive } from "../process-alive.ts";
 import { newId, type WatchEvent } from "./events.ts";
 
 /**
@@ -85,16 +86,6 @@ export function appendRejected(home: string, items: Array<{ event: unknown; erro
   );
 }
 
-/** True while process `pid` exists (EPERM: it exists, owned by someone else). */
-export function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
-
 /** A claim older than this is taken back even if its pid looks alive (pid reuse). */
 const STALE_CLAIM_MS = 30 * 60 * 1000;
 
@@ -103,7 +94,7 @@ function flushable(dir: string, name: string): boolean {
   if (/^pending-.*\.jsonl$/.test(name)) return true;
   const m = /^(open|sending)-(\d+)-/.exec(name);
   if (!m) return false;
-  if (!pidAlive(Number(m[2]))) return true;
+  if (!processAlive(Number(m[2]))) return true;
   if (m[1] === "open") return false;
   try {
     return Date.now() - statSync(join(dir, name)).mtimeMs > STALE_CLAIM_MS;

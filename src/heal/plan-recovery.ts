@@ -20,15 +20,7 @@ export function runnerFrom(detail: Record<string, unknown> | undefined): Runner 
   return { host: r.host, pid: r.pid, instance: r.instance };
 }
 
-/** Whether process `pid` exists on this host (`kill(pid, 0)`; EPERM means it exists). */
-export function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
+export { processAlive } from "../process-alive.ts";
 
 /** What {@link interruptedReason} looks at. */
 export interface OrphanCheck {
