@@ -25,6 +25,48 @@ export interface Database {
   ping(): Promise<void>;
   /** Closes connections; releases the PGlite directory lock. Idempotent. */
   close(): Promise<void>;
+  /**
+   * Postgres only: what replicas coordinate with (src/replicas). PGlite has none: it serves
+   * one process, which then holds every role.
+   */
+  coordination?: Coordination;
+}
+
+/**
+ * Sessions and notifications for coordinating replicas on one Postgres (docs/operations.md,
+ * Scaling out).
+ */
+export interface Coordination {
+  /**
+   * Opens a session of its own: one connection, never recycled, so the session-level
+   * advisory locks taken on it live exactly as long as it does. The server drops a peer that
+   * vanished without closing its socket after about 11 s (TCP keepalive 5 s, then 3 probes
+   * 2 s apart), which releases its locks.
+   */
+  openSession(): CoordinationSession;
+  /**
+   * `LISTEN channel` on a dedicated connection. `onListen` runs at every (re)connect of that
+   * connection, when notifications may have been missed. Resolves to an unlisten function.
+   */
+  listen(
+    channel: string,
+    onPayload: (payload: string) => void,
+    onListen: () => void,
+  ): Promise<() => Promise<void>>;
+}
+
+/** One dedicated Postgres connection (see {@link Coordination.openSession}). */
+export interface CoordinationSession {
+  /** Runs one statement with `$1…` parameters; resolves to its rows. */
+  query<T extends Record<string, unknown>>(text: string, params?: unknown[]): Promise<T[]>;
+  /** Closes the connection (its advisory locks are released by the server). Idempotent. */
+  close(): Promise<void>;
+}
+
+/** Rows of a raw `execute`: postgres.js returns an array, PGlite `{ rows }`. */
+export function rowsOf(result: unknown): Record<string, unknown>[] {
+  if (Array.isArray(result)) return result as Record<string, unknown>[];
+  return ((result as { rows?: unknown[] }).rows ?? []) as Record<string, unknown>[];
 }
 
 const MIGRATIONS = resolve(dirname(fileURLToPath(import.meta.url)), "migrations");
@@ -37,6 +79,11 @@ export interface OpenOptions {
   dataDir?: string | undefined;
   /** Postgres pool size (default 10). */
   maxConnections?: number;
+  /**
+   * Postgres `application_name` of every connection: the replica id, so the change trigger
+   * can say which replica wrote (db/migrations/0006_replicas.sql). Default `commandpost`.
+   */
+  applicationName?: string;
 }
 
 /**
@@ -44,12 +91,17 @@ export interface OpenOptions {
  * in db/migrations. Throws when PGlite's directory is locked by a live process.
  */
 export async function openDatabase(opts: OpenOptions): Promise<Database> {
-  if (opts.url) return openPostgres(opts.url, opts.maxConnections ?? 10);
+  if (opts.url)
+    return openPostgres(opts.url, opts.maxConnections ?? 10, opts.applicationName ?? "commandpost");
   return openPglite(opts.dataDir);
 }
 
-async function openPostgres(url: string, max: number): Promise<Database> {
-  const client = postgres(url, { max, onnotice: () => {} });
+async function openPostgres(url: string, max: number, appName: string): Promise<Database> {
+  const client = postgres(url, {
+    max,
+    onnotice: () => {},
+    connection: { application_name: appName },
+  });
   const db = drizzlePostgres(client, { schema });
   // Two replicas starting together must not both migrate: hold an advisory lock meanwhile.
   const lock = await client.reserve();
@@ -71,6 +123,39 @@ async function openPostgres(url: string, max: number): Promise<Database> {
       if (closed) return;
       closed = true;
       await client.end({ timeout: 5 });
+    },
+    coordination: {
+      openSession: () => openSession(url, appName),
+      listen: async (channel, onPayload, onListen) => {
+        const req = await client.listen(channel, onPayload, onListen);
+        return () => req.unlisten();
+      },
+    },
+  };
+}
+
+function openSession(url: string, appName: string): CoordinationSession {
+  const session = postgres(url, {
+    max: 1,
+    max_lifetime: null,
+    idle_timeout: 0,
+    onnotice: () => {},
+    connection: {
+      application_name: appName,
+      // Server side: notice a peer that vanished (host down, network cut) in ~11 s.
+      tcp_keepalives_idle: 5,
+      tcp_keepalives_interval: 2,
+      tcp_keepalives_count: 3,
+    },
+  });
+  let closed = false;
+  return {
+    query: async <T extends Record<string, unknown>>(text: string, params: unknown[] = []) =>
+      (await session.unsafe(text, params as postgres.ParameterOrJSON<never>[])) as unknown as T[],
+    close: async () => {
+      if (closed) return;
+      closed = true;
+      await session.end({ timeout: 2 });
     },
   };
 }
@@ -105,7 +190,7 @@ async function openPglite(dataDir: string | undefined): Promise<Database> {
 }
 
 /**
- * PGlite does not lock its directory against a second process (DESIGN.md pitfalls): take a
+ * PGlite does not lock its directory against a second process: take a
  * lock file holding our pid; a stale file whose pid is gone is taken over.
  */
 function takeLock(path: string): () => void {

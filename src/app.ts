@@ -5,6 +5,7 @@ import { type Database, openDatabase } from "../db/client.ts";
 import { createAiderService } from "./aider/aider-service.ts";
 import { createBotLifecycle } from "./bot/bot-lifecycle.ts";
 import { COMMANDS, createBot } from "./bot/create-bot.ts";
+import { createUpdateLedger } from "./bot/update-ledger.ts";
 import type { Config } from "./config.ts";
 import { createEventsModule } from "./events/events-module.ts";
 import { createHealService } from "./heal/heal-service.ts";
@@ -21,10 +22,17 @@ import { createMetrics } from "./metrics.ts";
 import { createOutboxRepository } from "./outbox/outbox-repository.ts";
 import { createOutboxWorker, type OutboxWorker } from "./outbox/outbox-worker.ts";
 import type { PacingOptions } from "./outbox/pacer.ts";
-import { createTelegramSender, type TelegramSender } from "./outbox/telegram-sender.ts";
+import {
+  createTelegramSender,
+  sendTimeoutMs,
+  type TelegramSender,
+} from "./outbox/telegram-sender.ts";
 import { createKeyCipher } from "./proxy/key-crypto.ts";
 import { resolveEncryptionKey } from "./proxy/key-file.ts";
 import { createProxyModule } from "./proxy/proxy-module.ts";
+import { createReplicaIdentity } from "./replicas/replica-identity.ts";
+import { createReplicaModule } from "./replicas/replica-module.ts";
+import { wireReplicas } from "./replicas/replica-wiring.ts";
 import { createScheduleModule } from "./scheduler/schedule-module.ts";
 import { createStatusService } from "./status/status-service.ts";
 import { type Clock, systemClock } from "./types.ts";
@@ -54,13 +62,22 @@ export async function createApp(config: Config, opts: AppOptions) {
   const { logger } = opts;
   const clock = opts.clock ?? systemClock;
   const startedAt = clock.now();
+  const identity = createReplicaIdentity(startedAt);
   const database =
     opts.database ??
     (await openDatabase({
       url: config.databaseUrl,
       dataDir: config.databaseUrl ? undefined : config.dataDir,
+      applicationName: identity.id,
     }));
   const { db } = database;
+  // Replicas on one Postgres (docs/operations.md, Scaling out): membership, roles, changes.
+  const replicas = createReplicaModule({
+    database,
+    identity,
+    logger,
+    renewMs: config.replicas.renewMs,
+  });
 
   const cipher = createKeyCipher(
     resolveEncryptionKey({ keyHex: config.encryptionKeyHex, dataDir: config.dataDir, logger }),
@@ -73,6 +90,7 @@ export async function createApp(config: Config, opts: AppOptions) {
     metrics,
     cipher,
     settings: config.proxy,
+    limiter: replicas.limiter,
   });
   const { backends, registry, agents, proxy } = proxyModule;
   const outbox = createOutboxRepository(db);
@@ -90,6 +108,7 @@ export async function createApp(config: Config, opts: AppOptions) {
     windows: config.events.dedupWindowsMs,
     onQueued: () => worker?.kick(),
     planTemplateFor: (labels) => templateFor(config.heal.templates, labels)?.template.name,
+    muteVersion: replicas.shared ? () => replicas.feed.version("mutes") : undefined,
   });
   const { router, mutes } = eventsModule;
   const aider = createAiderService({
@@ -150,6 +169,7 @@ export async function createApp(config: Config, opts: AppOptions) {
     mutes,
     botOn: token !== undefined,
     schedules: schedules.status,
+    replicas: () => replicas.list(),
   });
   const bot = token
     ? createBot({
@@ -170,11 +190,19 @@ export async function createApp(config: Config, opts: AppOptions) {
         aider,
         heal,
         heartbeats,
+        updates: createUpdateLedger({ db, replicaId: identity.id }),
       })
     : undefined;
+  const leaseMs = opts.outboxLeaseMs ?? config.outbox.leaseMs;
   const sender =
     opts.sender ??
-    (token ? createTelegramSender({ token, apiRoot: config.telegram.apiRoot }) : undefined);
+    (token
+      ? createTelegramSender({
+          token,
+          apiRoot: config.telegram.apiRoot,
+          timeoutMs: sendTimeoutMs(leaseMs),
+        })
+      : undefined);
   if (sender) {
     worker = createOutboxWorker({
       repo: outbox,
@@ -182,9 +210,9 @@ export async function createApp(config: Config, opts: AppOptions) {
       clock,
       logger: logger.child({ component: "outbox" }),
       metrics,
-      workerId: `${hostname()}:${process.pid}`,
+      workerId: identity.id,
       maxAttempts: config.outbox.maxAttempts,
-      leaseMs: opts.outboxLeaseMs ?? config.outbox.leaseMs,
+      leaseMs,
       pacing: opts.outboxPacing,
     });
   }
@@ -211,6 +239,7 @@ export async function createApp(config: Config, opts: AppOptions) {
     timeZone: config.reportTimezone,
     smoke: schedules.smoke.store,
     heal,
+    replicas: () => replicas.list(),
   });
   registerIngestRoutes(http, {
     ingestToken: config.ingestToken,
@@ -241,6 +270,15 @@ export async function createApp(config: Config, opts: AppOptions) {
         logger,
       })
     : undefined;
+  wireReplicas(replicas, {
+    reloadBackends: () => registry.reload(),
+    reloadAgentKeys: () => agents.reload(),
+    syncCooldowns: () => proxyModule.syncCooldowns(),
+    reloadMutes: () => mutes.reload(),
+    refreshAgents: (names) => heartbeats.refresh(names),
+    setWatching: (on) => heartbeats.setWatching(on),
+    setPolling: botLifecycle && !webhookMode ? (on) => botLifecycle.setPolling(on) : undefined,
+  });
   let stopping: Promise<void> | undefined;
 
   return {
@@ -268,6 +306,8 @@ export async function createApp(config: Config, opts: AppOptions) {
     heartbeats,
     /** aider session watch: events, sessions, session messages (issue 8). */
     aider,
+    /** This replica among those on one Postgres: membership, roles, change feed. */
+    replicas,
 
     /** Listens on HTTP, starts the bot and the outbox worker. Returns the bound port. */
     async start(): Promise<number> {
@@ -282,12 +322,14 @@ export async function createApp(config: Config, opts: AppOptions) {
       void aider.drainRoutes();
       await heal.start();
       await botLifecycle?.start();
+      await replicas.start(port);
       return port;
     },
 
     /** Stops scheduler, bot, worker, HTTP and database, in that order. Safe to call twice. */
     stop(): Promise<void> {
       stopping ??= (async () => {
+        await replicas.stop();
         await schedules.stop();
         await botLifecycle?.stop();
         await heal.stop();

@@ -111,6 +111,8 @@ export const envSchema = z.object({
   ...healEnvShape,
   /** Agent heartbeats: `AGENT_CLASSES`, `AGENT_WATCHDOG_INTERVAL_S` (issue 8). */
   ...heartbeatEnvShape,
+  /** Replicas: seconds between membership renewals; 3 missed = gone (docs/operations.md). */
+  REPLICA_RENEW_S: intInRange(1, 60, 5),
 });
 
 /** The typed configuration every service is built from. */
@@ -148,6 +150,8 @@ export interface Config {
   heal: HealSettings;
   /** Agent heartbeats (issue 8). */
   heartbeats: HeartbeatSettings;
+  /** Replicas on one Postgres (src/replicas, docs/operations.md "Scaling out"). */
+  replicas: { renewMs: number };
 }
 
 /**
@@ -202,5 +206,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     smoke: smokeSettings(e, { runningLimitMs: runningLimitMs(heal) }),
     heal,
     heartbeats: heartbeatSettings(e),
+    replicas: { renewMs: e.REPLICA_RENEW_S * 1000 },
   };
 }

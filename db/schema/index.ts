@@ -9,5 +9,6 @@ export * from "./incidents.ts";
 export * from "./kv.ts";
 export * from "./mutes.ts";
 export * from "./proxy-usage.ts";
+export * from "./replicas.ts";
 export * from "./schedule-runs.ts";
 export * from "./smoke-runs.ts";

@@ -7,11 +7,17 @@ import type { BotContext, CommandInfo } from "./context.ts";
 /** Starts and stops the bot: long polling (runner) or webhook registration. */
 export interface BotLifecycle {
   /**
-   * Connects to the Bot API (getMe, setMyCommands, setWebhook or polling). Resolves once
-   * connected or after `waitMs`; while the Bot API is unreachable it keeps retrying in the
-   * background (1 s doubling to 60 s), so the rest of the process is never held up.
+   * Connects to the Bot API (getMe, setMyCommands, and setWebhook in webhook mode). Resolves
+   * once connected or after `waitMs`; while the Bot API is unreachable it keeps retrying in
+   * the background (1 s doubling to 60 s), so the rest of the process is never held up.
    */
   start(waitMs?: number): Promise<void>;
+  /**
+   * Long-polling mode: polls while `on` (the replica holding the `telegram` role polls, one
+   * at a time, since Telegram serves one getUpdates caller per bot). Turning it on before
+   * the bot connected starts polling once it has. No-op in webhook mode.
+   */
+  setPolling(on: boolean): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -26,7 +32,15 @@ export function createBotLifecycle(deps: {
   const { bot, logger } = deps;
   let runner: RunnerHandle | undefined;
   let stopped = false;
+  let connected = false;
+  let polling = false;
   let wake: (() => void) | undefined;
+
+  function runPolling(): void {
+    if (deps.webhookUrl || !connected || !polling || stopped || runner?.isRunning()) return;
+    runner = run(bot, { runner: { fetch: { allowed_updates: ["message", "callback_query"] } } });
+    logger.info({ bot: bot.botInfo.username }, "bot on (long polling)");
+  }
 
   async function connect(): Promise<void> {
     await bot.init();
@@ -43,10 +57,11 @@ export function createBotLifecycle(deps: {
         allowed_updates: ["message", "callback_query"],
       });
       logger.info({ url: deps.webhookUrl }, "bot on (webhook mode)");
-    } else {
-      runner = run(bot, { runner: { fetch: { allowed_updates: ["message", "callback_query"] } } });
-      logger.info({ bot: bot.botInfo.username }, "bot on (long polling)");
+    } else if (!polling) {
+      logger.info("bot connected; it polls while this replica holds the telegram role");
     }
+    connected = true;
+    runPolling();
   }
 
   async function connectWithRetry(): Promise<void> {
@@ -74,6 +89,14 @@ export function createBotLifecycle(deps: {
     async start(waitMs = 5000) {
       const connected = connectWithRetry();
       await Promise.race([connected, new Promise((r) => setTimeout(r, waitMs).unref())]);
+    },
+    async setPolling(on: boolean) {
+      polling = on;
+      if (on) return runPolling();
+      if (runner?.isRunning()) {
+        await runner.stop();
+        logger.info("long polling stopped (another replica polls)");
+      }
     },
     async stop() {
       stopped = true;

@@ -53,6 +53,7 @@ import {
   statusCommand,
   usageCommand,
 } from "./features.ts";
+import { onceOnly, type UpdateLedger } from "./update-ledger.ts";
 
 /** Dependencies of {@link createBot}. */
 export interface BotDeps {
@@ -80,6 +81,8 @@ export interface BotDeps {
   heartbeats: HeartbeatService;
   /** aider sessions for /sessions (issue 8). */
   aider: AiderService;
+  /** Update ids taken by any replica: each update is handled once (src/bot/update-ledger.ts). */
+  updates?: UpdateLedger;
 }
 
 /** The command list, in /help order; also sent with setMyCommands. */
@@ -114,6 +117,7 @@ export function createBot(deps: BotDeps): Bot<BotContext> {
     ctx.log = deps.logger.child({ update_id: ctx.update.update_id });
     await next();
   });
+  if (deps.updates) bot.use(onceOnly(deps.updates, () => deps.clock.now()));
   // Updates of one chat are handled one at a time (the runner and webhooks deliver them
   // concurrently), so conversation state never races.
   bot.use(sequentialize((ctx) => ctx.chat?.id.toString()));

@@ -39,6 +39,15 @@ export interface EventRouterDeps {
   onQueued: () => void;
 }
 
+/** Options of {@link EventRouter.ingest}. */
+export interface IngestOptions {
+  /**
+   * Runs first inside the ingest's transaction: a change of the caller's own state that must
+   * commit together with the events (a heartbeat's stall level), or throw to store nothing.
+   */
+  within?: (tx: DbOrTx) => Promise<void>;
+}
+
 /** What one transaction did that is counted in /metrics only once it commits. */
 interface Tally {
   incidentsOpened: number;
@@ -158,11 +167,13 @@ export function createEventRouter(deps: EventRouterDeps) {
      * their alert, incident and outbox changes, or none (the caller answers 5xx and the
      * sender retries). A transaction that loses a race with a concurrent ingest of the same
      * fingerprint (unique violation, deadlock, serialization failure) is retried.
+     * `opts.within` runs first in that transaction (and again on a retry).
      */
-    async ingest(inputs: EventInput[]): Promise<IngestResult[]> {
+    async ingest(inputs: EventInput[], opts: IngestOptions = {}): Promise<IngestResult[]> {
       await deps.mutes.ensureFresh();
       const committed = await withRetry(() =>
         db.transaction(async (tx) => {
+          await opts.within?.(tx);
           const tally: Tally = { incidentsOpened: 0 };
           const rows: (typeof events.$inferInsert)[] = [];
           for (const e of inputs) rows.push(eventRow(e, await routeOne(e, tx, tally), clock.now()));

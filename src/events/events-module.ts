@@ -27,6 +27,8 @@ export interface EventsModuleDeps {
   onQueued: () => void;
   /** Name of the plan template matching an alert's labels (issue 5; alert-notifier.ts). */
   planTemplateFor?: (labels: Readonly<Record<string, string>>) => string | undefined;
+  /** Stored version of the mutes table, shared by replicas (src/mutes/mute-service.ts). */
+  muteVersion?: () => Promise<number>;
 }
 
 /** The EventRouter and what the bot needs beside it (mutes, button actions). */
@@ -39,7 +41,11 @@ export type EventsModule = Awaited<ReturnType<typeof createEventsModule>>;
 export async function createEventsModule(deps: EventsModuleDeps) {
   const alerts = createAlertRepository(deps.db);
   const notifier = createAlertNotifier(deps);
-  const mutes = await createMuteService({ db: deps.db, clock: deps.clock });
+  const mutes = await createMuteService({
+    db: deps.db,
+    clock: deps.clock,
+    version: deps.muteVersion,
+  });
   const router = createEventRouter({ ...deps, alerts, notifier, mutes });
   const actions = createIncidentActions({ ...deps, alerts, notifier, mutes });
   return { alerts, notifier, mutes, router, actions };

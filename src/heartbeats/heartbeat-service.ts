@@ -1,5 +1,5 @@
-import type { Db } from "../../db/client.ts";
-import type { AgentBeatRow } from "../../db/schema/index.ts";
+import type { Db, DbOrTx } from "../../db/client.ts";
+import type { AgentBeatRow, AgentStateRow } from "../../db/schema/index.ts";
 import { coerceError } from "../errors.ts";
 import type { EventInput } from "../events/event.ts";
 import type { EventRouter } from "../events/event-router.ts";
@@ -8,12 +8,12 @@ import type { Metrics } from "../metrics.ts";
 import type { Clock } from "../types.ts";
 import { type AgentClass, DEFAULT_CLASS } from "./agent-classes.ts";
 import { createAgentRegistry } from "./agent-registry.ts";
-import { type AgentMemo, applyBeat, type BeatOutcome } from "./agent-state.ts";
+import { applyBeat, type BeatOutcome } from "./agent-state.ts";
 import { type AgentViews, agentViews } from "./agent-views.ts";
 import type { HeartbeatSettings } from "./heartbeat-config.ts";
 import { type AgentAlertKind, agentEvent } from "./heartbeat-events.ts";
 import { parseBeat } from "./heartbeat-schema.ts";
-import { createHeartbeatStore } from "./heartbeat-store.ts";
+import { createHeartbeatStore, StaleAgentStateError } from "./heartbeat-store.ts";
 import { createWatchdog } from "./watchdog.ts";
 
 /** What a beat is answered with (issue 8, item 1). */
@@ -38,8 +38,11 @@ const PRUNE_EVERY_MS = 3_600_000;
 /** Agent heartbeats: beats, the stall watchdog, views for the bot, smoke and metrics. */
 export type HeartbeatService = Awaited<ReturnType<typeof createHeartbeatService>>;
 
+/** Tries of a beat whose stored state kept changing under it (another replica's beats). */
+const BEAT_TRIES = 5;
+
 /** The events one beat raises and resolves, in that order. */
-function beatEvents(prev: AgentMemo | undefined, o: BeatOutcome, cls: AgentClass, now: Date) {
+function beatEvents(prev: AgentStateRow | undefined, o: BeatOutcome, cls: AgentClass, now: Date) {
   const out: EventInput[] = [];
   const ev = (kind: AgentAlertKind, status: "firing" | "resolved", state = o.next) =>
     out.push(agentEvent(kind, status, { state, cls }, now));
@@ -63,9 +66,11 @@ function pauseReason(o: BeatOutcome, cls: AgentClass): string {
 }
 
 /**
- * Builds the heartbeat service and loads every known agent from `agent_states` (issue 8).
- * Nothing runs until {@link HeartbeatService.start}: then the watchdog evaluates every
- * `AGENT_WATCHDOG_INTERVAL_S` and beats older than 7 days are deleted every hour.
+ * Builds the heartbeat service and loads every known agent from `agent_states`. Nothing
+ * runs until {@link HeartbeatService.start}: then beats older than 7 days are deleted every
+ * hour, and the watchdog evaluates every `AGENT_WATCHDOG_INTERVAL_S` while this replica
+ * holds the watchdog role ({@link HeartbeatService.setWatching}). Beats are taken by any
+ * replica; the others learn of them through {@link HeartbeatService.refresh}.
  */
 export async function createHeartbeatService(deps: HeartbeatServiceDeps) {
   const { clock, settings } = deps;
@@ -82,27 +87,62 @@ export async function createHeartbeatService(deps: HeartbeatServiceDeps) {
     classOf,
     clock,
     logger: log,
+    startedAt: deps.startedAt,
   });
   const views: AgentViews = agentViews({ registry, classOf, clock });
   let timers: NodeJS.Timeout[] = [];
   let ticking: Promise<unknown> | undefined;
+  /** True while this replica holds the watchdog role (src/replicas/role-elector.ts). */
+  let watching = false;
 
-  /** Stores a parsed beat; raises and resolves its events first (see beatEvents). */
+  /**
+   * Stores a parsed beat; raises and resolves its events in the same transaction. The state
+   * it starts from is read from the database, not from memory: with several replicas the
+   * agent's previous beat, or the watchdog's verdict, may have been taken by another one.
+   * When that state changes before the beat is stored, the beat is decided again.
+   */
   async function record(agent: string, body: unknown): Promise<BeatAnswer> {
     const beat = parseBeat(agent, body, settings.classes);
     return registry.withAgent(beat.agent, async () => {
-      const prev = registry.get(beat.agent);
-      const cls = classOf(beat.class ?? prev?.class ?? DEFAULT_CLASS);
-      const now = clock.now();
-      const o = applyBeat(prev, beat, cls, now);
-      const events = beatEvents(prev, o, cls, now);
-      // Events first: if storing the state then fails, the agent gets a 5xx and beats again;
-      // the router deduplicates what it already raised.
-      if (events.length > 0) await deps.router.ingest(events);
-      await store.recordBeat(o.next);
-      registry.set({ ...o.next, watchFrom: now });
-      return o.pause ? { action: "pause", reason: pauseReason(o, cls) } : { action: "continue" };
+      for (let attempt = 1; ; attempt++) {
+        const prev = await store.get(beat.agent);
+        const cls = classOf(beat.class ?? prev?.class ?? DEFAULT_CLASS);
+        const now = clock.now();
+        const o = applyBeat(prev, beat, cls, now);
+        const events = beatEvents(prev, o, cls, now);
+        const write = async (tx: DbOrTx) => {
+          if (!(await store.recordBeat(o.next, prev, tx))) throw new StaleAgentStateError(agent);
+        };
+        try {
+          if (events.length > 0) await deps.router.ingest(events, { within: write });
+          else await write(deps.db);
+        } catch (err) {
+          if (err instanceof StaleAgentStateError && attempt < BEAT_TRIES) continue;
+          throw err;
+        }
+        registry.set({ ...o.next, watchFrom: now });
+        return o.pause ? { action: "pause", reason: pauseReason(o, cls) } : { action: "continue" };
+      }
     });
+  }
+
+  /** Re-reads agents another replica changed (`names`), or every agent, into memory. */
+  async function refresh(names?: ReadonlySet<string>): Promise<void> {
+    if (!names) {
+      const rows = await store.loadAll();
+      await Promise.all(
+        rows.map((r) => registry.withAgent(r.name, async () => registry.load([r], deps.startedAt))),
+      );
+      return;
+    }
+    await Promise.all(
+      [...names].map((name) =>
+        registry.withAgent(name, async () => {
+          const row = await store.get(name);
+          if (row) registry.load([row], deps.startedAt);
+        }),
+      ),
+    );
   }
 
   async function prune(): Promise<number> {
@@ -110,7 +150,7 @@ export async function createHeartbeatService(deps: HeartbeatServiceDeps) {
   }
 
   function tick(): void {
-    if (ticking) return; // the previous evaluation is still running
+    if (ticking || !watching) return; // the previous evaluation is still running
     ticking = watchdog
       .evaluate()
       .catch((err: unknown) => log.error({ err: coerceError(err).message }, "watchdog failed"))
@@ -129,6 +169,23 @@ export async function createHeartbeatService(deps: HeartbeatServiceDeps) {
     beat: record,
     /** One watchdog evaluation now (the timer calls it; tests call it after moving the clock). */
     evaluate: () => watchdog.evaluate(),
+    /** Re-reads agents other replicas changed (all of them without `names`). */
+    refresh,
+    /**
+     * Turns this replica's watchdog on or off (it runs on the one replica holding the
+     * watchdog role). On: every agent is re-read first, then evaluated at once, so a
+     * failover raises what is due without waiting for the next interval.
+     */
+    async setWatching(on: boolean): Promise<void> {
+      watching = on;
+      if (!on) {
+        await ticking;
+        return;
+      }
+      await refresh();
+      tick();
+      await ticking;
+    },
     /** Deletes beats older than {@link BEAT_RETENTION_MS}; returns how many. */
     prune,
     ...views,

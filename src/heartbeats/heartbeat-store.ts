@@ -1,4 +1,4 @@
-import { and, desc, eq, lt } from "drizzle-orm";
+import { and, desc, eq, lt, sql } from "drizzle-orm";
 import { monotonicFactory } from "ulid";
 import type { Db, DbOrTx } from "../../db/client.ts";
 import {
@@ -12,6 +12,19 @@ import {
 /** Beat ids sort in arrival order even within one millisecond. */
 const nextId = monotonicFactory();
 
+/**
+ * A beat or verdict was computed from an agent state that another replica (or request)
+ * changed since; nothing was stored. The caller re-reads the state and decides again.
+ */
+export class StaleAgentStateError extends Error {
+  readonly agent: string;
+  constructor(agent: string) {
+    super(`the state of agent ${agent} changed meanwhile`);
+    this.name = "StaleAgentStateError";
+    this.agent = agent;
+  }
+}
+
 /** Rows of `agent_states` and `agent_beats` (db/schema/heartbeats.ts). */
 export type HeartbeatStore = ReturnType<typeof createHeartbeatStore>;
 
@@ -23,39 +36,75 @@ export function createHeartbeatStore(db: Db) {
       return tx.select().from(agentStates);
     },
 
-    /**
-     * Records a beat and the agent's new state in one statement (the beat's insert is a
-     * data-modifying CTE of the state's upsert): one round trip per beat, atomic without a
-     * transaction.
-     */
-    async recordBeat(state: AgentStateRow, tx: DbOrTx = db): Promise<void> {
-      const beat = tx.$with("beat").as(
-        tx.insert(agentBeats).values({
-          id: nextId(state.lastBeatAt.getTime()),
-          agent: state.name,
-          at: state.lastBeatAt,
-          class: state.class,
-          status: state.status,
-          task: state.task,
-          round: state.round,
-          note: state.note,
-        }),
-      );
-      const { name: _name, ...rest } = state;
-      await tx
-        .with(beat)
-        .insert(agentStates)
-        .values(state)
-        .onConflictDoUpdate({ target: agentStates.name, set: rest });
+    /** One agent's stored state, or undefined. */
+    async get(name: string, tx: DbOrTx = db): Promise<AgentStateRow | undefined> {
+      const [row] = await tx.select().from(agentStates).where(eq(agentStates.name, name));
+      return row;
     },
 
     /**
-     * Stores a watchdog verdict, only if no beat arrived since `lastBeatAt` (a beat wins over
-     * a verdict computed before it). True when the row was changed.
+     * Records a beat and the agent's new state in one statement (the state's change is a
+     * data-modifying CTE the beat's insert selects from), only if the stored state is still
+     * `prev` (same last beat and stall level; none stored for a new agent). Replicas take
+     * beats of one agent and the watchdog's verdicts at once: a change computed from a state
+     * another one changed since is refused, and the caller starts again from the new state.
+     * True when stored.
+     */
+    async recordBeat(
+      state: AgentStateRow,
+      prev: Pick<AgentStateRow, "lastBeatAt" | "stallLevel"> | undefined,
+      tx: DbOrTx = db,
+    ): Promise<boolean> {
+      const { name: _name, ...rest } = state;
+      const st = tx.$with("st").as(
+        prev
+          ? tx
+              .update(agentStates)
+              .set(rest)
+              .where(
+                and(
+                  eq(agentStates.name, state.name),
+                  eq(agentStates.lastBeatAt, prev.lastBeatAt),
+                  eq(agentStates.stallLevel, prev.stallLevel),
+                ),
+              )
+              .returning({ name: agentStates.name })
+          : tx
+              .insert(agentStates)
+              .values(state)
+              .onConflictDoNothing()
+              .returning({ name: agentStates.name }),
+      );
+      const inserted = await tx
+        .with(st)
+        .insert(agentBeats)
+        .select(
+          tx
+            .select({
+              id: sql<string>`${nextId(state.lastBeatAt.getTime())}`.as("id"),
+              agent: st.name,
+              at: sql<Date>`${state.lastBeatAt.toISOString()}::timestamptz`.as("at"),
+              class: sql<string>`${state.class}`.as("class"),
+              status: sql<AgentStateRow["status"]>`${state.status}`.as("status"),
+              task: sql<string | null>`${state.task}::text`.as("task"),
+              round: sql<number | null>`${state.round}::int`.as("round"),
+              note: sql<string | null>`${state.note}::text`.as("note"),
+            })
+            .from(st),
+        )
+        .returning({ id: agentBeats.id });
+      return inserted.length > 0;
+    },
+
+    /**
+     * Stores a watchdog verdict (`from` → `level`) only if the stored state is still the one
+     * it was computed from: no beat since `lastBeatAt` (a beat wins over a verdict computed
+     * before it) and no other watchdog raised it meanwhile. True when the row was changed.
      */
     async setStallLevel(
       name: string,
       lastBeatAt: Date,
+      from: StallLevel,
       level: StallLevel,
       now: Date,
       tx: DbOrTx = db,
@@ -63,7 +112,13 @@ export function createHeartbeatStore(db: Db) {
       const rows = await tx
         .update(agentStates)
         .set({ stallLevel: level, updatedAt: now })
-        .where(and(eq(agentStates.name, name), eq(agentStates.lastBeatAt, lastBeatAt)))
+        .where(
+          and(
+            eq(agentStates.name, name),
+            eq(agentStates.lastBeatAt, lastBeatAt),
+            eq(agentStates.stallLevel, from),
+          ),
+        )
         .returning({ name: agentStates.name });
       return rows.length > 0;
     },

@@ -7,7 +7,7 @@ import type { AgentClass } from "./agent-classes.ts";
 import type { AgentRegistry } from "./agent-registry.ts";
 import { type AgentMemo, isWatched, levelsCrossed, stallLevelFor } from "./agent-state.ts";
 import { agentEvent } from "./heartbeat-events.ts";
-import type { HeartbeatStore } from "./heartbeat-store.ts";
+import { type HeartbeatStore, StaleAgentStateError } from "./heartbeat-store.ts";
 
 /** A stall level an agent has newly reached. */
 export interface StallVerdict {
@@ -39,11 +39,13 @@ export function findStalls(
 /** Dependencies of {@link createWatchdog}. */
 export interface WatchdogDeps {
   registry: AgentRegistry;
-  store: Pick<HeartbeatStore, "setStallLevel">;
+  store: Pick<HeartbeatStore, "setStallLevel" | "get">;
   router: Pick<EventRouter, "ingest">;
   classOf: (name: string) => AgentClass;
   clock: Clock;
   logger: Logger;
+  /** Process start: silence before it is not counted (see AgentRegistry.load). */
+  startedAt: Date;
 }
 
 /** Evaluates stalls from memory and raises their events. */
@@ -53,7 +55,12 @@ export type Watchdog = ReturnType<typeof createWatchdog>;
 export function createWatchdog(deps: WatchdogDeps) {
   const { registry, clock } = deps;
 
-  /** Raises the events of one verdict, then stores it; re-checked under the agent's lock. */
+  /**
+   * Raises the events of one verdict and stores it in one transaction, re-checked under the
+   * agent's lock and, in the database, against the state it was computed from: when a beat
+   * (on any replica) or another watchdog changed the agent meanwhile, nothing is raised and
+   * the agent is re-read.
+   */
   async function raise(v: StallVerdict): Promise<boolean> {
     return registry.withAgent(v.agent, async () => {
       const memo = registry.get(v.agent);
@@ -61,10 +68,23 @@ export function createWatchdog(deps: WatchdogDeps) {
       const now = clock.now();
       const cls = deps.classOf(memo.class);
       const crossed = levelsCrossed(memo.stallLevel, v.to);
-      await deps.router.ingest(
-        crossed.map((kind) => agentEvent(kind, "firing", { state: memo, cls }, now)),
-      );
-      await deps.store.setStallLevel(memo.name, memo.lastBeatAt, v.to, now);
+      try {
+        await deps.router.ingest(
+          crossed.map((kind) => agentEvent(kind, "firing", { state: memo, cls }, now)),
+          {
+            within: async (tx) => {
+              const { name, lastBeatAt, stallLevel } = memo;
+              if (!(await deps.store.setStallLevel(name, lastBeatAt, stallLevel, v.to, now, tx)))
+                throw new StaleAgentStateError(name);
+            },
+          },
+        );
+      } catch (err) {
+        if (!(err instanceof StaleAgentStateError)) throw err;
+        const row = await deps.store.get(memo.name);
+        if (row) registry.load([row], deps.startedAt);
+        return false;
+      }
       registry.set({ ...memo, stallLevel: v.to, updatedAt: now });
       deps.logger.warn(
         { agent: memo.name, stall_level: v.to, task: memo.task },

@@ -25,20 +25,31 @@ interface CachedMute {
 export type MuteService = Awaited<ReturnType<typeof createMuteService>>;
 
 /**
- * Builds the mute service (DESIGN.md, Mutes). Mutes that have not ended are cached in
- * memory; the cache is reloaded after every change made here and at least every
- * `refreshMs` (default 10 s, by `clock`) so that changes by other replicas arrive. Whether a
- * mute applies is decided by time on each match, so an expired mute stops applying on its
- * own, without a reload.
+ * Builds the mute service (README, mutes). Mutes that have not ended are cached in
+ * memory and reloaded after every change made here. Changes by other replicas: with
+ * `version` (the stored version of the mutes table, bumped by a trigger in the same
+ * transaction as every change; docs/operations.md, Scaling out) {@link ensureFresh} compares
+ * it and reloads when it moved, so a mute committed on any replica applies to the next
+ * ingest everywhere; without it (one process on PGlite) the cache is reloaded at least every
+ * `refreshMs` (default 10 s, by `clock`). Whether a mute applies is decided by time on each
+ * match, so an expired mute stops applying on its own, without a reload.
  */
-export async function createMuteService(deps: { db: Db; clock: Clock; refreshMs?: number }) {
+export async function createMuteService(deps: {
+  db: Db;
+  clock: Clock;
+  refreshMs?: number;
+  version?: () => Promise<number>;
+}) {
   const { db, clock } = deps;
   const refreshMs = deps.refreshMs ?? 10_000;
   let cache: CachedMute[] = [];
   let loadedAt = Number.NEGATIVE_INFINITY;
+  let loadedVersion = -1;
 
   async function reload(): Promise<void> {
     const now = clock.now();
+    // Version first: a change committed between the two reads makes the next check reload.
+    if (deps.version) loadedVersion = await deps.version();
     const rows = await db
       .select()
       .from(mutes)
@@ -55,8 +66,13 @@ export async function createMuteService(deps: { db: Db; clock: Clock; refreshMs?
      * that uses {@link match}: it reads through `db`, never inside a transaction.
      */
     async ensureFresh(): Promise<void> {
-      if (clock.now().getTime() - loadedAt >= refreshMs) await reload();
+      if (deps.version) {
+        if ((await deps.version()) !== loadedVersion) await reload();
+      } else if (clock.now().getTime() - loadedAt >= refreshMs) await reload();
     },
+
+    /** Reloads the cache now (another replica changed a mute). */
+    reload,
 
     /** The first mute in force at `now` whose matchers all hold for `labels`, if any. */
     match(labels: Readonly<Record<string, string>>, now: Date): MuteRow | undefined {

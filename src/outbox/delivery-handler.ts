@@ -69,11 +69,11 @@ export function createDeliveryHandler(deps: DeliveryHandlerDeps) {
     const t = now().getTime();
     switch (f.kind) {
       case "not_modified":
-        await repo.markSent(row.id, null, now());
+        await repo.markSent(row, null, now());
         return;
       case "rate_limited": {
         hold.until = Math.max(hold.until, t + f.retryAfterS * 1000);
-        await repo.retryLater(row.id, new Date(hold.until), f.description, { countAttempt: false });
+        await repo.retryLater(row, new Date(hold.until), f.description, { countAttempt: false });
         metrics.deliveries.inc({ result: "retried" });
         log.warn({ retryAfterS: f.retryAfterS }, "telegram rate limit; sending held");
         return;
@@ -81,14 +81,14 @@ export function createDeliveryHandler(deps: DeliveryHandlerDeps) {
       case "unreachable": {
         hold.until = Math.max(hold.until, t + backoffMs(hold.outages, 60_000));
         hold.outages++;
-        await repo.retryLater(row.id, new Date(hold.until), f.description, { countAttempt: false });
+        await repo.retryLater(row, new Date(hold.until), f.description, { countAttempt: false });
         metrics.deliveries.inc({ result: "retried" });
         log.warn({ error: f.description, retryAt: new Date(hold.until) }, "Bot API unreachable");
         return;
       }
       case "migrated":
         await repo.migrateChat(row.chatId, f.toChatId, now());
-        await repo.retryLater(row.id, now(), f.description, { countAttempt: false });
+        await repo.retryLater(row, now(), f.description, { countAttempt: false });
         log.info({ to: f.toChatId }, "chat migrated to a supergroup");
         return;
       case "permanent":
@@ -96,7 +96,7 @@ export function createDeliveryHandler(deps: DeliveryHandlerDeps) {
       case "transient": {
         if (row.attempts + 1 >= deps.maxAttempts) return dead(row, f.description, log);
         const at = new Date(t + backoffMs(row.attempts, 300_000));
-        await repo.retryLater(row.id, at, f.description, { countAttempt: true });
+        await repo.retryLater(row, at, f.description, { countAttempt: true });
         metrics.deliveries.inc({ result: "retried" });
         log.warn({ error: f.description, retryAt: at }, "delivery failed; will retry");
       }
@@ -104,7 +104,7 @@ export function createDeliveryHandler(deps: DeliveryHandlerDeps) {
   }
 
   async function dead(row: DeliveryRow, error: string, log: Logger): Promise<void> {
-    await repo.markDead(row.id, error);
+    await repo.markDead(row, error);
     metrics.deliveries.inc({ result: "dead" });
     log.error({ error, attempts: row.attempts + 1 }, "delivery dead");
   }
@@ -113,7 +113,7 @@ export function createDeliveryHandler(deps: DeliveryHandlerDeps) {
   return async function handle(row: DeliveryRow): Promise<void> {
     const log = deps.logger.child({ delivery: row.id, kind: row.kind, chat: row.chatId });
     if (now().getTime() < hold.until) {
-      await repo.retryLater(row.id, new Date(hold.until), row.lastError, { countAttempt: false });
+      await repo.retryLater(row, new Date(hold.until), row.lastError, { countAttempt: false });
       return;
     }
     try {
@@ -122,12 +122,15 @@ export function createDeliveryHandler(deps: DeliveryHandlerDeps) {
       if (result === "orphan") return dead(row, "the message to edit was never sent", log);
       if (result === "later") {
         const at = new Date(now().getTime() + 1000);
-        await repo.retryLater(row.id, at, "waiting for the message to be sent", {
+        await repo.retryLater(row, at, "waiting for the message to be sent", {
           countAttempt: false,
         });
         return;
       }
-      await repo.markSent(row.id, result, now());
+      if (!(await repo.markSent(row, result, now()))) {
+        log.warn("sent after its claim ran out; the row is another worker's now");
+        return;
+      }
       metrics.deliveries.inc({ result: "sent" });
       metrics.deliveryLatency.observe((now().getTime() - row.createdAt.getTime()) / 1000);
     } catch (err) {

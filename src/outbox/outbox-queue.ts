@@ -17,8 +17,27 @@ export interface ClaimOptions {
 }
 
 /**
+ * A claimed delivery as its worker holds it: the row's `locked_by` and `locked_until` as the
+ * claim set them. A settlement applies only while the row still carries both: once the lease
+ * ran out and another worker (or this one, again) claimed the row, a late answer to the
+ * first claim changes nothing.
+ */
+export type Claim = Pick<DeliveryRow, "id" | "lockedBy" | "lockedUntil">;
+
+/** The row is still held by the claim `c` (status `sending`, same owner, same lease). */
+function held(c: Claim) {
+  return and(
+    eq(deliveries.id, c.id),
+    eq(deliveries.status, "sending"),
+    c.lockedBy === null ? sql`false` : eq(deliveries.lockedBy, c.lockedBy),
+    c.lockedUntil === null ? sql`false` : eq(deliveries.lockedUntil, c.lockedUntil),
+  );
+}
+
+/**
  * The worker's half of the outbox: claim with a lease, then settle each claimed row as
- * sent, retried later, dead, or released. Each settlement is one statement.
+ * sent, retried later, dead, or released. Each settlement is one statement, conditional on
+ * the claim still being held (see {@link Claim}); it resolves to whether it applied.
  */
 export function createOutboxQueue(db: Db, onChatMigrated: () => void) {
   return {
@@ -74,21 +93,23 @@ export function createOutboxQueue(db: Db, onChatMigrated: () => void) {
     },
 
     /** Marks a claimed delivery sent (one statement: the at-least-once window). */
-    async markSent(id: string, telegramMessageId: number | null, now: Date): Promise<void> {
-      await db
+    async markSent(c: Claim, telegramMessageId: number | null, now: Date): Promise<boolean> {
+      const rows = await db
         .update(deliveries)
         .set({ status: "sent", telegramMessageId, sentAt: now, lockedUntil: null, lockedBy: null })
-        .where(eq(deliveries.id, id));
+        .where(held(c))
+        .returning({ id: deliveries.id });
+      return rows.length > 0;
     },
 
     /** Puts a claimed delivery back for a later attempt, recording why. */
     async retryLater(
-      id: string,
+      c: Claim,
       at: Date,
       error: string | null,
       opts: { countAttempt: boolean },
-    ): Promise<void> {
-      await db
+    ): Promise<boolean> {
+      const rows = await db
         .update(deliveries)
         .set({
           status: "pending",
@@ -98,7 +119,9 @@ export function createOutboxQueue(db: Db, onChatMigrated: () => void) {
           lockedBy: null,
           ...(opts.countAttempt && { attempts: sql`${deliveries.attempts} + 1` }),
         })
-        .where(eq(deliveries.id, id));
+        .where(held(c))
+        .returning({ id: deliveries.id });
+      return rows.length > 0;
     },
 
     /**
@@ -119,9 +142,9 @@ export function createOutboxQueue(db: Db, onChatMigrated: () => void) {
         );
     },
 
-    /** Gives a delivery up: it will not be tried again. */
-    async markDead(id: string, error: string): Promise<void> {
-      await db
+    /** Gives a claimed delivery up: it will not be tried again. */
+    async markDead(c: Claim, error: string): Promise<boolean> {
+      const rows = await db
         .update(deliveries)
         .set({
           status: "dead",
@@ -130,7 +153,9 @@ export function createOutboxQueue(db: Db, onChatMigrated: () => void) {
           lockedBy: null,
           attempts: sql`${deliveries.attempts} + 1`,
         })
-        .where(eq(deliveries.id, id));
+        .where(held(c))
+        .returning({ id: deliveries.id });
+      return rows.length > 0;
     },
 
     /**

@@ -7,7 +7,7 @@ import type { Clock } from "../types.ts";
 import { createDeliveryHandler, type SendHold } from "./delivery-handler.ts";
 import type { OutboxRepository } from "./outbox-repository.ts";
 import { createPacer, type PacingOptions } from "./pacer.ts";
-import type { TelegramSender } from "./telegram-sender.ts";
+import { sendTimeoutMs, type TelegramSender } from "./telegram-sender.ts";
 
 /** Dependencies and tuning of {@link createOutboxWorker}. */
 export interface OutboxWorkerDeps {
@@ -26,6 +26,8 @@ export interface OutboxWorkerDeps {
   pollMs?: number;
   /** Pacing limits (default 1 message/s per chat, 25/s overall). */
   pacing?: PacingOptions;
+  /** The sender's timeout (ms, default {@link sendTimeoutMs}(leaseMs)). */
+  sendTimeoutMs?: number;
 }
 
 /** The loop that drains the outbox into Telegram. */
@@ -56,6 +58,7 @@ export function createOutboxWorker(deps: OutboxWorkerDeps): OutboxWorker {
   const { repo, clock, logger } = deps;
   const leaseMs = deps.leaseMs ?? 30_000;
   const pollMs = deps.pollMs ?? 1000;
+  const callMs = deps.sendTimeoutMs ?? sendTimeoutMs(leaseMs);
   const pacer = createPacer(deps.pacing);
   const hold: SendHold = { until: 0, outages: 0 };
   const handle = createDeliveryHandler({ ...deps, hold });
@@ -67,6 +70,16 @@ export function createOutboxWorker(deps: OutboxWorkerDeps): OutboxWorker {
   let wake: (() => void) | undefined;
   let kicked = false;
 
+  /**
+   * True when the claim on `row` still has room for a whole Bot API call (its timeout plus
+   * a second to settle): a row whose lease would run out mid-call is released instead, so
+   * no other worker can claim it while this one may still be sending it.
+   */
+  function leaseLeft(row: DeliveryRow): boolean {
+    const until = row.lockedUntil?.getTime() ?? 0;
+    return until - clock.now().getTime() >= callMs + 1000;
+  }
+
   async function runLane(rows: DeliveryRow[]): Promise<void> {
     for (const row of rows) {
       if (stopping.signal.aborted) return;
@@ -74,6 +87,11 @@ export function createOutboxWorker(deps: OutboxWorkerDeps): OutboxWorker {
       if (wait > 0) await sleep(wait, undefined, { signal: stopping.signal }).catch(() => {});
       if (stopping.signal.aborted) return;
       try {
+        if (!leaseLeft(row)) {
+          await repo.release([row.id], deps.workerId);
+          held.delete(row.id);
+          continue;
+        }
         await handle(row);
       } catch (err) {
         logger.error({ err: coerceError(err), delivery: row.id }, "delivery handling failed");

@@ -28,9 +28,26 @@ export interface TelegramSender {
   }): Promise<void>;
 }
 
-/** A {@link TelegramSender} over grammY's `Api` (its own fetch, DESIGN.md pitfalls). */
-export function createTelegramSender(opts: { token: string; apiRoot: string }): TelegramSender {
-  const api = new Api(opts.token, { apiRoot: opts.apiRoot });
+/**
+ * The Bot API call's timeout for an outbox lease of `leaseMs`: a third of it, at most 10 s
+ * (grammY's own default is 500 s). A call must end well inside the lease, or the row could
+ * be claimed by another worker while this one still waits for Telegram's answer.
+ */
+export function sendTimeoutMs(leaseMs: number): number {
+  return Math.min(10_000, Math.floor(leaseMs / 3));
+}
+
+/**
+ * A {@link TelegramSender} over grammY's `Api` (its own fetch: undici's rejects grammY's
+ * AbortSignal). Each call gives up after `timeoutMs` (see {@link sendTimeoutMs}); a timeout
+ * counts as "unreachable".
+ */
+export function createTelegramSender(opts: {
+  token: string;
+  apiRoot: string;
+  timeoutMs: number;
+}): TelegramSender {
+  const api = new Api(opts.token, { apiRoot: opts.apiRoot, timeoutSeconds: opts.timeoutMs / 1000 });
   return {
     async send(m) {
       const sent = await api.sendMessage(m.chatId, m.text, {

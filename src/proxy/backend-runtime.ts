@@ -1,29 +1,26 @@
 import type { BackendState } from "../types.ts";
 import type { RuntimeBackend } from "./backend-service.ts";
 import { type CooldownPolicy, CooldownTable } from "./cooldowns.ts";
-import { TokenBucket } from "./token-bucket.ts";
+import { createLocalRpmLimiter, type RpmGrant, type RpmLimiter } from "./rpm-limiter.ts";
 
 /**
- * Per-backend state the proxy keeps in memory between requests: RPM token buckets,
- * cooldowns and the probed health state. Survives registry reloads (keyed by backend id).
+ * Per-backend state the proxy keeps in memory between requests: RPM limits, cooldowns and
+ * the probed health state. Survives registry reloads (keyed by backend id).
  */
 export class BackendRuntime {
   readonly cooldowns: CooldownTable;
-  private readonly buckets = new Map<string, TokenBucket>();
   private readonly health = new Map<string, BackendState>();
+  private readonly limiter: RpmLimiter;
 
-  constructor(policy: CooldownPolicy) {
+  /** `limiter`: the replicas' shared one on Postgres, else a token bucket in this process. */
+  constructor(policy: CooldownPolicy, limiter: RpmLimiter = createLocalRpmLimiter()) {
     this.cooldowns = new CooldownTable(policy);
+    this.limiter = limiter;
   }
 
-  /** The backend's token bucket; a new one when its RPM limit changed. */
-  bucket(b: RuntimeBackend, nowMs: number): TokenBucket {
-    let bucket = this.buckets.get(b.id);
-    if (!bucket || bucket.rpm !== b.rpmLimit) {
-      bucket = new TokenBucket(b.rpmLimit, nowMs);
-      this.buckets.set(b.id, bucket);
-    }
-    return bucket;
+  /** Takes an RPM token for one upstream request to `b`. */
+  take(b: RuntimeBackend, nowMs: number): RpmGrant | Promise<RpmGrant> {
+    return this.limiter.take(b, nowMs);
   }
 
   /** Probed state, or the stored one before the first probe. */
@@ -38,6 +35,6 @@ export class BackendRuntime {
 
   /** RPM use 0..1 of a backend (0 before its first request). */
   utilisation(b: RuntimeBackend, nowMs: number): number {
-    return this.buckets.get(b.id)?.utilisation(nowMs) ?? 0;
+    return this.limiter.utilisation(b, nowMs);
   }
 }

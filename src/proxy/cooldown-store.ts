@@ -1,4 +1,4 @@
-import { and, desc, eq, gt, isNull } from "drizzle-orm";
+import { and, desc, eq, gt, isNull, max } from "drizzle-orm";
 import { ulid } from "ulid";
 import type { Db } from "../../db/client.ts";
 import { type CooldownEventRow, cooldownEvents } from "../../db/schema/index.ts";
@@ -36,6 +36,27 @@ export function createCooldownStore(db: Db) {
             isNull(cooldownEvents.clearedAt),
           ),
         );
+    },
+
+    /**
+     * Cooldowns running at `now` and not cleared: per backend the latest end and the highest
+     * strike. Loaded at start and when another replica records or clears one.
+     */
+    async active(now: Date): Promise<{ backendId: string; endsAt: Date; strike: number }[]> {
+      const rows = await db
+        .select({
+          backendId: cooldownEvents.backendId,
+          endsAt: max(cooldownEvents.endsAt),
+          strike: max(cooldownEvents.strike),
+        })
+        .from(cooldownEvents)
+        .where(and(gt(cooldownEvents.endsAt, now), isNull(cooldownEvents.clearedAt)))
+        .groupBy(cooldownEvents.backendId);
+      return rows.map((r) => ({
+        backendId: r.backendId,
+        endsAt: r.endsAt ?? now,
+        strike: r.strike ?? 1,
+      }));
     },
 
     /** Most recent cooldown events, newest first. */

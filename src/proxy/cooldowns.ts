@@ -106,6 +106,17 @@ export class CooldownTable {
     return running;
   }
 
+  /**
+   * Takes on a cooldown another replica started (or one stored before a restart): the end
+   * and the strikes only ever grow here, so a running cooldown is never shortened.
+   */
+  adopt(backendId: string, untilMs: number, strikes: number): void {
+    const s = this.state.get(backendId) ?? { untilMs: 0, strikes: 0 };
+    s.untilMs = Math.max(s.untilMs, untilMs);
+    s.strikes = Math.max(s.strikes, strikes);
+    this.state.set(backendId, s);
+  }
+
   /** Running cooldowns: backend id → end in ms. */
   active(nowMs: number): Map<string, number> {
     const out = new Map<string, number>();

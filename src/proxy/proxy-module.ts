@@ -8,10 +8,12 @@ import { createAgentKeyService } from "./agent-keys.ts";
 import { BackendRuntime } from "./backend-runtime.ts";
 import { type BackendView, createBackendService } from "./backend-service.ts";
 import { createCooldownStore } from "./cooldown-store.ts";
+import { createCooldownSync } from "./cooldown-sync.ts";
 import { createHealthProber, probeBackend } from "./health-probe.ts";
 import type { KeyCipher } from "./key-crypto.ts";
 import { createProxyService } from "./proxy-service.ts";
 import { createBackendRegistry } from "./registry.ts";
+import type { RpmLimiter } from "./rpm-limiter.ts";
 import { createUpstreamClient } from "./upstream.ts";
 import { UsageAggregator } from "./usage.ts";
 import { createUsageFlusher, createUsageStore } from "./usage-store.ts";
@@ -43,16 +45,18 @@ export async function createProxyModule(deps: {
   metrics: Metrics;
   cipher: KeyCipher;
   settings: ProxySettings;
+  /** The replicas' shared RPM limiter (Postgres); default: a token bucket per backend here. */
+  limiter?: RpmLimiter;
 }) {
   const { db, clock, logger, metrics } = deps;
   const log = logger.child({ component: "proxy" });
   const backends = createBackendService({ db, clock, cipher: deps.cipher });
   const registry = await createBackendRegistry({ backends, logger: log });
   const agents = await createAgentKeyService({ db, clock });
-  const runtime = new BackendRuntime({
-    baseS: deps.settings.cooldownBaseS,
-    maxS: deps.settings.cooldownMaxS,
-  });
+  const runtime = new BackendRuntime(
+    { baseS: deps.settings.cooldownBaseS, maxS: deps.settings.cooldownMaxS },
+    deps.limiter,
+  );
   const upstream = createUpstreamClient();
   const usage = new UsageAggregator();
   const usageStore = createUsageStore(db);
@@ -63,6 +67,9 @@ export async function createProxyModule(deps: {
     logger: log,
   });
   const cooldowns = createCooldownStore(db);
+  // Cooldowns outlive a restart of every replica: the running ones are loaded from their rows.
+  const cooldownSync = createCooldownSync({ store: cooldowns, table: runtime.cooldowns, clock });
+  await cooldownSync.load();
   const proxy = createProxyService({
     registry,
     runtime,
@@ -76,8 +83,8 @@ export async function createProxyModule(deps: {
         { backend: backend.name, until: c.endsAt, strike: c.strike, retryAfterS: c.retryAfterS },
         "backend cooling down",
       );
-      cooldowns
-        .record(c, backend.name, reason)
+      cooldownSync
+        .track(c.backendId, () => cooldowns.record(c, backend.name, reason))
         .catch((err) => log.error({ err: coerceError(err).message }, "recording cooldown failed"));
     },
   });
@@ -116,6 +123,8 @@ export async function createProxyModule(deps: {
     cooldowns,
     prober,
     live,
+    /** Re-reads the stored cooldowns (another replica started or cleared one). */
+    syncCooldowns: () => cooldownSync.load(),
 
     /** Usage rows from `from` on, after flushing what is still in memory. */
     async usageSince(from: Date) {

@@ -219,9 +219,9 @@ export function createProxyService(deps: ProxyDeps) {
       const reasons: string[] = [];
       for (const choice of plan.order) {
         const nowMs = clock.now().getTime();
-        const bucket = runtime.bucket(choice.backend, nowMs);
-        if (!bucket.tryTake(nowMs)) {
-          const ready = nowMs + bucket.msUntilToken(nowMs);
+        const grant = await runtime.take(choice.backend, nowMs);
+        if (!grant.ok) {
+          const ready = nowMs + grant.readyInMs;
           soonest = soonest === undefined ? ready : Math.min(soonest, ready);
           reasons.push(`${choice.backend.name}: RPM limit reached`);
           continue;

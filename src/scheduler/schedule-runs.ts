@@ -1,6 +1,6 @@
 import { and, desc, eq, lt, sql } from "drizzle-orm";
 import { ulid } from "ulid";
-import type { Db } from "../../db/client.ts";
+import { type Db, rowsOf } from "../../db/client.ts";
 import { type ScheduleRunRow, scheduleRuns } from "../../db/schema/index.ts";
 
 /** Class (first key) of the advisory locks taken while claiming a period (key 2: its hash). */
@@ -13,12 +13,6 @@ export interface ClaimRequest {
   scheduledFor: Date;
   /** `host:pid` of the claiming replica. */
   runner: string;
-}
-
-/** Rows of a raw `execute`: postgres.js returns an array, PGlite `{ rows }`. */
-function rowsOf(result: unknown): Record<string, unknown>[] {
-  if (Array.isArray(result)) return result as Record<string, unknown>[];
-  return ((result as { rows?: Record<string, unknown>[] }).rows ?? []) as Record<string, unknown>[];
 }
 
 /** The schedule_runs table: claims, outcomes, the latest run of each job, cleanup. */

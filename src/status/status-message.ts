@@ -1,6 +1,7 @@
 import { renderScheduleLines } from "../scheduler/schedule-status.ts";
 import { escapeHtml, formatDuration } from "../telegram-format.ts";
 import { POOLS } from "../types.ts";
+import { renderReplicaLines } from "./replica-lines.ts";
 import type { StatusSnapshot } from "./status-service.ts";
 
 /** Renders /status as one HTML screen (issue 2). */
@@ -36,6 +37,7 @@ export function renderStatus(s: StatusSnapshot): string {
     lines.push(`${escapeHtml(pool)}: ${parts.join(", ")}`);
   }
   if (s.schedules) lines.push("", ...renderScheduleLines(s.schedules));
+  if (s.replicas) lines.push("", ...renderReplicaLines(s.replicas));
   lines.push("", `⏱ Uptime ${formatDuration(s.uptimeMs)}`);
   return lines.join("\n");
 }

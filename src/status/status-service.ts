@@ -2,6 +2,7 @@ import type { IncidentService } from "../incidents/incident-service.ts";
 import type { MuteService } from "../mutes/mute-service.ts";
 import type { OutboxRepository, OutboxStats } from "../outbox/outbox-repository.ts";
 import type { BackendRegistry } from "../proxy/registry.ts";
+import type { ReplicaListing } from "../replicas/membership.ts";
 import type { ScheduleStatus } from "../scheduler/schedule-status.ts";
 import type { BackendState, Clock, Pool } from "../types.ts";
 import { POOLS } from "../types.ts";
@@ -20,6 +21,8 @@ export interface StatusSnapshot {
   botOn: boolean;
   /** Last run of each scheduled job (issue 6); absent when no scheduler is wired. */
   schedules?: ScheduleStatus;
+  /** Live replicas and their roles (docs/operations.md, Scaling out); absent when not wired. */
+  replicas?: ReplicaListing;
 }
 
 /** Gathers the /status snapshot from the services. */
@@ -36,6 +39,8 @@ export function createStatusService(deps: {
   botOn: boolean;
   /** Last run of each scheduled job (src/scheduler). */
   schedules?: () => Promise<ScheduleStatus>;
+  /** Live replicas and role holders (src/replicas). */
+  replicas?: () => Promise<ReplicaListing>;
 }) {
   return {
     async snapshot(): Promise<StatusSnapshot> {
@@ -59,6 +64,7 @@ export function createStatusService(deps: {
         uptimeMs: now.getTime() - deps.startedAt.getTime(),
         botOn: deps.botOn,
         schedules: await deps.schedules?.(),
+        replicas: await deps.replicas?.(),
       };
     },
   };

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { CooldownTable, cooldownSeconds, parseRetryAfter } from "../../src/proxy/cooldowns.ts";
 import { nextState } from "../../src/proxy/health-probe.ts";
-import { TokenBucket } from "../../src/proxy/token-bucket.ts";
+import { burstOf, TokenBucket } from "../../src/proxy/token-bucket.ts";
 import {
   LATENCY_BUCKETS_MS,
   percentileFromBuckets,
@@ -87,14 +87,30 @@ describe("Retry-After parsing", () => {
 });
 
 describe("RPM token bucket", () => {
-  it("allows rpm requests at once, then one per 60/rpm seconds", () => {
+  it("allows a burst of 5 s of the rate at once, then one per 60/rpm seconds", () => {
     const b = new TokenBucket(60, 0);
-    for (let i = 0; i < 60; i++) assert.ok(b.tryTake(0));
+    assert.equal(b.capacity, 5);
+    for (let i = 0; i < 5; i++) assert.ok(b.tryTake(0));
     assert.ok(!b.tryTake(0));
     assert.equal(b.msUntilToken(0), 1000);
     assert.ok(!b.tryTake(999));
     assert.ok(b.tryTake(1000));
     assert.equal(b.utilisation(1000), 1);
+  });
+
+  it("lets no 60 s span carry more than rpm + the burst (+8.3 %)", () => {
+    const rpm = 120;
+    const b = new TokenBucket(rpm, 0);
+    let taken = 0;
+    for (let t = 0; t < 60_000; t += 10) if (b.tryTake(t)) taken++;
+    assert.ok(taken <= rpm + burstOf(rpm), `${taken} in the first minute`);
+    assert.ok(taken >= rpm, `${taken}: the limit is reachable`);
+  });
+
+  it("holds at least one token, so a low limit still serves", () => {
+    assert.equal(burstOf(1), 1);
+    assert.equal(burstOf(11), 1);
+    assert.equal(burstOf(40), 3);
   });
 });
 

@@ -2,11 +2,13 @@ import type { FastifyInstance } from "fastify";
 import type { HealService } from "../../heal/heal-service.ts";
 import type { OutboxRepository } from "../../outbox/outbox-repository.ts";
 import type { ProxyModule } from "../../proxy/proxy-module.ts";
+import type { ReplicaListing } from "../../replicas/membership.ts";
 import type { SmokeStore } from "../../smoke/smoke-store.ts";
 import type { Clock } from "../../types.ts";
 import { requireBearer } from "../auth.ts";
 import { registerDeliveryAdminRoutes } from "./admin-deliveries.ts";
 import { registerProxyAdminRoutes } from "./admin-proxy.ts";
+import { registerReplicaAdminRoutes } from "./admin-replicas.ts";
 import { registerSmokeAdminRoutes } from "./admin-smoke.ts";
 import { registerHealPlanAdminRoutes } from "./heal-plans.ts";
 
@@ -23,6 +25,8 @@ export function registerAdminRoutes(
     smoke: Pick<SmokeStore, "page">;
     /** Heal plans and their audit (issue 5). */
     heal?: HealService;
+    /** Live replicas and role holders (src/replicas). */
+    replicas?: () => Promise<ReplicaListing>;
   },
 ): void {
   app.register(async (admin) => {
@@ -39,5 +43,7 @@ export function registerAdminRoutes(
     registerSmokeAdminRoutes(admin, { store: deps.smoke });
 
     if (deps.heal) registerHealPlanAdminRoutes(admin, deps.heal);
+
+    if (deps.replicas) registerReplicaAdminRoutes(admin, { replicas: deps.replicas });
   });
 }
