@@ -1,4 +1,4 @@
-import { and, asc, eq, inArray, lte, notInArray, or, sql } from "drizzle-orm";
+import { and, asc, eq, gt, inArray, lte, notInArray, or, sql } from "drizzle-orm";
 import type { Db } from "../../db/client.ts";
 import { type DeliveryRow, deliveries, kv } from "../../db/schema/index.ts";
 import { CHAT_MIGRATION_KEY } from "./outbox-writes.ts";
@@ -15,6 +15,9 @@ export interface ClaimOptions {
   /** Chats not to claim now (their pacing slot has not come, or a lane is still busy). */
   excludeChats?: readonly number[];
 }
+
+/** Advisory lock (one bigint key) serialising outbox claims; see db/client.ts for the others. */
+const CLAIM_LOCK = 7_262_017;
 
 /**
  * A claimed delivery as its worker holds it: the row's `locked_by` and `locked_until` as the
@@ -43,8 +46,9 @@ export function createOutboxQueue(db: Db, onChatMigrated: () => void) {
   return {
     /**
      * Claims due deliveries for `workerId` for `leaseMs`: pending ones whose time has come,
-     * and `sending` ones whose lease ran out (their worker died). `FOR UPDATE SKIP LOCKED`
-     * keeps two workers (or replicas) from claiming the same row.
+     * and `sending` ones whose lease ran out (their worker died), of chats no worker holds
+     * rows of under a running lease. `FOR UPDATE SKIP LOCKED` keeps two workers (or
+     * replicas) from claiming the same row.
      */
     async claim(o: ClaimOptions): Promise<DeliveryRow[]> {
       const conditions = [
@@ -56,6 +60,17 @@ export function createOutboxQueue(db: Db, onChatMigrated: () => void) {
       if (o.excludeChats?.length) {
         conditions.push(notInArray(deliveries.chatId, [...o.excludeChats]));
       }
+      // One worker at a time per chat, across replicas: a chat whose rows another worker holds
+      // under a running lease waits, so its messages keep their order.
+      conditions.push(
+        notInArray(
+          deliveries.chatId,
+          db
+            .select({ chatId: deliveries.chatId })
+            .from(deliveries)
+            .where(and(eq(deliveries.status, "sending"), gt(deliveries.lockedUntil, o.now))),
+        ),
+      );
       const dueWhere = and(...conditions);
       const ranked = db
         .select({
@@ -78,15 +93,20 @@ export function createOutboxQueue(db: Db, onChatMigrated: () => void) {
         .orderBy(asc(deliveries.nextAttemptAt), asc(deliveries.id))
         .limit(o.limit)
         .for("update", { skipLocked: true });
-      const rows = await db
-        .update(deliveries)
-        .set({
-          status: "sending",
-          lockedBy: o.workerId,
-          lockedUntil: new Date(o.now.getTime() + o.leaseMs),
-        })
-        .where(inArray(deliveries.id, due))
-        .returning();
+      // Claims run one at a time across replicas (a transaction-scoped advisory lock), so each
+      // sees the rows the previous one took and no chat is split between two workers.
+      const rows = await db.transaction(async (tx) => {
+        await tx.execute(sql`select pg_advisory_xact_lock(${CLAIM_LOCK})`);
+        return tx
+          .update(deliveries)
+          .set({
+            status: "sending",
+            lockedBy: o.workerId,
+            lockedUntil: new Date(o.now.getTime() + o.leaseMs),
+          })
+          .where(inArray(deliveries.id, due))
+          .returning();
+      });
       return rows.sort(
         (a, b) => a.nextAttemptAt.getTime() - b.nextAttemptAt.getTime() || (a.id < b.id ? -1 : 1),
       );

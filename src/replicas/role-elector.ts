@@ -13,7 +13,7 @@ export type Role = (typeof ROLES)[number];
 /**
  * First key of the session advisory locks that stand for roles; the second key is the role's
  * index in {@link ROLES} plus one. Other commandpost locks use 7262001 (migrations, one
- * bigint key) and 7262006 (scheduler period claims).
+ * bigint key), 7262006 (scheduler period claims) and 7262017 (outbox claims, one bigint key).
  */
 export const ROLE_LOCK_CLASS = 7_262_016;
 

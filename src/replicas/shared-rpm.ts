@@ -30,6 +30,12 @@ interface Lease {
   rpm: number;
   /** Tokens the shared bucket held at the last grant (before it), for utilisation. */
   avail: number;
+  /**
+   * Date.now() before which the shared bucket cannot hold a whole token: it was left below
+   * one at the last grant and refills at rpm/60 per second, and other replicas only take.
+   * Until then a request is refused without a round trip.
+   */
+  nextTokenAtMs: number;
   /** Date.now() of recent takes, to size the next lease by the demand of the last second. */
   demand: number[];
   inflight?: Promise<void>;
@@ -40,7 +46,8 @@ interface Lease {
  * backend in `rpm_buckets` (capacity {@link burstOf}(rpm), refilled by database time at
  * rpm/60 per second). A replica takes tokens in batches sized by its demand of the last
  * second (at least one, at most the burst), keeps them for {@link LEASE_MS}, and spends them
- * without a round trip; concurrent requests wait for one batch together. Upstream requests
+ * without a round trip; concurrent requests wait for one batch together, and while the
+ * shared bucket cannot hold a token yet requests are refused without asking. Upstream requests
  * of all replicas together thus stay within what one bucket allows, whatever their number.
  * If Postgres fails, each replica falls back to a local bucket of rpm / live replicas.
  */
@@ -52,11 +59,12 @@ export function createSharedRpmLimiter(deps: SharedRpmDeps): RpmLimiter {
   const leaseOf = (b: RuntimeBackend): Lease => {
     let l = leases.get(b.id);
     if (!l) {
-      l = { tokens: 0, expiresAtMs: 0, rpm: b.rpmLimit, avail: 0, demand: [] };
+      l = { tokens: 0, expiresAtMs: 0, rpm: b.rpmLimit, avail: 0, nextTokenAtMs: 0, demand: [] };
       leases.set(b.id, l);
     }
     if (l.rpm !== b.rpmLimit) {
       l.tokens = 0;
+      l.nextTokenAtMs = 0;
       l.rpm = b.rpmLimit;
     }
     return l;
@@ -104,6 +112,8 @@ export function createSharedRpmLimiter(deps: SharedRpmDeps): RpmLimiter {
     l.rpm = b.rpmLimit;
     l.expiresAtMs = Date.now() + LEASE_MS;
     l.avail = g.avail;
+    const left = g.avail - g.granted;
+    l.nextTokenAtMs = left < 1 ? Date.now() + ((1 - left) * 60_000) / b.rpmLimit : 0;
   }
 
   function local(b: RuntimeBackend, nowMs: number, err: unknown): RpmGrant {
@@ -131,6 +141,7 @@ export function createSharedRpmLimiter(deps: SharedRpmDeps): RpmLimiter {
         // At most two batches: one already on its way (joined), then one of our own.
         for (let round = 0; round < 2; round++) {
           if (spend(l, Date.now())) return { ok: true };
+          if (Date.now() < l.nextTokenAtMs) break;
           if (!l.inflight) {
             l.inflight = refill(b, l, Date.now()).finally(() => {
               l.inflight = undefined;
@@ -142,8 +153,7 @@ export function createSharedRpmLimiter(deps: SharedRpmDeps): RpmLimiter {
         return local(b, nowMs, err);
       }
       if (spend(l, Date.now())) return { ok: true };
-      const missing = Math.max(0, 1 - l.avail);
-      return { ok: false, readyInMs: Math.ceil((missing * 60_000) / b.rpmLimit) };
+      return { ok: false, readyInMs: Math.max(0, Math.ceil(l.nextTokenAtMs - Date.now())) };
     },
     utilisation(b) {
       const l = leases.get(b.id);

@@ -14,6 +14,8 @@ export interface Received {
   path: string;
   authorization: string | undefined;
   body: Record<string, unknown> | undefined;
+  /** Date.now() when it arrived. */
+  at: number;
 }
 
 /** A controllable OpenAI-compatible upstream for proxy tests. */
@@ -39,6 +41,7 @@ export async function startTestUpstream(): Promise<TestUpstream> {
       path: req.url ?? "",
       authorization: req.headers.authorization,
       body,
+      at: Date.now(),
     });
     answer(req, res, body, behaviour);
   });
