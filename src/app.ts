@@ -309,8 +309,12 @@ export async function createApp(config: Config, opts: AppOptions) {
     /** This replica among those on one Postgres: membership, roles, change feed. */
     replicas,
 
-    /** Listens on HTTP, starts the bot and the outbox worker. Returns the bound port. */
+    /**
+     * Joins the replicas (membership, change feed, roles), listens on HTTP, starts the bot
+     * and the outbox worker. Returns the bound port.
+     */
     async start(): Promise<number> {
+      await replicas.start(config.port);
       await http.listen({ port: config.port, host: config.host });
       const port = (http.server.address() as AddressInfo).port;
       if (!token)
@@ -322,7 +326,7 @@ export async function createApp(config: Config, opts: AppOptions) {
       void aider.drainRoutes();
       await heal.start();
       await botLifecycle?.start();
-      await replicas.start(port);
+      if (port !== config.port) await replicas.setPort(port);
       return port;
     },
 

@@ -1,7 +1,9 @@
 CREATE TABLE "bot_updates" (
-	"update_id" bigint PRIMARY KEY NOT NULL,
+	"update_id" bigint NOT NULL,
+	"digest" text NOT NULL,
 	"replica_id" text NOT NULL,
-	"taken_at" timestamp with time zone NOT NULL
+	"taken_at" timestamp with time zone NOT NULL,
+	CONSTRAINT "bot_updates_update_id_digest_pk" PRIMARY KEY("update_id","digest")
 );
 --> statement-breakpoint
 CREATE TABLE "change_versions" (
@@ -30,10 +32,7 @@ CREATE TABLE "rpm_buckets" (
 );
 --> statement-breakpoint
 ALTER TABLE "rpm_buckets" ADD CONSTRAINT "rpm_buckets_backend_id_backends_id_fk" FOREIGN KEY ("backend_id") REFERENCES "public"."backends"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
--- Every change to shared state bumps its topic's version and notifies the other replicas at
--- commit (docs/operations.md, Scaling out). Payload: topic|application_name|version|key,
--- where application_name is the writing replica's id and key the changed row's column named
--- by the trigger's argument (row triggers only).
+CREATE INDEX "bot_updates_taken_idx" ON "bot_updates" USING btree ("taken_at");--> statement-breakpoint
 CREATE FUNCTION "commandpost_changed"() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
 	v bigint;
@@ -63,5 +62,3 @@ CREATE TRIGGER "mutes_changed" AFTER INSERT OR UPDATE OR DELETE ON "mutes" FOR E
 CREATE TRIGGER "cooldown_events_changed" AFTER INSERT OR UPDATE OR DELETE ON "cooldown_events" FOR EACH STATEMENT EXECUTE FUNCTION "commandpost_changed"();
 --> statement-breakpoint
 CREATE TRIGGER "agent_states_changed" AFTER INSERT OR UPDATE OR DELETE ON "agent_states" FOR EACH ROW EXECUTE FUNCTION "commandpost_changed"('name');
---> statement-breakpoint
-CREATE INDEX "bot_updates_taken_idx" ON "bot_updates" ("taken_at");

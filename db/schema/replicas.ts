@@ -1,9 +1,11 @@
 import {
   bigint,
   doublePrecision,
+  index,
   integer,
   jsonb,
   pgTable,
+  primaryKey,
   text,
   timestamp,
 } from "drizzle-orm/pg-core";
@@ -58,12 +60,22 @@ export const rpmBuckets = pgTable("rpm_buckets", {
 });
 
 /**
- * Bot API update ids already taken by a replica, so an update fetched twice (a new poller
- * after a crash, a webhook redelivery) is handled once. Kept 24 h, as long as Telegram keeps
- * an unconfirmed update.
+ * Bot API updates already taken by a replica, so an update fetched twice (a new poller after
+ * a crash, a webhook redelivery) is handled once. An update is known by its id and a digest
+ * of its content: Telegram never reuses an id, but a Bot API server that does (a test
+ * emulator numbers updates sent in quick succession alike) must not lose the later ones.
+ * Kept 24 h, as long as Telegram keeps an unconfirmed update.
  */
-export const botUpdates = pgTable("bot_updates", {
-  updateId: bigint("update_id", { mode: "number" }).primaryKey(),
-  replicaId: text("replica_id").notNull(),
-  takenAt: timestamp("taken_at", { withTimezone: true }).notNull(),
-});
+export const botUpdates = pgTable(
+  "bot_updates",
+  {
+    updateId: bigint("update_id", { mode: "number" }).notNull(),
+    digest: text("digest").notNull(),
+    replicaId: text("replica_id").notNull(),
+    takenAt: timestamp("taken_at", { withTimezone: true }).notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.updateId, t.digest] }),
+    index("bot_updates_taken_idx").on(t.takenAt),
+  ],
+);

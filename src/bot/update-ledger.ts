@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { lt } from "drizzle-orm";
 import type { MiddlewareFn } from "grammy";
 import type { Db } from "../../db/client.ts";
@@ -7,7 +8,15 @@ import type { BotContext } from "./context.ts";
 /** How long a taken update id is remembered: Telegram keeps unconfirmed updates 24 h. */
 export const UPDATE_MEMORY_MS = 24 * 3_600_000;
 
-/** Bot API update ids taken by some replica (`bot_updates`). */
+/**
+ * A digest of an update's content (sha256 of its JSON, 16 base64url characters): the same
+ * update delivered twice has the same one.
+ */
+export function updateDigest(update: object): string {
+  return createHash("sha256").update(JSON.stringify(update)).digest("base64url").slice(0, 16);
+}
+
+/** Bot API updates taken by some replica (`bot_updates`). */
 export type UpdateLedger = ReturnType<typeof createUpdateLedger>;
 
 /**
@@ -18,11 +27,14 @@ export type UpdateLedger = ReturnType<typeof createUpdateLedger>;
  */
 export function createUpdateLedger(deps: { db: Db; replicaId: string }) {
   return {
-    /** True when `updateId` was not taken before (it is taken now, by this replica). */
-    async take(updateId: number, now: Date): Promise<boolean> {
+    /**
+     * True when the update (`updateId` with this content digest, see {@link updateDigest})
+     * was not taken before; it is taken now, by this replica.
+     */
+    async take(updateId: number, digest: string, now: Date): Promise<boolean> {
       const rows = await deps.db
         .insert(botUpdates)
-        .values({ updateId, replicaId: deps.replicaId, takenAt: now })
+        .values({ updateId, digest, replicaId: deps.replicaId, takenAt: now })
         .onConflictDoNothing()
         .returning({ id: botUpdates.updateId });
       return rows.length > 0;
@@ -54,7 +66,7 @@ export function onceOnly(ledger: UpdateLedger, now: () => Date): MiddlewareFn<Bo
         .pruneBefore(new Date(at.getTime() - UPDATE_MEMORY_MS))
         .catch((err: unknown) => ctx.log.warn({ err: String(err) }, "pruning update ids failed"));
     }
-    if (!(await ledger.take(ctx.update.update_id, at))) {
+    if (!(await ledger.take(ctx.update.update_id, updateDigest(ctx.update), at))) {
       ctx.log.info("update already taken by a replica; skipped");
       return;
     }

@@ -74,15 +74,21 @@ export function createReplicaModule(deps: ReplicaModuleDeps) {
     /** Live replicas and who holds each role. */
     list: (): Promise<ReplicaListing> => membership.list(),
     /**
-     * Registers this replica (with its HTTP port), starts hearing changes, then competes for
-     * the roles: resolves once the first attempt is done.
+     * Registers this replica, starts hearing changes, then competes for the roles: resolves
+     * once the first attempt is done. Call before serving requests, so nothing is served
+     * before changes are heard. `port`: the configured HTTP port (0 until known).
      */
-    async start(port: number): Promise<void> {
+    async start(port = 0): Promise<void> {
       membership.setPort(port);
       await membership.register();
       membership.start();
       await feed.start();
       await elector.start();
+    },
+    /** Records the HTTP port this replica listens on (shown in the listing). */
+    async setPort(port: number): Promise<void> {
+      membership.setPort(port);
+      await membership.register();
     },
     /** Gives up the roles, stops hearing changes and removes this replica's row. */
     async stop(): Promise<void> {

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { sql } from "drizzle-orm";
 import { type Database, openDatabase } from "../../db/client.ts";
-import { createUpdateLedger } from "../../src/bot/update-ledger.ts";
+import { createUpdateLedger, updateDigest } from "../../src/bot/update-ledger.ts";
 import { createOutboxRepository } from "../../src/outbox/outbox-repository.ts";
 import type { RuntimeBackend } from "../../src/proxy/backend-service.ts";
 import { burstOf } from "../../src/proxy/token-bucket.ts";
@@ -222,10 +222,14 @@ describe("replica coordination on one Postgres", onPostgres, () => {
     const now = new Date();
     const one = createUpdateLedger({ db: (await pg.open("u1")).db, replicaId: "u1" });
     const two = createUpdateLedger({ db: (await pg.open("u2")).db, replicaId: "u2" });
-    const results = await Promise.all([one.take(500, now), two.take(500, now)]);
+    const update = { update_id: 500, message: { message_id: 9, text: "/status" } };
+    const digest = updateDigest(update);
+    const results = await Promise.all([one.take(500, digest, now), two.take(500, digest, now)]);
     assert.deepEqual(results.sort(), [false, true]);
-    assert.equal(await one.take(501, now), true);
-    assert.equal(await one.pruneBefore(new Date(now.getTime() + 1)), 2);
+    assert.equal(await one.take(501, updateDigest({ ...update, update_id: 501 }), now), true);
+    const reused = updateDigest({ ...update, message: { message_id: 9, text: "/help" } });
+    assert.equal(await two.take(500, reused, now), true, "an id reused for other content");
+    assert.equal(await one.pruneBefore(new Date(now.getTime() + 1)), 3);
   });
 });
 
@@ -243,7 +247,8 @@ describe("a single process on PGlite", () => {
       onAcquire: () => void started.push("watchdog"),
       onRelease: () => {},
     });
-    await r.start(8080);
+    await r.start();
+    await r.setPort(8080);
     assert.deepEqual(started, ["watchdog"]);
     const { replicas, holders } = await r.list();
     assert.equal(replicas.length, 1);
