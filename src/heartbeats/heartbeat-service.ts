@@ -1,23 +1,17 @@
-import type { Db, DbOrTx } from "../../db/client.ts";
-import type { AgentBeatRow, AgentStateRow } from "../../db/schema/index.ts";
+import type { Db } from "../../db/client.ts";
+import type { AgentBeatRow } from "../../db/schema/index.ts";
 import { coerceError } from "../errors.ts";
-import type { EventInput } from "../events/event.ts";
 import type { EventRouter } from "../events/event-router.ts";
 import type { Logger } from "../logger.ts";
 import type { Metrics } from "../metrics.ts";
 import type { Clock } from "../types.ts";
 import { type AgentClass, DEFAULT_CLASS } from "./agent-classes.ts";
 import { createAgentRegistry } from "./agent-registry.ts";
-import { applyBeat, type BeatOutcome } from "./agent-state.ts";
 import { type AgentViews, agentViews } from "./agent-views.ts";
+import { createBeatRecorder } from "./beat-recorder.ts";
 import type { HeartbeatSettings } from "./heartbeat-config.ts";
-import { type AgentAlertKind, agentEvent } from "./heartbeat-events.ts";
-import { parseBeat } from "./heartbeat-schema.ts";
-import { createHeartbeatStore, StaleAgentStateError } from "./heartbeat-store.ts";
+import { createHeartbeatStore } from "./heartbeat-store.ts";
 import { createWatchdog } from "./watchdog.ts";
-
-/** What a beat is answered with (issue 8, item 1). */
-export type BeatAnswer = { action: "continue" } | { action: "pause"; reason: string };
 
 /** Dependencies of {@link createHeartbeatService}. */
 export interface HeartbeatServiceDeps {
@@ -37,33 +31,6 @@ const PRUNE_EVERY_MS = 3_600_000;
 
 /** Agent heartbeats: beats, the stall watchdog, views for the bot, smoke and metrics. */
 export type HeartbeatService = Awaited<ReturnType<typeof createHeartbeatService>>;
-
-/** Tries of a beat whose stored state kept changing under it (another replica's beats). */
-const BEAT_TRIES = 5;
-
-/** The events one beat raises and resolves, in that order. */
-function beatEvents(prev: AgentStateRow | undefined, o: BeatOutcome, cls: AgentClass, now: Date) {
-  const out: EventInput[] = [];
-  const ev = (kind: AgentAlertKind, status: "firing" | "resolved", state = o.next) =>
-    out.push(agentEvent(kind, status, { state, cls }, now));
-  if (prev && o.clearedStall !== "none") {
-    ev("stalled", "resolved", prev);
-    if (o.clearedStall === "escalated") ev("escalated", "resolved", prev);
-  }
-  if (prev && o.endedTask) {
-    if (o.endedTask.warned) ev("rounds_high", "resolved", prev);
-    if (o.endedTask.paused) ev("max_rounds", "resolved", prev);
-  }
-  if (o.roundsWarning) ev("rounds_high", "firing");
-  if (o.maxRounds) ev("max_rounds", "firing");
-  return out;
-}
-
-/** Why a beat is answered `pause`: the round, the limit and its class, the task. */
-function pauseReason(o: BeatOutcome, cls: AgentClass): string {
-  const on = o.next.task ? `task "${o.next.task}"` : "the current work";
-  return `max rounds reached: round ${o.next.round} of ${cls.maxRounds} (class ${cls.name}) on ${on}; start a new task or wait for a person`;
-}
 
 /**
  * Builds the heartbeat service and loads every known agent from `agent_states`. Nothing
@@ -90,41 +57,19 @@ export async function createHeartbeatService(deps: HeartbeatServiceDeps) {
     startedAt: deps.startedAt,
   });
   const views: AgentViews = agentViews({ registry, classOf, clock });
+  const record = createBeatRecorder({
+    db: deps.db,
+    store,
+    registry,
+    router: deps.router,
+    classOf,
+    clock,
+    classes: settings.classes,
+  });
   let timers: NodeJS.Timeout[] = [];
   let ticking: Promise<unknown> | undefined;
   /** True while this replica holds the watchdog role (src/replicas/role-elector.ts). */
   let watching = false;
-
-  /**
-   * Stores a parsed beat; raises and resolves its events in the same transaction. The state
-   * it starts from is read from the database, not from memory: with several replicas the
-   * agent's previous beat, or the watchdog's verdict, may have been taken by another one.
-   * When that state changes before the beat is stored, the beat is decided again.
-   */
-  async function record(agent: string, body: unknown): Promise<BeatAnswer> {
-    const beat = parseBeat(agent, body, settings.classes);
-    return registry.withAgent(beat.agent, async () => {
-      for (let attempt = 1; ; attempt++) {
-        const prev = await store.get(beat.agent);
-        const cls = classOf(beat.class ?? prev?.class ?? DEFAULT_CLASS);
-        const now = clock.now();
-        const o = applyBeat(prev, beat, cls, now);
-        const events = beatEvents(prev, o, cls, now);
-        const write = async (tx: DbOrTx) => {
-          if (!(await store.recordBeat(o.next, prev, tx))) throw new StaleAgentStateError(agent);
-        };
-        try {
-          if (events.length > 0) await deps.router.ingest(events, { within: write });
-          else await write(deps.db);
-        } catch (err) {
-          if (err instanceof StaleAgentStateError && attempt < BEAT_TRIES) continue;
-          throw err;
-        }
-        registry.set({ ...o.next, watchFrom: now });
-        return o.pause ? { action: "pause", reason: pauseReason(o, cls) } : { action: "continue" };
-      }
-    });
-  }
 
   /** Re-reads agents another replica changed (`names`), or every agent, into memory. */
   async function refresh(names?: ReadonlySet<string>): Promise<void> {
