@@ -21,8 +21,8 @@ import {
 } from "../helpers/telegram.ts";
 
 const ADMIN = 7401;
-const GROUP = -1007402;
-const CHATS = [ADMIN, GROUP];
+/** Three alert chats: with three replicas sending, each may hold a chat's lane. */
+const CHATS = [ADMIN, -1007402, -1007403];
 const ALERTS = 16;
 const onPostgres = { skip: !process.env.TEST_DATABASE_URL && "TEST_DATABASE_URL unset" };
 
