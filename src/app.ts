@@ -5,6 +5,7 @@ import { type Database, openDatabase } from "../db/client.ts";
 import { createAiderService } from "./aider/aider-service.ts";
 import { createBotLifecycle } from "./bot/bot-lifecycle.ts";
 import { COMMANDS, createBot } from "./bot/create-bot.ts";
+import { packageVersion } from "./build-info.ts";
 import type { Config } from "./config.ts";
 import { createEventsModule } from "./events/events-module.ts";
 import { createHealService } from "./heal/heal-service.ts";
@@ -27,6 +28,7 @@ import { resolveEncryptionKey } from "./proxy/key-file.ts";
 import { createProxyModule } from "./proxy/proxy-module.ts";
 import { createScheduleModule } from "./scheduler/schedule-module.ts";
 import { createStatusService } from "./status/status-service.ts";
+import type { Tracing } from "./tracing/tracing-types.ts";
 import { type Clock, systemClock } from "./types.ts";
 
 /** What {@link createApp} needs besides the config (CONVENTIONS habit 5). */
@@ -41,6 +43,8 @@ export interface AppOptions {
   outboxLeaseMs?: number;
   /** Outbox pacing (default Telegram's 1/s per chat, 25/s overall); the bench relaxes it. */
   outboxPacing?: PacingOptions;
+  /** OpenTelemetry tracing, started by main.ts when `OTEL_EXPORTER_OTLP_ENDPOINT` is set. */
+  tracing?: Tracing;
 }
 
 /** The composed application. */
@@ -65,7 +69,7 @@ export async function createApp(config: Config, opts: AppOptions) {
   const cipher = createKeyCipher(
     resolveEncryptionKey({ keyHex: config.encryptionKeyHex, dataDir: config.dataDir, logger }),
   );
-  const metrics = createMetrics();
+  const metrics = createMetrics({ version: packageVersion(), revision: config.revision });
   const proxyModule = await createProxyModule({
     db,
     clock,
@@ -73,6 +77,7 @@ export async function createApp(config: Config, opts: AppOptions) {
     metrics,
     cipher,
     settings: config.proxy,
+    tracer: opts.tracing?.proxyTracer,
   });
   const { backends, registry, agents, proxy } = proxyModule;
   const outbox = createOutboxRepository(db);
@@ -296,6 +301,7 @@ export async function createApp(config: Config, opts: AppOptions) {
         await heartbeats.stop();
         await proxyModule.stop();
         await database.close();
+        await opts.tracing?.shutdown();
       })();
       return stopping;
     },

@@ -105,6 +105,17 @@ export const envSchema = z.object({
   PROXY_HEALTH_INTERVAL_S: intInRange(5, 3600, 60),
   /** Seconds between usage flushes from memory to the database. */
   USAGE_FLUSH_INTERVAL_S: intInRange(1, 600, 10),
+  /**
+   * Proxy wait queue: requests held while no backend can take them, and the longest wait in
+   * seconds before 503 (0 = answer 503 at once). 500 / 30 s are the figures the proxy this
+   * replaces declared.
+   */
+  PROXY_QUEUE_MAX: intInRange(0, 100_000, 500),
+  PROXY_QUEUE_TIMEOUT_S: intInRange(0, 600, 30),
+  /** OTLP/HTTP endpoint for traces; unset = tracing off (src/tracing). */
+  OTEL_EXPORTER_OTLP_ENDPOINT: optionalString.pipe(z.url().optional()),
+  /** Names the build in `commandpost_build_info` (e.g. the git commit). */
+  COMMANDPOST_REVISION: optionalString,
   /** Smoke thresholds, retention and `SCHEDULER_ENABLED` (issue 6, src/smoke/smoke-config.ts). */
   ...smokeEnvShape,
   /** Heal plans: repo, guardrails, fixer and command allowlist (issue 5, src/heal/heal-config.ts). */
@@ -141,7 +152,13 @@ export interface Config {
     cooldownMaxS: number;
     healthIntervalMs: number;
     usageFlushMs: number;
+    queueMax: number;
+    queueTimeoutMs: number;
   };
+  /** OTLP/HTTP endpoint for traces, or undefined (tracing off). */
+  otlpEndpoint: string | undefined;
+  /** Source revision shown in `commandpost_build_info`. */
+  revision: string;
   /** Smoke checks and the scheduler (issue 6). */
   smoke: SmokeSettings;
   /** Heal plans (issue 5). */
@@ -198,7 +215,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       cooldownMaxS: Math.max(e.PROXY_COOLDOWN_MAX_S, e.PROXY_COOLDOWN_BASE_S),
       healthIntervalMs: e.PROXY_HEALTH_INTERVAL_S * 1000,
       usageFlushMs: e.USAGE_FLUSH_INTERVAL_S * 1000,
+      queueMax: e.PROXY_QUEUE_MAX,
+      queueTimeoutMs: e.PROXY_QUEUE_TIMEOUT_S * 1000,
     },
+    otlpEndpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT,
+    revision: e.COMMANDPOST_REVISION ?? "unknown",
     smoke: smokeSettings(e, { runningLimitMs: runningLimitMs(heal) }),
     heal,
     heartbeats: heartbeatSettings(e),

@@ -7,7 +7,7 @@ export interface UpstreamRequest {
   baseUrl: string;
   /** Path under the base URL, e.g. `/chat/completions`. */
   path: string;
-  method: "GET" | "POST";
+  method: "GET" | "POST" | "DELETE";
   apiKey: string;
   body?: string;
   /** Whole-request budget in ms (headers and body). */

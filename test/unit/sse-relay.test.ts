@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { Readable } from "node:stream";
 import { describe, it } from "node:test";
+import { chatDialect } from "../../src/proxy/sse-dialects.ts";
 import { relaySse, type StreamEnd } from "../../src/proxy/sse-relay.ts";
 
 const chunk = (o: unknown) => `data: ${JSON.stringify(o)}\n\n`;
@@ -12,7 +13,8 @@ async function collect(
 ): Promise<{ out: string[]; end: StreamEnd | undefined }> {
   let end: StreamEnd | undefined;
   const out: string[] = [];
-  for await (const s of relaySse(src, { clientWantsUsage, onEnd: (e) => (end = e) })) out.push(s);
+  const dialect = chatDialect({ clientWantsUsage });
+  for await (const s of relaySse(src, { dialect, onEnd: (e) => (end = e) })) out.push(s);
   return { out, end };
 }
 
@@ -58,7 +60,7 @@ describe("SSE relay", () => {
 
 describe("usage of a JSON answer", () => {
   it("reads the counts from the usage object without parsing the body", async () => {
-    const { usageOfJson } = await import("../../src/proxy/proxy-service.ts");
+    const { usageOfJson } = await import("../../src/proxy/usage-json.ts");
     const body = Buffer.from(
       JSON.stringify({
         id: "x",
