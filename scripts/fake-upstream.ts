@@ -1,7 +1,9 @@
 /**
  * A small OpenAI-compatible upstream for demos and benchmarks. It never calls anything;
  * it answers `GET /v1/models`, `POST /v1/chat/completions` (JSON or SSE),
- * `POST /v1/completions` and `POST /v1/embeddings`, and records every request.
+ * `POST /v1/completions`, `POST /v1/embeddings` and the Responses API (`POST /v1/responses`,
+ * JSON or SSE; `GET` / `DELETE /v1/responses/{id}`, see ./fake-responses.ts), and records
+ * every request.
  *
  * ```ts
  * const up = await startFakeUpstream();
@@ -15,6 +17,7 @@ import { randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { fileURLToPath } from "node:url";
+import { createResponsesApi } from "./fake-responses.ts";
 
 /** One request the fake upstream received. */
 export interface RecordedRequest {
@@ -50,6 +53,7 @@ const MODELS = ["meta/llama-3.3-70b-instruct", "text-embedding-3-small"];
 export async function startFakeUpstream(opts: FakeUpstreamOptions = {}): Promise<FakeUpstream> {
   const requests: RecordedRequest[] = [];
   const maxRecorded = opts.maxRecorded ?? 10_000;
+  const responses = createResponsesApi();
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
@@ -64,7 +68,7 @@ export async function startFakeUpstream(opts: FakeUpstreamOptions = {}): Promise
           body,
         });
       }
-      handle(req, res, path, body);
+      handle(req, res, path, body, responses);
     });
   });
   server.keepAliveTimeout = 60_000;
@@ -101,9 +105,11 @@ function handle(
   res: ServerResponse,
   path: string,
   body: Record<string, unknown> | undefined,
+  responses: ReturnType<typeof createResponsesApi>,
 ): void {
   const model = typeof body?.model === "string" ? body.model : "unknown-model";
   const route = `${req.method} ${path}`;
+  const byId = /^\/v1\/responses\/([^/]+)$/.exec(path);
   if (route === "GET /v1/models") {
     json(res, 200, {
       object: "list",
@@ -127,6 +133,10 @@ function handle(
     });
   } else if (route === "POST /v1/embeddings" && body) {
     embeddings(res, model, body);
+  } else if (route === "POST /v1/responses" && body) {
+    responses.create(res, model, body, { failMidstream: false, headers: {} });
+  } else if (byId && (req.method === "GET" || req.method === "DELETE")) {
+    responses.byId(res, req.method, decodeURIComponent(byId[1] ?? ""));
   } else {
     json(res, 404, { error: { message: `no route for ${route}`, type: "invalid_request_error" } });
   }

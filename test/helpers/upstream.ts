@@ -6,7 +6,7 @@ import {
   type ServerResponse,
 } from "node:http";
 import type { AddressInfo } from "node:net";
-import { createResponsesApi } from "./upstream-responses.ts";
+import { createResponsesApi } from "../../scripts/fake-responses.ts";
 
 /** How the test upstream answers the next requests. */
 export type Behaviour =

@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
 import { after, before, beforeEach, describe, it } from "node:test";
 import OpenAI from "openai";
+import { RESPONSES_USAGE } from "../../scripts/fake-responses.ts";
 import { ADMIN_TOKEN, call, startTestApp, type TestApp } from "../helpers/app.ts";
 import { testDatabases } from "../helpers/db.ts";
 import { startTestUpstream, type TestUpstream } from "../helpers/upstream.ts";
-import { RESPONSES_USAGE } from "../helpers/upstream-responses.ts";
 
 const MODEL = "gpt-5-codex";
 const PRICE_IN = 0.000001;

@@ -5,9 +5,11 @@ import type { ServerResponse } from "node:http";
 export const RESPONSES_USAGE = { input_tokens: 12, output_tokens: 5 };
 
 /**
- * A small Responses API (https://platform.openai.com/docs/api-reference/responses) for the
- * test upstream: responses are stored by id, so `previous_response_id` and
- * `GET /responses/{id}` work only on the upstream that produced them, as with a real provider.
+ * A small Responses API (https://platform.openai.com/docs/api-reference/responses) for the fake
+ * upstreams (scripts/fake-upstream.ts, test/helpers/upstream.ts): responses are stored by id,
+ * so `previous_response_id` and `GET /responses/{id}` work only on the upstream that produced
+ * them, as with a real provider. Streams send the documented event sequence, from
+ * `response.created` to `response.completed`.
  */
 export function createResponsesApi() {
   const stored = new Map<string, Record<string, unknown>>();
