@@ -297,6 +297,8 @@ export async function createApp(config: Config, opts: AppOptions) {
         await botLifecycle?.stop();
         await heal.stop();
         await worker?.stop();
+        // Requests waiting for a backend get their 503 (shutting_down) now, not at HTTP close.
+        proxyModule.queue.close();
         await http.close();
         await heartbeats.stop();
         await proxyModule.stop();

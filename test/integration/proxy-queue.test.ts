@@ -140,6 +140,38 @@ for (const kind of testDatabases()) {
       );
     });
 
+    it("holds a request that finds the backend out of RPM tokens until one refills", async () => {
+      s.up.behave({ kind: "ok" });
+      await call(`${s.t.url}/api/admin/cooldowns/${s.backendId}`, {
+        method: "DELETE",
+        token: ADMIN_TOKEN,
+      });
+      const patched = await call(`${s.t.url}/api/admin/backends/${s.backendId}`, {
+        method: "PATCH",
+        token: ADMIN_TOKEN,
+        body: { rpm_limit: 60 },
+      });
+      assert.equal(patched.status, 200);
+      // A full bucket holds 60 tokens and refills one per second: of 63 requests sent at
+      // once, the last ones wait for tokens instead of getting a 503.
+      const acquired = async () =>
+        Number(
+          /^commandpost_proxy_queue_wait_seconds_count\{outcome="acquired"\} (\d+)$/m.exec(
+            await s.metrics(),
+          )?.[1] ?? 0,
+        );
+      const before = await acquired();
+      const answers = await Promise.all(Array.from({ length: 63 }, () => ask(s.client)));
+      for (const a of answers)
+        assert.equal(a.choices[0]?.message.content, "hello from native/solo");
+      assert.ok((await acquired()) - before >= 2, "some waited for a refill");
+      await call(`${s.t.url}/api/admin/backends/${s.backendId}`, {
+        method: "PATCH",
+        token: ADMIN_TOKEN,
+        body: { rpm_limit: 1000 },
+      });
+    });
+
     it("serves a waiting request at once from a backend added meanwhile", async () => {
       s.up.behave(RATE_LIMITED);
       const waiting = ask(s.client);
