@@ -5,13 +5,14 @@ import type { Accounting } from "./accounting.ts";
 import type { BackendRuntime } from "./backend-runtime.ts";
 import type { RuntimeBackend } from "./backend-service.ts";
 import { type CooldownStarted, parseRetryAfter } from "./cooldowns.ts";
-import type { PassedHeaders, ProxyJob, ProxyResult } from "./proxy-call.ts";
+import type { ProxyJob, ProxyResult } from "./proxy-call.ts";
 import type { AttemptSpan, ProxyTracer } from "./proxy-tracer.ts";
 import type { ResponseAffinity } from "./response-affinity.ts";
 import type { RouteChoice } from "./router.ts";
 import { chatDialect, responsesDialect, type TokenUsage } from "./sse-dialects.ts";
 import { relaySse, type StreamEnd } from "./sse-relay.ts";
 import type { UpstreamClient, UpstreamResponse } from "./upstream.ts";
+import { failureOf, messageOf, passedHeaders, requestBody } from "./upstream-exchange.ts";
 import { responseOfJson, usageOfJson } from "./usage-json.ts";
 
 /** Why an attempt did not serve the request. */
@@ -42,23 +43,6 @@ export interface AttemptDeps {
  */
 export function createAttempter(deps: AttemptDeps) {
   const { clock, metrics } = deps;
-
-  function bodyFor(choice: RouteChoice, job: ProxyJob): string | undefined {
-    const b = job.body;
-    if (!b) return undefined;
-    const api = job.target.api;
-    const inject =
-      b.stream === true &&
-      choice.backend.injectStreamUsage &&
-      (api === "chat_completions" || api === "completions");
-    if (!inject) return JSON.stringify({ ...b, model: choice.nativeModel });
-    const opts = b.stream_options as Record<string, unknown> | undefined;
-    return JSON.stringify({
-      ...b,
-      model: choice.nativeModel,
-      stream_options: { ...opts, include_usage: true },
-    });
-  }
 
   /** Records one attempt's usage when the request names a model (not calls by response id). */
   function account(choice: RouteChoice, job: ProxyJob, ok: boolean, usage: TokenUsage | null) {
@@ -185,7 +169,7 @@ export function createAttempter(deps: AttemptDeps) {
         path: job.path,
         method: job.method,
         apiKey: backend.apiKey,
-        body: bodyFor(choice, job),
+        body: requestBody(choice, job),
         timeoutMs: backend.timeoutMs,
         signal: job.signal,
       });
@@ -226,30 +210,4 @@ export function createAttempter(deps: AttemptDeps) {
     }
     return buffered(choice, job, res, span);
   };
-}
-
-/** Picks the upstream headers a client of OpenAI reads: rate limits and processing time. */
-export function passedHeaders(h: UpstreamResponse["headers"]): PassedHeaders {
-  let out: Record<string, string> | undefined;
-  for (const k in h) {
-    if (!k.startsWith("x-ratelimit-") && k !== "openai-processing-ms") continue;
-    const v = h[k];
-    if (v === undefined) continue;
-    out ??= {};
-    out[k] = Array.isArray(v) ? v.join(", ") : v;
-  }
-  return out;
-}
-
-function messageOf(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
-
-/** undici names its timeouts by code; an abort of ours is the client leaving. */
-function failureOf(err: unknown, job: ProxyJob): AttemptFailure {
-  if (job.signal.aborted) return "aborted";
-  const code = (err as { code?: unknown } | null)?.code;
-  return code === "UND_ERR_HEADERS_TIMEOUT" || code === "UND_ERR_BODY_TIMEOUT"
-    ? "timeout"
-    : "connection";
 }

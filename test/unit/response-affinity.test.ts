@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { passedHeaders } from "../../src/proxy/attempt.ts";
 import { createResponseAffinity } from "../../src/proxy/response-affinity.ts";
+import { passedHeaders } from "../../src/proxy/upstream-exchange.ts";
 import { responseOfJson } from "../../src/proxy/usage-json.ts";
 
 const HOUR = 3_600_000;
