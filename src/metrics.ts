@@ -7,7 +7,7 @@ import { JOB_NAMES } from "./scheduler/schedule-spec.ts";
 /**
  * Prometheus metrics of the process (prom-client). Every series this project defines is
  * present at zero from the start, so dashboards see the names before the first event
- * (the seed 004 "zero-baseline" lesson).
+ * (a series that appears only after its first event looks like "no data" on a dashboard).
  */
 export type Metrics = ReturnType<typeof createMetrics>;
 

@@ -19,7 +19,7 @@ export const PROXY_APIS = ["chat_completions", "completions", "embeddings", "res
 /** What a backend serves when its `apis` are not given. */
 export const DEFAULT_APIS = ["chat_completions", "completions", "embeddings"] as const;
 
-/** An upstream LLM provider endpoint (DESIGN.md, Proxy). The API key is AES-256-GCM sealed. */
+/** An upstream LLM provider endpoint (README, Proxy). The API key is AES-256-GCM sealed. */
 export const backends = pgTable("backends", {
   id: text("id").primaryKey(),
   name: text("name").notNull().unique(),

@@ -34,7 +34,7 @@ function statusLine(b: BackendLive, nowMs: number): string {
   return parts.join(" · ");
 }
 
-/** The /backends list: backends by pool with state, cooldown left and RPM use (issue 3). */
+/** The /backends list: backends by pool with state, cooldown left, RPM use and the Responses API. */
 export function renderBackendList(backends: readonly BackendLive[], nowMs: number): string {
   if (backends.length === 0)
     return "<b>Backends</b>\nNone yet. Add one with /addbackend or the admin API.";

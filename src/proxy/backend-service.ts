@@ -64,7 +64,7 @@ export interface BackendServiceDeps {
 /** CRUD over backends; listeners hear every change (the proxy reloads its registry). */
 export type BackendService = ReturnType<typeof createBackendService>;
 
-/** Builds the backend service (DESIGN.md, Proxy; admin API `/api/admin/backends`). */
+/** Builds the backend service (README, Proxy; admin API `/api/admin/backends`). */
 export function createBackendService({ db, clock, cipher }: BackendServiceDeps) {
   const listeners: (() => Promise<void> | void)[] = [];
   const changed = async () => {

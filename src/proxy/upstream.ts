@@ -25,7 +25,7 @@ export interface UpstreamResponse {
 
 /**
  * Keep-alive connection pools to the upstream providers, one undici Pool per origin
- * (DESIGN.md stack: undici@7 on Node 20).
+ * (undici 7: undici 8 needs Node ≥ 22.19).
  */
 export interface UpstreamClient {
   /**
