@@ -42,10 +42,9 @@ export function registerProxyRoutes(
           const message = key
             ? "Incorrect proxy key provided"
             : "Missing proxy key (Authorization: Bearer cp_…)";
-          await reply
+          return reply
             .code(401)
             .send(openAiError(message, INVALID_REQUEST, { code: "invalid_api_key" }));
-          return;
         }
         req.agent = agent;
       });
