@@ -117,7 +117,7 @@ export function createDispatcher(deps: DispatchDeps): (job: ProxyJob) => Promise
     let waitedMs = 0;
     for (;;) {
       deps.queue.wakeIfDue();
-      const target = { ...job.target, exclude: state.exclude };
+      const target = state.exclude ? { ...job.target, exclude: state.exclude } : job.target;
       const plan = planRoute(registry, runtime, target, clock.now().getTime());
       if (!plan.known) {
         if (job.target.pinnedBackendId === undefined) return notServed(job);
