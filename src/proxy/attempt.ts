@@ -91,7 +91,7 @@ export function createAttempter(deps: AttemptDeps) {
 
   function stream(choice: RouteChoice, job: ProxyJob, res: UpstreamResponse, span?: AttemptSpan) {
     const { backend } = choice;
-    const model = job.target.model ?? "";
+    const model = job.target.model;
     const dialect =
       job.target.api === "responses"
         ? responsesDialect({
@@ -104,7 +104,9 @@ export function createAttempter(deps: AttemptDeps) {
           });
     return relaySse(res.body, {
       dialect,
-      onFirstEvent: () => deps.accounting.firstEvent(backend.name, model, job.startMs),
+      onFirstEvent: () => {
+        if (model !== undefined) deps.accounting.firstEvent(backend.name, model, job.startMs);
+      },
       onEnd: (end: StreamEnd) => {
         account(choice, job, end.ok, end.usage);
         finished(choice, job);
