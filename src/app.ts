@@ -6,6 +6,7 @@ import { createAiderService } from "./aider/aider-service.ts";
 import { createBotLifecycle } from "./bot/bot-lifecycle.ts";
 import { COMMANDS, createBot } from "./bot/create-bot.ts";
 import type { Config } from "./config.ts";
+import { createDashboardModule } from "./dashboard/dashboard-module.ts";
 import { createEventsModule } from "./events/events-module.ts";
 import { createHealService } from "./heal/heal-service.ts";
 import { templateFor } from "./heal/plan-templates.ts";
@@ -141,6 +142,22 @@ export async function createApp(config: Config, opts: AppOptions) {
   });
 
   const token = config.telegram.token;
+  /** The dashboard Mini App, its browser login and data API (src/dashboard). */
+  const dashboard = createDashboardModule({
+    settings: config.dashboard,
+    botToken: token,
+    adminIds: config.telegram.adminIds,
+    db,
+    clock,
+    logger,
+    timeZone: config.reportTimezone,
+    listenHost: config.host,
+    proxy: proxyModule,
+    autonomy: schedules.reports.autonomy,
+    smoke: schedules.smoke.store,
+    agents: () => heartbeats.list(),
+    startedAt,
+  });
   const status = createStatusService({
     clock,
     startedAt,
@@ -170,6 +187,7 @@ export async function createApp(config: Config, opts: AppOptions) {
         aider,
         heal,
         heartbeats,
+        dashboard,
       })
     : undefined;
   const sender =
@@ -221,6 +239,7 @@ export async function createApp(config: Config, opts: AppOptions) {
     aider,
   });
   registerProxyRoutes(http, { agents, proxy });
+  dashboard.register(http);
   const webhookMode = bot !== undefined && config.telegram.webhookUrl !== undefined;
   if (bot && webhookMode) {
     http.post(
@@ -268,6 +287,8 @@ export async function createApp(config: Config, opts: AppOptions) {
     heartbeats,
     /** aider session watch: events, sessions, session messages (issue 8). */
     aider,
+    /** The dashboard Mini App and its data API. */
+    dashboard,
 
     /** Listens on HTTP, starts the bot and the outbox worker. Returns the bound port. */
     async start(): Promise<number> {

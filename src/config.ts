@@ -1,4 +1,9 @@
 import { z } from "zod";
+import {
+  type DashboardSettings,
+  dashboardEnvShape,
+  dashboardSettings,
+} from "./dashboard/dashboard-config.ts";
 import { ConfigError } from "./errors.ts";
 import {
   type HealSettings,
@@ -111,6 +116,8 @@ export const envSchema = z.object({
   ...healEnvShape,
   /** Agent heartbeats: `AGENT_CLASSES`, `AGENT_WATCHDOG_INTERVAL_S` (issue 8). */
   ...heartbeatEnvShape,
+  /** Dashboard: `PUBLIC_URL`, `DASHBOARD_SESSION_TTL_S` (src/dashboard/dashboard-config.ts). */
+  ...dashboardEnvShape,
 });
 
 /** The typed configuration every service is built from. */
@@ -148,6 +155,8 @@ export interface Config {
   heal: HealSettings;
   /** Agent heartbeats (issue 8). */
   heartbeats: HeartbeatSettings;
+  /** The dashboard Mini App and its login links. */
+  dashboard: DashboardSettings;
 }
 
 /**
@@ -202,5 +211,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     smoke: smokeSettings(e, { runningLimitMs: runningLimitMs(heal) }),
     heal,
     heartbeats: heartbeatSettings(e),
+    dashboard: dashboardSettings(e),
   };
 }

@@ -1,6 +1,7 @@
 export * from "./agents.ts";
 export * from "./aider.ts";
 export * from "./backends.ts";
+export * from "./dashboard.ts";
 export * from "./deliveries.ts";
 export * from "./events.ts";
 export * from "./heal-plans.ts";

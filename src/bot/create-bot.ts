@@ -4,6 +4,7 @@ import { sequentialize } from "@grammyjs/runner";
 import { Bot, type BotError, type Context, GrammyError, HttpError } from "grammy";
 import type { Db } from "../../db/client.ts";
 import type { AiderService } from "../aider/aider-service.ts";
+import type { DashboardModule } from "../dashboard/dashboard-module.ts";
 import type { HealService } from "../heal/heal-service.ts";
 import type { HeartbeatService } from "../heartbeats/heartbeat-service.ts";
 import type { IncidentActions } from "../incidents/incident-actions.ts";
@@ -26,6 +27,7 @@ import {
   createAddBackendFeature,
   createAgentsFeature,
   createBackendsFeature,
+  createDashboardFeature,
   createHelpFeature,
   createIncidentButtonsFeature,
   createIncidentsFeature,
@@ -41,6 +43,7 @@ import {
   createStartFeature,
   createStatusFeature,
   createUsageFeature,
+  dashboardCommand,
   helpCommand,
   incidentsCommand,
   muteCommand,
@@ -80,6 +83,8 @@ export interface BotDeps {
   heartbeats: HeartbeatService;
   /** aider sessions for /sessions (issue 8). */
   aider: AiderService;
+  /** The Mini App's entry for /dashboard: web_app URL and one-time login links. */
+  dashboard: Pick<DashboardModule, "entry">;
 }
 
 /** The command list, in /help order; also sent with setMyCommands. */
@@ -96,6 +101,7 @@ export const COMMANDS: readonly CommandInfo[] = [
   sessionsCommand,
   smokeCommand,
   reportCommand,
+  dashboardCommand,
   helpCommand,
   startCommand,
 ];
@@ -150,6 +156,7 @@ export function createBot(deps: BotDeps): Bot<BotContext> {
   bot.use(createPlansFeature(deps));
   bot.use(createAgentsFeature(deps));
   bot.use(createSessionsFeature(deps));
+  bot.use(createDashboardFeature(deps));
 
   bot.on("message:text", async (ctx) => {
     if (ctx.message.text.startsWith("/")) {

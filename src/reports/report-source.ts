@@ -124,6 +124,9 @@ export function createReportSource(deps: ReportSourceDeps) {
   return {
     core,
 
+    /** The autonomy index of a window (also read by the dashboard). */
+    autonomy,
+
     /**
      * Data for a report whose window ends at `to`: the 24 h (daily) or 7 days (weekly)
      * before it; a weekly report also carries the 7 days before that.
