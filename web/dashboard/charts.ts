@@ -36,11 +36,12 @@ export interface Series {
   color?: string;
 }
 
-/** An axis: title and tick format. */
+/** An axis: title, tick format, upper bound; `count` axes tick whole numbers only. */
 export interface Axis {
   title?: string;
   format?: (v: number) => string;
   max?: number;
+  count?: boolean;
 }
 
 /** What a chart shows. */
@@ -92,6 +93,7 @@ function axis(t: ChartTheme, a: Axis | undefined, stacked: boolean, right = fals
     ticks: {
       color: t.hint,
       maxTicksLimit: 6,
+      ...(a?.count ? { precision: 0 } : {}),
       ...(a?.format ? { callback: (v: string | number) => a.format?.(Number(v)) } : {}),
     },
     title: { display: a?.title !== undefined, text: a?.title ?? "", color: t.hint },

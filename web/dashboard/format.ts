@@ -18,6 +18,9 @@ export function fmtUsd(n: number): string {
   return `$${n < 1 ? n.toFixed(4) : n.toFixed(2)}`;
 }
 
+/** An axis tick in USD: $0.08, $0.1, $12 (no trailing zeros). */
+export const fmtUsdTick = (n: number): string => `$${Number(n.toFixed(4))}`;
+
 /** 0.873 → 87.3 %; null → – */
 export const fmtPct = (x: number | null): string =>
   x === null ? "–" : `${(x * 100).toFixed(1)} %`;

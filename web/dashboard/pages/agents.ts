@@ -1,7 +1,7 @@
 import type { AgentItem, AgentsResponse, SessionItem } from "../../../src/dashboard/api-types.ts";
 import { chartCard } from "../charts.ts";
 import { card, h, kpi, table } from "../dom.ts";
-import { fmtCompact, fmtDurationMs, fmtInt, fmtTime, fmtUsd } from "../format.ts";
+import { fmtCompact, fmtDurationMs, fmtInt, fmtTime, fmtUsd, fmtUsdTick } from "../format.ts";
 import type { Page } from "./page.ts";
 
 const STATE_DOT: Record<string, string> = {
@@ -32,26 +32,22 @@ export const agentsPage: Page = async ({ api, timeZone }) => {
     labels: d.beats.buckets.labels,
     stacked: true,
     series: d.beats.series.map((s) => ({ label: s.key, data: s.counts })),
+    y: { count: true },
   });
   const sessions = chartCard("aider sessions and cost per day", {
     labels: d.sessions.buckets.labels,
     series: [
       { label: "sessions", data: d.sessions.count },
-      {
-        label: "cost (USD)",
-        kind: "line",
-        data: d.sessions.cost_usd,
-        axis: "y1",
-        color: "#e15759",
-      },
+      { label: "cost (USD)", data: d.sessions.cost_usd, axis: "y1", color: "#e15759" },
     ],
-    y1: { format: (v) => fmtUsd(v) },
+    y: { count: true, title: "sessions" },
+    y1: { format: fmtUsdTick },
   });
   const cost = chartCard("Proxy cost by agent, 30 days (USD)", {
     labels: d.proxy_cost_by_agent.map((a) => a.key),
     horizontal: true,
     series: [{ label: "cost", data: d.proxy_cost_by_agent.map((a) => a.cost_usd) }],
-    y: { format: (v) => fmtUsd(v) },
+    y: { format: fmtUsdTick },
   });
   const agents = card(
     "Agents",

@@ -25,6 +25,7 @@ export const incidentsPage: Page = async ({ api, timeZone }) => {
       { label: "acknowledged", data: d.acknowledged, color: STATUS_COLORS.warning },
       { label: "resolved", data: d.resolved, color: STATUS_COLORS.ok },
     ],
+    y: { count: true },
   });
   const times = chartCard(
     "MTTA and MTTR per day (minutes)",

@@ -50,7 +50,7 @@ export const overviewPage: Page = async ({ api, timeZone }) => {
         { label: "events", data: d.autonomy.daily.events, axis: "y1", color: "#bab0ac" },
       ],
       y: { max: 100, format: (v) => `${v}%` },
-      y1: { title: "events" },
+      y1: { title: "events", count: true },
     },
     "Share of events received that no person had to acknowledge, resolve or mute.",
   );
@@ -62,6 +62,7 @@ export const overviewPage: Page = async ({ api, timeZone }) => {
       { label: "warning", data: d.smoke.hourly.warning, color: STATUS_COLORS.warning },
       { label: "critical", data: d.smoke.hourly.critical, color: STATUS_COLORS.critical },
     ],
+    y: { count: true },
   });
   const checks = card(
     "Smoke checks (latest run)",

@@ -6,7 +6,7 @@ import type {
 } from "../../../src/dashboard/api-types.ts";
 import { chartCard, type Series } from "../charts.ts";
 import { card, h, kpi, segmented, table } from "../dom.ts";
-import { fmtCompact, fmtDurationMs, fmtInt, fmtTime, fmtUsd } from "../format.ts";
+import { fmtCompact, fmtDurationMs, fmtInt, fmtTime, fmtUsd, fmtUsdTick } from "../format.ts";
 import type { Page } from "./page.ts";
 
 /** The Proxy page's controls (kept while the app is open). */
@@ -66,6 +66,7 @@ export const proxyPage: Page = async ({ api, timeZone, rerender }) => {
       labels,
       stacked: true,
       series: per(groups, (u) => u.requests),
+      y: { count: true },
     }),
     chartCard(`Tokens ${unit}`, {
       labels,
@@ -77,7 +78,7 @@ export const proxyPage: Page = async ({ api, timeZone, rerender }) => {
       labels,
       stacked: true,
       series: per(groups, (u) => u.cost_usd),
-      y: { format: (v) => fmtUsd(v) },
+      y: { format: fmtUsdTick },
     }),
     chartCard(
       `p95 latency ${unit} (ms)`,
@@ -94,6 +95,7 @@ export const proxyPage: Page = async ({ api, timeZone, rerender }) => {
     chartCard(`Cooldowns started ${unit}`, {
       labels,
       series: [{ label: "cooldowns", data: d.cooldowns_per_bucket, color: "#e15759" }],
+      y: { count: true },
     }),
   ];
   const log = card(
