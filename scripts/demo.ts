@@ -5,7 +5,8 @@
  * /status, adding a backend and an agent, a proxied chat completion through the official
  * `openai` client, an Alertmanager webhook, acknowledging the alert with its button, an agent's
  * heartbeat stall raised and resolved (/agents), an aider session through `scripts/aiderw`
- * with the fake aider (/sessions), and a stranger being refused. Exits 0 when every step
+ * with the fake aider (/sessions), the dashboard (a /dashboard login link used once, the
+ * Mini App's data API with signed launch data), and a stranger being refused. Exits 0 when every step
  * passed, 1 naming the step that failed.
  */
 import { type ChildProcess, spawn } from "node:child_process";
@@ -18,6 +19,7 @@ import { pino } from "pino";
 import emulatorModule from "telegram-test-api";
 import { type App, createApp } from "../src/app.ts";
 import { loadConfig } from "../src/config.ts";
+import { signInitData } from "../src/dashboard/init-data.ts";
 import { REDACT_PATHS } from "../src/logger.ts";
 import { AIDERW, FAKE_AIDER, GIT_ENV, makeRepo, sessionIds } from "../test/helpers/aiderw.ts";
 import { type BotMessage, botMessages, freePort } from "../test/helpers/telegram.ts";
@@ -546,6 +548,59 @@ async function aiderSession(w: World): Promise<void> {
   if (!list.text.includes(basename(repo))) throw new Error("/sessions does not list the session");
 }
 
+/** A GET of the dashboard's data API with `headers`; throws unless it answers 200. */
+async function dashboardGet(w: World, path: string, headers: Record<string, string>) {
+  const res = await fetch(`${w.appUrl}/api/app/${path}`, { headers });
+  if (res.status !== 200) throw new Error(`GET /api/app/${path} answered ${res.status}`);
+  return (await res.json()) as Record<string, unknown>;
+}
+
+async function dashboard(w: World): Promise<void> {
+  detail(`${ADMIN.firstName} → /dashboard`);
+  const reply = await command(w.admin, ADMIN.userId, "/dashboard", (m) => /Dashboard/.test(m.text));
+  showMessage(reply);
+  const link = /http:\/\/\S+\/app\/login\?token=[\w-]+/.exec(reply.text)?.[0];
+  if (!link) throw new Error("/dashboard shows no login link");
+  const form = await fetch(link);
+  if (!(await form.text()).includes("Open the dashboard"))
+    throw new Error("the link shows no form");
+  const token = new URL(link).searchParams.get("token") ?? "";
+  const post = () =>
+    fetch(`${w.appUrl}/app/login`, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({ token }).toString(),
+      redirect: "manual",
+    });
+  const signIn = await post();
+  const cookie = (signIn.headers.get("set-cookie") ?? "").split(";")[0] ?? "";
+  if (signIn.status !== 303 || !cookie) throw new Error(`signing in answered ${signIn.status}`);
+  detail(
+    `browser: GET the link → a form; POST it → ${signIn.status} to /app/ with an HttpOnly session cookie`,
+  );
+  const o = await dashboardGet(w, "overview", { cookie });
+  const incidents = o.incidents as { open: number; acknowledged: number };
+  const today = o.proxy_today as { requests: number; cost_usd: number };
+  detail(
+    `GET /api/app/overview (session): incidents ${incidents.open} open, ${incidents.acknowledged} acknowledged; proxy today ${today.requests} request(s), $${today.cost_usd}`,
+  );
+  if (today.requests < 1) throw new Error("the overview does not count the proxied request");
+  if ((await post()).status !== 401) throw new Error("the login link worked twice");
+  detail("the same link again → 401: it works once");
+  const launch = signInitData(
+    {
+      user: JSON.stringify({ id: ADMIN.userId, first_name: ADMIN.firstName }),
+      auth_date: String(Math.floor(Date.now() / 1000)),
+    },
+    w.token,
+  );
+  const p = await dashboardGet(w, "proxy?range=72h", { authorization: `tma ${launch}` });
+  const totals = p.totals as { requests: number; latency_p95_ms: number };
+  detail(
+    `GET /api/app/proxy (Mini App initData): ${totals.requests} request(s) in 72 h, p95 ${totals.latency_p95_ms} ms`,
+  );
+}
+
 async function strangerStatus(w: World): Promise<void> {
   const stranger = w.emulator.getClient(w.token, {
     ...STRANGER,
@@ -594,6 +649,7 @@ async function main(): Promise<number> {
     ["The admin acknowledges the first alert", acknowledge],
     ["An agent's heartbeat stalls, then it comes back", heartbeatStall, 30_000],
     ["An aider session through aiderw (the fake aider)", aiderSession, 45_000],
+    ["The admin opens the dashboard (login link and Mini App data)", dashboard],
     ["A stranger sends /status", strangerStatus],
   ];
   const total = steps.length + 1;

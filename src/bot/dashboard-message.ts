@@ -30,13 +30,14 @@ export function renderDashboardEntry(e: DashboardEntry, timeZone: string): Dashb
       "Set <code>PUBLIC_URL</code> to this server's https address (for example <code>https://ops.example.com</code>) to open the dashboard inside Telegram.",
     );
   }
-  const once = `one-time login link, for this browser only: it works once, until ${escapeHtml(until)}`;
+  const once = `it works once, until ${escapeHtml(until)}`;
   if (e.publicUrl) {
-    lines.push(`🖥 For a desktop browser: the button below is a ${once}.`);
+    const which = e.appUrl ? "the second button" : "the button below";
+    lines.push(`🖥 For a desktop browser, ${which} is a one-time login link (${once}).`);
     keyboard.push([{ text: "🖥 Log in from a browser", url: e.loginUrl }]);
   } else {
     lines.push(
-      `🖥 A browser that reaches this server can use this ${once}:`,
+      `🖥 A browser that reaches this server can sign in with this one-time link (${once}):`,
       `<code>${escapeHtml(e.loginUrl)}</code>`,
     );
   }

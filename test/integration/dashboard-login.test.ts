@@ -127,7 +127,7 @@ for (const kind of testDatabases()) {
     it("a malformed token is a 400 naming the field", async () => {
       const r = await redeem(t.url, "short");
       assert.equal(r.status, 400);
-      assert.deepEqual((await r.json()).error.field, "token");
+      assert.equal(((await r.json()) as { error: { field: string } }).error.field, "token");
       const missing = await fetch(`${t.url}/app/login`);
       assert.equal(missing.status, 400);
     });
