@@ -44,16 +44,29 @@ export function hourBuckets(now: Date, count: number, timeZone: string): BucketR
 }
 
 /**
+ * The instant of local midnight in `timeZone` starting the day that holds `at`.
+ * src/proxy/stats.ts `startOfLocalDay` subtracts the local time of day, which is off by the
+ * shift on a day whose UTC offset changes (daylight saving); the result is corrected to the
+ * nearest local midnight here.
+ */
+export function localMidnight(at: Date, timeZone: string): Date {
+  const t = startOfLocalDay(at, timeZone).getTime();
+  const [h = 0, m = 0] = formatTime(new Date(t), timeZone).slice(11, 16).split(":").map(Number);
+  const offMin = h >= 12 ? (24 - h) * 60 - m : -(h * 60 + m);
+  return new Date(t + offMin * 60_000);
+}
+
+/**
  * The last `count` local days of `timeZone` up to and including today. Each start is found
  * from the one after it, so a day with a daylight-saving change keeps its true length.
  */
 export function dayBuckets(now: Date, count: number, timeZone: string): BucketRun {
-  const today = startOfLocalDay(now, timeZone);
-  const tomorrow = startOfLocalDay(new Date(today.getTime() + 26 * HOUR_MS), timeZone);
+  const today = localMidnight(now, timeZone);
+  const tomorrow = localMidnight(new Date(today.getTime() + 26 * HOUR_MS), timeZone);
   const starts = [today.getTime()];
   while (starts.length < count) {
     const next = starts[0] as number;
-    starts.unshift(startOfLocalDay(new Date(next - 1), timeZone).getTime());
+    starts.unshift(localMidnight(new Date(next - 1), timeZone).getTime());
   }
   return run("day", starts, tomorrow.getTime(), timeZone);
 }

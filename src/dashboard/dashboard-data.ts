@@ -1,7 +1,7 @@
 import type { Db } from "../../db/client.ts";
 import type { CooldownEventRow, SmokeRunRow, UsageRow } from "../../db/schema/index.ts";
 import type { AgentView } from "../heartbeats/agent-views.ts";
-import { startOfLocalDay, summarize } from "../proxy/stats.ts";
+import { summarize } from "../proxy/stats.ts";
 import type { AutonomyStats, ReportWindow } from "../reports/report-types.ts";
 import type { Clock } from "../types.ts";
 import { agentsData, beatCounts, sessionsStarted } from "./agent-data.ts";
@@ -12,7 +12,7 @@ import type {
   ProxyRange,
   ProxyResponse,
 } from "./api-types.ts";
-import { dayBuckets, hourBuckets } from "./buckets.ts";
+import { dayBuckets, hourBuckets, localMidnight } from "./buckets.ts";
 import { incidentsData, incidentsTouching } from "./incident-data.ts";
 import {
   overviewData,
@@ -81,7 +81,7 @@ export function createDashboardData(deps: DashboardDataDeps) {
         smokeRuns: await deps.smokeRuns(hours.from, hours.to),
         hours,
         replicas: deps.replicas ? await deps.replicas() : [thisProcess(deps.startedAt)],
-        proxyToday: summarize(await deps.usage(startOfLocalDay(now, timeZone), hours.to)),
+        proxyToday: summarize(await deps.usage(localMidnight(now, timeZone), hours.to)),
       });
     },
 

@@ -167,7 +167,7 @@ function beatRows(end: Date, agents: string[]) {
       at: new Date(end.getTime() - (i * 20 + 50) * MIN),
       class: "development",
       status: "working" as const,
-      task: "issue-20",
+      task: "BIZ-31 billing export",
       round: 10,
       note: null,
     })),
@@ -219,7 +219,11 @@ export async function seedDashboard(app: App, clock: FakeClock, end: Date): Prom
   clock.set(new Date(end.getTime() - 40 * MIN));
   await app.heartbeats.beat("reviewer", { status: "working", task: "review #7", round: 3 });
   clock.set(end);
-  await app.heartbeats.beat("architect", { status: "working", task: "issue-20", round: 12 });
+  await app.heartbeats.beat("architect", {
+    status: "working",
+    task: "BIZ-31 billing export",
+    round: 12,
+  });
   await app.heartbeats.beat("builder", { status: "idle" });
   await app.heartbeats.evaluate();
   return {
