@@ -3,6 +3,7 @@ import { hostname } from "node:os";
 import { webhookCallback } from "grammy";
 import { type Database, openDatabase } from "../db/client.ts";
 import { createAiderService } from "./aider/aider-service.ts";
+import { createAutonomyService } from "./autonomy/autonomy-service.ts";
 import { createBotLifecycle } from "./bot/bot-lifecycle.ts";
 import { COMMANDS, createBot } from "./bot/create-bot.ts";
 import type { Config } from "./config.ts";
@@ -27,6 +28,11 @@ import { resolveEncryptionKey } from "./proxy/key-file.ts";
 import { createProxyModule } from "./proxy/proxy-module.ts";
 import { createScheduleModule } from "./scheduler/schedule-module.ts";
 import { createStatusService } from "./status/status-service.ts";
+import {
+  createTriageModule,
+  createTriageReads,
+  type TriageModule,
+} from "./triage/triage-module.ts";
 import { type Clock, systemClock } from "./types.ts";
 
 /** What {@link createApp} needs besides the config (CONVENTIONS habit 5). */
@@ -78,6 +84,10 @@ export async function createApp(config: Config, opts: AppOptions) {
   const outbox = createOutboxRepository(db);
   const incidents = createIncidentService({ db, clock });
   let worker: OutboxWorker | undefined;
+  // AI triage: its reads come first (alert messages show triages), the service after the
+  // alert path it edits; the router reaches it through this binding.
+  const triageReads = createTriageReads(db);
+  let triage: TriageModule | undefined;
   const eventsModule = await createEventsModule({
     db,
     clock,
@@ -90,8 +100,24 @@ export async function createApp(config: Config, opts: AppOptions) {
     windows: config.events.dedupWindowsMs,
     onQueued: () => worker?.kick(),
     planTemplateFor: (labels) => templateFor(config.heal.templates, labels)?.template.name,
+    triageFor: triageReads.triageFor,
+    onIncidentsOpened: (alertIds) => triage?.service.onIncidentsOpened(alertIds),
   });
   const { router, mutes } = eventsModule;
+  triage = createTriageModule({
+    db,
+    clock,
+    logger,
+    settings: config.triage,
+    store: triageReads.store,
+    proxy,
+    templates: config.heal.templates,
+    alerts: eventsModule.alerts,
+    notifier: eventsModule.notifier,
+    timeZone: config.reportTimezone,
+    onQueued: () => worker?.kick(),
+  });
+  const autonomy = createAutonomyService({ db, clock, timeZone: config.reportTimezone });
   const aider = createAiderService({
     db,
     clock,
@@ -127,6 +153,8 @@ export async function createApp(config: Config, opts: AppOptions) {
     runner: `${hostname()}:${process.pid}`,
     reportSections: [aider.reportSection],
     heartbeats: () => heartbeats.stallFacts(),
+    autonomy,
+    triage: { store: triage.store, summarize: triage.summarize },
   });
 
   const heal = createHealService({
@@ -138,6 +166,7 @@ export async function createApp(config: Config, opts: AppOptions) {
     alertChatIds: () => config.telegram.alertChatIds,
     timeZone: config.reportTimezone,
     onQueued: () => worker?.kick(),
+    suggestedTemplate: triageReads.suggestedTemplate,
   });
 
   const token = config.telegram.token;
@@ -150,6 +179,7 @@ export async function createApp(config: Config, opts: AppOptions) {
     mutes,
     botOn: token !== undefined,
     schedules: schedules.status,
+    autonomy: autonomy.window,
   });
   const bot = token
     ? createBot({
@@ -170,6 +200,8 @@ export async function createApp(config: Config, opts: AppOptions) {
         aider,
         heal,
         heartbeats,
+        triage: triage.service,
+        symptoms: triage.memory,
       })
     : undefined;
   const sender =
@@ -211,6 +243,7 @@ export async function createApp(config: Config, opts: AppOptions) {
     timeZone: config.reportTimezone,
     smoke: schedules.smoke.store,
     heal,
+    autonomy,
   });
   registerIngestRoutes(http, {
     ingestToken: config.ingestToken,
@@ -268,6 +301,10 @@ export async function createApp(config: Config, opts: AppOptions) {
     heartbeats,
     /** aider session watch: events, sessions, session messages (issue 8). */
     aider,
+    /** AI triage through the proxy, symptom memory, report summaries. */
+    triage,
+    /** The autonomy index (reports, /status, `/api/admin/stats/autonomy`, dashboard). */
+    autonomy,
 
     /** Listens on HTTP, starts the bot and the outbox worker. Returns the bound port. */
     async start(): Promise<number> {
@@ -291,6 +328,7 @@ export async function createApp(config: Config, opts: AppOptions) {
         await schedules.stop();
         await botLifecycle?.stop();
         await heal.stop();
+        await triage?.service.stop();
         await worker?.stop();
         await http.close();
         await heartbeats.stop();

@@ -12,6 +12,7 @@ import {
   heartbeatSettings,
 } from "./heartbeats/heartbeat-config.ts";
 import { type SmokeSettings, smokeEnvShape, smokeSettings } from "./smoke/smoke-config.ts";
+import { type TriageSettings, triageEnvShape, triageSettings } from "./triage/triage-config.ts";
 
 const idList = z
   .string()
@@ -111,6 +112,8 @@ export const envSchema = z.object({
   ...healEnvShape,
   /** Agent heartbeats: `AGENT_CLASSES`, `AGENT_WATCHDOG_INTERVAL_S` (issue 8). */
   ...heartbeatEnvShape,
+  /** AI triage through the proxy: `TRIAGE_MODEL`, `TRIAGE_TIMEOUT_S`, `TRIAGE_MAX_PER_HOUR`. */
+  ...triageEnvShape,
 });
 
 /** The typed configuration every service is built from. */
@@ -148,6 +151,8 @@ export interface Config {
   heal: HealSettings;
   /** Agent heartbeats (issue 8). */
   heartbeats: HeartbeatSettings;
+  /** AI triage and report summaries (src/triage). */
+  triage: TriageSettings;
 }
 
 /**
@@ -202,5 +207,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     smoke: smokeSettings(e, { runningLimitMs: runningLimitMs(heal) }),
     heal,
     heartbeats: heartbeatSettings(e),
+    triage: triageSettings(e),
   };
 }

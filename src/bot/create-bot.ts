@@ -14,6 +14,8 @@ import type { ProxyModule } from "../proxy/proxy-module.ts";
 import type { Digests } from "../reports/digests.ts";
 import type { SmokeService } from "../smoke/smoke-service.ts";
 import type { StatusService } from "../status/status-service.ts";
+import type { SymptomMemory } from "../triage/symptom-memory.ts";
+import type { TriageService } from "../triage/triage-service.ts";
 import type { Clock } from "../types.ts";
 import { adminOnly } from "./auth.ts";
 import type { BotContext } from "./context.ts";
@@ -40,6 +42,7 @@ import {
   createSmokeFeature,
   createStartFeature,
   createStatusFeature,
+  createTriageButtonsFeature,
   createUsageFeature,
   helpCommand,
   incidentsCommand,
@@ -80,6 +83,10 @@ export interface BotDeps {
   heartbeats: HeartbeatService;
   /** aider sessions for /sessions (issue 8). */
   aider: AiderService;
+  /** "🧠 Triage" on alert messages. */
+  triage: TriageService;
+  /** Symptom memory for /incidents ("seen N times, last fixed by …"). */
+  symptoms: SymptomMemory;
 }
 
 /** The command list, in /help order; also sent with setMyCommands. */
@@ -147,6 +154,7 @@ export function createBot(deps: BotDeps): Bot<BotContext> {
   bot.use(createSmokeFeature(deps));
   bot.use(createReportFeature(deps));
   bot.use(createPlanButtonsFeature(deps));
+  bot.use(createTriageButtonsFeature(deps));
   bot.use(createPlansFeature(deps));
   bot.use(createAgentsFeature(deps));
   bot.use(createSessionsFeature(deps));
