@@ -36,7 +36,7 @@ const DAY_MS = 86_400_000;
 
 /** `notified` and `decided` → an {@link AutonomyPoint}. */
 export function autonomyPoint(notified: number, decided: number): AutonomyPoint {
-  return { notified, decided, index: notified === 0 ? null : 1 - decided / notified };
+  return { notified, decided, index: notified === 0 ? null : (notified - decided) / notified };
 }
 
 /** `YYYY-MM-DD` keys of the `days` local days ending with the one holding `now`, oldest first. */
@@ -84,14 +84,16 @@ export function createAutonomyService(deps: { db: Db; clock: Clock; timeZone: st
     async series(days: number, to: Date = deps.clock.now()): Promise<AutonomySeries> {
       const tz = deps.timeZone;
       const keys = localDays(to, days, tz);
-      // One day of margin either side covers any zone offset; the keys pick the days.
+      // A day of margin either side covers any zone offset (and today's rest); the keys pick
+      // the days.
       const from = new Date(to.getTime() - (days + 1) * DAY_MS);
+      const until = new Date(to.getTime() + DAY_MS);
       const day = sql<string>`to_char(${events.receivedAt} at time zone ${tz}, 'YYYY-MM-DD')`;
       const rows = await db
         .select({ day, ...counts })
         .from(events)
         .leftJoin(alerts, eq(alerts.id, events.alertId))
-        .where(and(notified, gte(events.receivedAt, from), lt(events.receivedAt, to)))
+        .where(and(notified, gte(events.receivedAt, from), lt(events.receivedAt, until)))
         .groupBy(sql`1`);
       const byDay = new Map(rows.map((r) => [r.day, r]));
       const list = keys.map((date) => {

@@ -1,5 +1,5 @@
 import type { TriageResult } from "../../db/schema/index.ts";
-import { describeFix, memoryLine } from "./memory-text.ts";
+import { describeFix } from "./memory-text.ts";
 import type { TriageContext } from "./triage-context.ts";
 import { clip, MAX_CAUSES, MAX_ITEM, MAX_STEPS, MAX_SUMMARY } from "./triage-schema.ts";
 
@@ -29,30 +29,26 @@ function steps(c: TriageContext, timeZone: string): string[] {
   const out: string[] = [];
   for (const s of c.memory.similar.filter((x) => x.status === "resolved").slice(0, 2))
     out.push(`Before: ${s.title}, ${describeFix(s, timeZone)}`);
-  const t = c.templates[0];
-  if (t) out.push(`Template "${t.template.name}" applies (${t.kind} ${t.target}): 🩹 Propose fix`);
   const runbook = c.annotations.runbook_url ?? c.annotations.runbook;
-  if (runbook) out.push(`Runbook: ${runbook}`);
-  if (out.length === 0)
-    out.push("No past case or template: check the service's logs and its latest deploy");
+  if (runbook) out.push(`Follow the runbook: ${runbook}`);
+  if (out.length < 2) out.push("Check the service's logs and its latest deploy");
   return out;
 }
 
 /**
  * The rules fallback (no model, budget spent, every backend exhausted, timeout, refusal or
  * an invalid answer): the same shape as a model answer, built only from the symptom memory
- * (how the same symptom ended before), recent events and the templates that apply. Pure.
+ * (how the same symptom ended before), recent events and the templates that apply: the
+ * suggestion is the template a past successful plan used, else the first that applies.
+ * The section adds the memory line ("Seen N times; last …") itself. Pure.
  */
 export function rulesTriage(c: TriageContext, timeZone: string): TriageResult {
   const a = c.alert;
   const where = a.labels.instance ?? a.labels.service ?? a.labels.job ?? a.source;
   const name = a.labels.alertname ?? a.type;
-  const history = memoryLine(c.memory, timeZone);
+  const what = a.summary || a.title;
   return {
-    summary: clip(
-      `${name} on ${where} (${c.symptom.errorClass}): ${history ?? "first time this symptom is seen"}.`,
-      MAX_SUMMARY,
-    ),
+    summary: clip(`${name} on ${where}: ${what}`, MAX_SUMMARY),
     likelyCauses: causes(c)
       .slice(0, MAX_CAUSES)
       .map((s) => clip(s, MAX_ITEM)),
