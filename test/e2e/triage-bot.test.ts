@@ -203,6 +203,40 @@ describe("AI triage of alerts on the bot (emulator, local OpenAI-compatible upst
     assert.equal(pressed?.modelCalled, true, "the model was tried first");
   });
 
+  it("shows the symptom memory in /incidents and the autonomy index in /status", async (ctx) => {
+    await admin.sendCommand(admin.makeCommand("/incidents"));
+    const list = await waitForBotMessage(
+      admin,
+      ADMIN,
+      (m) => m.text.startsWith("Incidents"),
+      "/incidents",
+    );
+    ctx.diagnostic(`/incidents:\n${list.text}`);
+    assert.match(list.text, /📚 Seen 2 times; none of the earlier ones is resolved yet/);
+
+    const alert = await waitForBotMessage(
+      admin,
+      ADMIN,
+      (m) => m.text.includes("Instance: momo-app:80"),
+      "the first alert",
+    );
+    await pressButton(admin, alert, "Acknowledge");
+    await waitForBotMessage(admin, ADMIN, (m) => m.text.includes("Acknowledged by"), "the ack");
+    await admin.sendCommand(admin.makeCommand("/status"));
+    const status = await waitForBotMessage(
+      admin,
+      ADMIN,
+      (m) => m.text.includes("commandpost status"),
+      "/status",
+    );
+    ctx.diagnostic(`/status:\n${status.text}`);
+    // Two notified criticals, one incident each: the acknowledgement decided one of them.
+    assert.match(
+      status.text,
+      /🤖 Autonomy \(7 d\): 50%, 1 of 2 notified events needed no human decision/,
+    );
+  });
+
   it("a prompt-injection alert creates no plan and shows no button outside the templates", async (ctx) => {
     upstream.behave({ kind: "chat", content: obedientModel });
     const res = await call(`${t.url}/webhooks/alertmanager`, {
