@@ -1,7 +1,7 @@
 import type { z } from "zod";
 import { coerceError } from "../errors.ts";
 import type { AuthenticatedAgent } from "../proxy/agent-keys.ts";
-import type { ProxyService } from "../proxy/proxy-service.ts";
+import type { ProxyResult, ProxyService } from "../proxy/proxy-service.ts";
 
 /**
  * The built-in proxy agent the triage model calls are made as: usage, tokens and cost show
@@ -75,14 +75,8 @@ export function createModelClient(deps: ModelClientDeps) {
       };
       try {
         const call = forward(body, abort.signal).then(
-          (r): ModelOutcome<z.output<S>> => {
-            if (abort.signal.aborted) return { ok: false, reason: "stopped" };
-            if (r.kind === "error") return { ok: false, reason: errorReason(r.status, r.body) };
-            if (r.kind === "stream") return { ok: false, reason: "unexpected stream" };
-            if (r.status >= 400) return { ok: false, reason: `upstream answered ${r.status}` };
-            return readAnswer(r.body, req.schema);
-          },
-          (err: unknown): ModelOutcome<z.output<S>> => ({
+          (r) => (abort.signal.aborted ? stopped : outcomeOf(r, req.schema)),
+          (err: unknown): ModelOutcome<never> => ({
             ok: false,
             reason: coerceError(err).message.slice(0, 120),
           }),
@@ -96,10 +90,20 @@ export function createModelClient(deps: ModelClientDeps) {
   };
 }
 
-function errorReason(status: number, body: { error: { type: string } }): string {
-  if (body.error.type === "all_pools_exhausted") return "every backend exhausted";
-  if (status === 404) return "the model is not served by any enabled backend";
-  return `proxy answered ${status} (${body.error.type})`;
+const stopped: ModelOutcome<never> = { ok: false, reason: "stopped" };
+
+/** What the proxy's result means for a structured request. */
+function outcomeOf<S extends z.ZodType>(r: ProxyResult, schema: S): ModelOutcome<z.output<S>> {
+  if (r.kind === "stream") return { ok: false, reason: "unexpected stream" };
+  if (r.kind === "error") {
+    if (r.body.error.type === "all_pools_exhausted")
+      return { ok: false, reason: "every backend exhausted" };
+    if (r.status === 404)
+      return { ok: false, reason: "the model is not served by any enabled backend" };
+    return { ok: false, reason: `proxy answered ${r.status} (${r.body.error.type})` };
+  }
+  if (r.status >= 400) return { ok: false, reason: `upstream answered ${r.status}` };
+  return readAnswer(r.body, schema);
 }
 
 /**
