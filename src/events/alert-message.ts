@@ -31,9 +31,10 @@ export interface AlertView {
 /**
  * Renders an alert for the chat: name, severity, summary, instance, start time in
  * `timeZone`, repeat count and last time, incident state, acknowledgement, mute and
- * resolution (README, "Events API, dedup, inhibition, mutes"). Buttons: Acknowledge, Resolve, Mute 1 h,
- * Mute 24 h while firing, Triage, and Propose fix when a plan template matches; they thin
- * out as decisions are made and vanish once resolved. The latest triage is its own section.
+ * resolution (README, "Events API, dedup, inhibition, mutes"), then the latest triage as its
+ * own section. Buttons: Acknowledge, Resolve, Mute 1 h, Mute 24 h while firing, Triage, and
+ * Propose fix when a plan template matches; they thin out as decisions are made and vanish
+ * once resolved.
  */
 export function renderAlert(v: AlertView): RenderedMessage {
   const { alert, incident, timeZone } = v;

@@ -117,8 +117,9 @@ export function createPlanProposals(deps: PlanProposalsDeps) {
 
     /**
      * "Propose fix" on alert `alertId`, pressed by admin `who`: the template the alert's
-     * triage suggested when it applies, else the first one matching its labels, is filled, validated like an HTTP proposal, vetted (protected
-     * resource, command allowlist, L1) and stored, linked to the alert's incident. A pending
+     * triage suggested when it applies, else the first one matching its labels, is filled,
+     * validated like an HTTP proposal, vetted (protected resource, command allowlist, L1)
+     * and stored, linked to the alert's incident. A pending
      * plan with the same content for the same incident makes the press a no-op; concurrent
      * presses are serialised on the content hash (a transaction-scoped advisory lock).
      */

@@ -7,7 +7,13 @@ import { ADMIN_TOKEN, call, INGEST_TOKEN, startTestApp, type TestApp } from "../
 import { fakeClock } from "../helpers/clock.ts";
 import { testDatabases } from "../helpers/db.ts";
 import { type RecordingSender, recordingSender, waitFor } from "../helpers/sender.ts";
-import { addTriageBackend, dataOf, triageAnswer, triageEnv } from "../helpers/triage.ts";
+import {
+  addTriageBackend,
+  dataOf,
+  TRIAGE_TEMPLATES,
+  triageAnswer,
+  triageEnv,
+} from "../helpers/triage.ts";
 import { startTestUpstream, type TestUpstream } from "../helpers/upstream.ts";
 
 const CHAT = 515151;
@@ -29,6 +35,9 @@ const errors = (status: "firing" | "resolved" = "firing") => ({
     severity: "critical",
   },
 });
+
+/** A second template for the same alerts: Propose fix uses it only when triage suggests it. */
+const DRAIN_INSTANCE = { ...TRIAGE_TEMPLATES[0], name: "drain instance", target: "{{instance}}" };
 
 /** The model answers triage requests with `triage` and report summaries with `summary`. */
 function model(
@@ -80,6 +89,7 @@ for (const kind of testDatabases()) {
       t = await startTestApp(
         await kind.open(),
         triageEnv({
+          HEAL_TEMPLATES: JSON.stringify([...TRIAGE_TEMPLATES, DRAIN_INSTANCE]),
           TELEGRAM_ALERT_CHAT_IDS: String(CHAT),
           TRIAGE_TIMEOUT_S: "1",
           TRIAGE_MAX_PER_HOUR: "4",
@@ -131,11 +141,16 @@ for (const kind of testDatabases()) {
 
     it("remembers how a symptom ended: the next incident is 'seen 2 times, last fixed by' its plan", async () => {
       clock.advance(HOUR);
-      upstream.behave({ kind: "chat", content: model(triageAnswer()) });
+      const suggest = triageAnswer({ suggested_template: "drain instance" });
+      upstream.behave({ kind: "chat", content: model(suggest) });
+      // Still the first test's alert (a repeat): an admin asks for a fresh triage.
       const first = await alertOf((await post(errors())).id);
+      assert.equal((await t.app.triage.service.request(first, ADA)).started, true);
+      assert.equal((await lastTriage(first)).result?.suggestedTemplate, "drain instance");
       const fix = await t.app.heal.proposeFromAlert(first, ADA);
       assert.equal(fix.created, true, fix.message);
       const plan = fix.plan ?? assert.fail("no plan");
+      assert.equal(plan.target, "momo-app:80", "the suggested template, not the first one");
       assert.equal((await t.app.heal.approve(plan.id, ADA)).changed, true);
       await t.app.heal.idle();
       assert.equal((await t.app.heal.store.get(plan.id))?.status, "succeeded");
@@ -156,7 +171,7 @@ for (const kind of testDatabases()) {
       assert.equal(row.source, "model");
       assert.match(
         row.result?.history ?? "",
-        /^Seen \d+ times; last fixed by heal plan command momo-app \(succeeded, approved by Ada \(@ada, 1\)\), 2026-11-23$/,
+        /^Seen \d+ times; last fixed by heal plan command momo-app:80 \(succeeded, approved by Ada \(@ada, 1\)\), 2026-11-23$/,
       );
       const data = dataOf(upstream.received.find((r) => r.body?.messages)?.body ?? {});
       assert.equal(data.past_incidents[0].resolution.how, "heal_plan");
