@@ -3,6 +3,7 @@ import { hostname } from "node:os";
 import { webhookCallback } from "grammy";
 import { type Database, openDatabase } from "../db/client.ts";
 import { createAiderService } from "./aider/aider-service.ts";
+import { createAutonomyService } from "./autonomy/autonomy-service.ts";
 import { createBotLifecycle } from "./bot/bot-lifecycle.ts";
 import { COMMANDS, createBot } from "./bot/create-bot.ts";
 import type { Config } from "./config.ts";
@@ -28,6 +29,11 @@ import { resolveEncryptionKey } from "./proxy/key-file.ts";
 import { createProxyModule } from "./proxy/proxy-module.ts";
 import { createScheduleModule } from "./scheduler/schedule-module.ts";
 import { createStatusService } from "./status/status-service.ts";
+import {
+  createTriageModule,
+  createTriageReads,
+  type TriageModule,
+} from "./triage/triage-module.ts";
 import { type Clock, systemClock } from "./types.ts";
 
 /** What {@link createApp} needs besides the config (CONVENTIONS habit 5). */
@@ -79,6 +85,10 @@ export async function createApp(config: Config, opts: AppOptions) {
   const outbox = createOutboxRepository(db);
   const incidents = createIncidentService({ db, clock });
   let worker: OutboxWorker | undefined;
+  // AI triage: its reads come first (alert messages show triages), the service after the
+  // alert path it edits; the router reaches it through this binding.
+  const triageReads = createTriageReads(db);
+  let triage: TriageModule | undefined;
   const eventsModule = await createEventsModule({
     db,
     clock,
@@ -91,8 +101,24 @@ export async function createApp(config: Config, opts: AppOptions) {
     windows: config.events.dedupWindowsMs,
     onQueued: () => worker?.kick(),
     planTemplateFor: (labels) => templateFor(config.heal.templates, labels)?.template.name,
+    triageFor: triageReads.triageFor,
+    onIncidentsOpened: (alertIds) => triage?.service.onIncidentsOpened(alertIds),
   });
   const { router, mutes } = eventsModule;
+  triage = createTriageModule({
+    db,
+    clock,
+    logger,
+    settings: config.triage,
+    store: triageReads.store,
+    proxy,
+    templates: config.heal.templates,
+    alerts: eventsModule.alerts,
+    notifier: eventsModule.notifier,
+    timeZone: config.reportTimezone,
+    onQueued: () => worker?.kick(),
+  });
+  const autonomy = createAutonomyService({ db, clock, timeZone: config.reportTimezone });
   const aider = createAiderService({
     db,
     clock,
@@ -128,6 +154,8 @@ export async function createApp(config: Config, opts: AppOptions) {
     runner: `${hostname()}:${process.pid}`,
     reportSections: [aider.reportSection],
     heartbeats: () => heartbeats.stallFacts(),
+    autonomy,
+    triage: { store: triage.store, summarize: triage.summarize },
   });
 
   const heal = createHealService({
@@ -139,6 +167,7 @@ export async function createApp(config: Config, opts: AppOptions) {
     alertChatIds: () => config.telegram.alertChatIds,
     timeZone: config.reportTimezone,
     onQueued: () => worker?.kick(),
+    suggestedTemplate: triageReads.suggestedTemplate,
   });
 
   const token = config.telegram.token;
@@ -153,7 +182,7 @@ export async function createApp(config: Config, opts: AppOptions) {
     timeZone: config.reportTimezone,
     listenHost: config.host,
     proxy: proxyModule,
-    autonomy: schedules.reports.autonomy,
+    autonomy,
     smoke: schedules.smoke.store,
     agents: () => heartbeats.list(),
     startedAt,
@@ -167,6 +196,7 @@ export async function createApp(config: Config, opts: AppOptions) {
     mutes,
     botOn: token !== undefined,
     schedules: schedules.status,
+    autonomy: autonomy.window,
   });
   const bot = token
     ? createBot({
@@ -188,6 +218,8 @@ export async function createApp(config: Config, opts: AppOptions) {
         heal,
         heartbeats,
         dashboard,
+        triage: triage.service,
+        symptoms: triage.memory,
       })
     : undefined;
   const sender =
@@ -229,6 +261,7 @@ export async function createApp(config: Config, opts: AppOptions) {
     timeZone: config.reportTimezone,
     smoke: schedules.smoke.store,
     heal,
+    autonomy,
   });
   registerIngestRoutes(http, {
     ingestToken: config.ingestToken,
@@ -289,6 +322,10 @@ export async function createApp(config: Config, opts: AppOptions) {
     aider,
     /** The dashboard Mini App and its data API. */
     dashboard,
+    /** AI triage through the proxy, symptom memory, report summaries. */
+    triage,
+    /** The autonomy index (reports, /status, `/api/admin/stats/autonomy`, dashboard). */
+    autonomy,
 
     /** Listens on HTTP, starts the bot and the outbox worker. Returns the bound port. */
     async start(): Promise<number> {
@@ -312,6 +349,7 @@ export async function createApp(config: Config, opts: AppOptions) {
         await schedules.stop();
         await botLifecycle?.stop();
         await heal.stop();
+        await triage?.service.stop();
         await worker?.stop();
         await http.close();
         await heartbeats.stop();

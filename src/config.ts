@@ -17,6 +17,7 @@ import {
   heartbeatSettings,
 } from "./heartbeats/heartbeat-config.ts";
 import { type SmokeSettings, smokeEnvShape, smokeSettings } from "./smoke/smoke-config.ts";
+import { type TriageSettings, triageEnvShape, triageSettings } from "./triage/triage-config.ts";
 
 const idList = z
   .string()
@@ -118,6 +119,8 @@ export const envSchema = z.object({
   ...heartbeatEnvShape,
   /** Dashboard: `PUBLIC_URL`, `DASHBOARD_SESSION_TTL_S` (src/dashboard/dashboard-config.ts). */
   ...dashboardEnvShape,
+  /** AI triage through the proxy: `TRIAGE_MODEL`, `TRIAGE_TIMEOUT_S`, `TRIAGE_MAX_PER_HOUR`. */
+  ...triageEnvShape,
 });
 
 /** The typed configuration every service is built from. */
@@ -157,6 +160,8 @@ export interface Config {
   heartbeats: HeartbeatSettings;
   /** The dashboard Mini App and its login links. */
   dashboard: DashboardSettings;
+  /** AI triage and report summaries (src/triage). */
+  triage: TriageSettings;
 }
 
 /**
@@ -212,5 +217,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     heal,
     heartbeats: heartbeatSettings(e),
     dashboard: dashboardSettings(e),
+    triage: triageSettings(e),
   };
 }

@@ -15,6 +15,8 @@ import type { ProxyModule } from "../proxy/proxy-module.ts";
 import type { Digests } from "../reports/digests.ts";
 import type { SmokeService } from "../smoke/smoke-service.ts";
 import type { StatusService } from "../status/status-service.ts";
+import type { SymptomMemory } from "../triage/symptom-memory.ts";
+import type { TriageService } from "../triage/triage-service.ts";
 import type { Clock } from "../types.ts";
 import { adminOnly } from "./auth.ts";
 import type { BotContext } from "./context.ts";
@@ -42,6 +44,7 @@ import {
   createSmokeFeature,
   createStartFeature,
   createStatusFeature,
+  createTriageButtonsFeature,
   createUsageFeature,
   dashboardCommand,
   helpCommand,
@@ -85,6 +88,10 @@ export interface BotDeps {
   aider: AiderService;
   /** The Mini App's entry for /dashboard: web_app URL and one-time login links. */
   dashboard: Pick<DashboardModule, "entry">;
+  /** "🧠 Triage" on alert messages. */
+  triage: TriageService;
+  /** Symptom memory for /incidents ("seen N times, last fixed by …"). */
+  symptoms: SymptomMemory;
 }
 
 /** The command list, in /help order; also sent with setMyCommands. */
@@ -153,6 +160,7 @@ export function createBot(deps: BotDeps): Bot<BotContext> {
   bot.use(createSmokeFeature(deps));
   bot.use(createReportFeature(deps));
   bot.use(createPlanButtonsFeature(deps));
+  bot.use(createTriageButtonsFeature(deps));
   bot.use(createPlansFeature(deps));
   bot.use(createAgentsFeature(deps));
   bot.use(createSessionsFeature(deps));

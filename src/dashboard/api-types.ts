@@ -56,12 +56,15 @@ export interface ReplicaItem {
 export interface OverviewResponse {
   generated_at: string;
   incidents: { open: number; acknowledged: number; items: IncidentItem[] };
-  /** Autonomy index over the last 24 h, and per day for 14 days (null: no events that day). */
+  /**
+   * Autonomy index over the last 24 h, and per local day for 14 days (null: nothing notified
+   * that day): of the notified events, `decided` needed a human decision (docs/triage.md).
+   */
   autonomy: {
     index: number | null;
-    events: number;
-    human_touched: number;
-    daily: { buckets: Buckets; index: (number | null)[]; events: number[] };
+    notified: number;
+    decided: number;
+    daily: { buckets: Buckets; index: (number | null)[]; notified: number[] };
   };
   /** The latest smoke run and the runs of the last 24 h per hour and overall status. */
   smoke: {

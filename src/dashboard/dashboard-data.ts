@@ -1,8 +1,8 @@
 import type { Db } from "../../db/client.ts";
 import type { CooldownEventRow, SmokeRunRow, UsageRow } from "../../db/schema/index.ts";
+import type { AutonomyService } from "../autonomy/autonomy-service.ts";
 import type { AgentView } from "../heartbeats/agent-views.ts";
 import { summarize } from "../proxy/stats.ts";
-import type { AutonomyStats, ReportWindow } from "../reports/report-types.ts";
 import type { Clock } from "../types.ts";
 import { agentsData, beatCounts, sessionsStarted } from "./agent-data.ts";
 import type {
@@ -32,11 +32,8 @@ export interface DashboardDataDeps {
   usage: (from: Date, to: Date) => Promise<UsageRow[]>;
   /** Cooldowns that started after `from`. */
   cooldownsSince: (from: Date) => Promise<CooldownEventRow[]>;
-  /**
-   * The autonomy index of a window. Today the reports' definition (src/reports
-   * report-source.ts `autonomy`); a different definition is swapped in here.
-   */
-  autonomy: (w: ReportWindow) => Promise<AutonomyStats>;
+  /** The autonomy index of a window and per local day (src/autonomy, docs/triage.md). */
+  autonomy: Pick<AutonomyService, "window" | "series">;
   /** Smoke runs with `from <= ran_at < to`, oldest first. */
   smokeRuns: (from: Date, to: Date) => Promise<SmokeRunRow[]>;
   /** Heartbeating agents as the watchdog sees them. */
@@ -64,19 +61,11 @@ export function createDashboardData(deps: DashboardDataDeps) {
       const now = clock.now();
       const days = dayBuckets(now, AUTONOMY_DAYS, timeZone);
       const hours = hourBuckets(now, 24, timeZone);
-      const autonomyDaily = await Promise.all(
-        days.startsMs.map((ms, i) =>
-          deps.autonomy({
-            from: new Date(ms),
-            to: new Date(days.startsMs[i + 1] ?? days.to.getTime()),
-          }),
-        ),
-      );
       return overviewData({
         now,
         unresolved: await unresolvedIncidents(db),
-        autonomy: await deps.autonomy({ from: new Date(now.getTime() - DAY_MS), to: now }),
-        autonomyDaily,
+        autonomy: await deps.autonomy.window({ from: new Date(now.getTime() - DAY_MS), to: now }),
+        autonomyDaily: await deps.autonomy.series(AUTONOMY_DAYS, now),
         days,
         smokeRuns: await deps.smokeRuns(hours.from, hours.to),
         hours,

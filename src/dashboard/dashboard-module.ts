@@ -1,10 +1,10 @@
 import type { AddressInfo } from "node:net";
 import type { FastifyInstance } from "fastify";
 import type { Db } from "../../db/client.ts";
+import type { AutonomyService } from "../autonomy/autonomy-service.ts";
 import type { AgentView } from "../heartbeats/agent-views.ts";
 import type { Logger } from "../logger.ts";
 import type { ProxyModule } from "../proxy/proxy-module.ts";
-import type { AutonomyStats, ReportWindow } from "../reports/report-types.ts";
 import type { SmokeStore } from "../smoke/smoke-store.ts";
 import type { Clock } from "../types.ts";
 import { lazyAssets } from "./assets.ts";
@@ -29,8 +29,8 @@ export interface DashboardModuleDeps {
   /** `HOST`: the local address a login link uses when `PUBLIC_URL` is unset. */
   listenHost: string;
   proxy: Pick<ProxyModule, "flusher" | "usageStore" | "cooldowns">;
-  /** The autonomy index of a window (today the reports' own, report-source.ts). */
-  autonomy: (w: ReportWindow) => Promise<AutonomyStats>;
+  /** The autonomy index of a window and per local day (src/autonomy). */
+  autonomy: Pick<AutonomyService, "window" | "series">;
   smoke: Pick<SmokeStore, "between">;
   /** Heartbeating agents (HeartbeatService `list`). */
   agents: () => AgentView[];

@@ -2,9 +2,10 @@ import { hostname } from "node:os";
 import { desc, inArray } from "drizzle-orm";
 import type { Db } from "../../db/client.ts";
 import { type IncidentRow, incidents, type SmokeRunRow } from "../../db/schema/index.ts";
+import type { AutonomyPoint, AutonomySeries } from "../autonomy/autonomy-service.ts";
 import type { UsageSummary } from "../proxy/stats.ts";
-import type { AutonomyStats } from "../reports/report-types.ts";
 import { CHECK_NAMES } from "../smoke/smoke-types.ts";
+import { formatTime } from "../telegram-format.ts";
 import type { OverviewResponse, ReplicaItem } from "./api-types.ts";
 import { type BucketRun, bucketIndex, zeros } from "./buckets.ts";
 import { incidentItem } from "./incident-data.ts";
@@ -53,9 +54,10 @@ export async function unresolvedIncidents(db: Db): Promise<IncidentRow[]> {
 export interface OverviewInput {
   now: Date;
   unresolved: readonly IncidentRow[];
-  autonomy: AutonomyStats;
-  /** Autonomy per day over `days`. */
-  autonomyDaily: readonly AutonomyStats[];
+  /** The autonomy index of the last 24 h. */
+  autonomy: AutonomyPoint;
+  /** The autonomy index per local day; placed on `days` by date. */
+  autonomyDaily: AutonomySeries;
   days: BucketRun;
   /** Smoke runs in `hours`, oldest first. */
   smokeRuns: readonly SmokeRunRow[];
@@ -85,6 +87,19 @@ function smokeData(runs: readonly SmokeRunRow[], hours: BucketRun): OverviewResp
   };
 }
 
+/** The daily series on the day buckets, matched by local date (a missing day: nothing). */
+function autonomyDaily(series: AutonomySeries, days: BucketRun) {
+  const byDate = new Map(series.days.map((d) => [d.date, d]));
+  const points = days.startsMs.map((ms) =>
+    byDate.get(formatTime(new Date(ms), series.timeZone).slice(0, 10)),
+  );
+  return {
+    buckets: days.json,
+    index: points.map((p) => p?.index ?? null),
+    notified: points.map((p) => p?.notified ?? 0),
+  };
+}
+
 function replicaItem(r: ReplicaInfo): ReplicaItem {
   return {
     id: r.id,
@@ -107,13 +122,9 @@ export function overviewData(x: OverviewInput): OverviewResponse {
     },
     autonomy: {
       index: x.autonomy.index,
-      events: x.autonomy.events,
-      human_touched: x.autonomy.humanTouched,
-      daily: {
-        buckets: x.days.json,
-        index: x.autonomyDaily.map((a) => a.index),
-        events: x.autonomyDaily.map((a) => a.events),
-      },
+      notified: x.autonomy.notified,
+      decided: x.autonomy.decided,
+      daily: autonomyDaily(x.autonomyDaily, x.days),
     },
     smoke: smokeData(x.smokeRuns, x.hours),
     replicas: x.replicas.map(replicaItem),

@@ -24,7 +24,7 @@ export const overviewPage: Page = async ({ api, timeZone }) => {
     kpi(
       "Autonomy index, 24 h",
       fmtPct(d.autonomy.index),
-      `${d.autonomy.human_touched} of ${d.autonomy.events} events needed a person`,
+      `${d.autonomy.decided} of ${d.autonomy.notified} notified events needed a person`,
     ),
     kpi(
       "Smoke",
@@ -47,12 +47,12 @@ export const overviewPage: Page = async ({ api, timeZone }) => {
           kind: "line",
           data: d.autonomy.daily.index.map((x) => (x === null ? null : Math.round(x * 1000) / 10)),
         },
-        { label: "events", data: d.autonomy.daily.events, axis: "y1", color: "#bab0ac" },
+        { label: "notified", data: d.autonomy.daily.notified, axis: "y1", color: "#bab0ac" },
       ],
       y: { max: 100, format: (v) => `${v}%` },
-      y1: { title: "events", count: true },
+      y1: { title: "notified", count: true },
     },
-    "Share of events received that no person had to acknowledge, resolve or mute.",
+    "Share of notified warnings and criticals no person had to decide on (acknowledge, resolve, mute, approve or reject a heal plan).",
   );
   const smoke = chartCard("Smoke runs, last 24 h", {
     labels: d.smoke.hourly.buckets.labels,
