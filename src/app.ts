@@ -3,10 +3,12 @@ import { hostname } from "node:os";
 import { webhookCallback } from "grammy";
 import { type Database, openDatabase } from "../db/client.ts";
 import { createAiderService } from "./aider/aider-service.ts";
+import { createAutonomyService } from "./autonomy/autonomy-service.ts";
 import { createBotLifecycle } from "./bot/bot-lifecycle.ts";
 import { COMMANDS, createBot } from "./bot/create-bot.ts";
 import { packageVersion } from "./build-info.ts";
 import type { Config } from "./config.ts";
+import { createDashboardModule } from "./dashboard/dashboard-module.ts";
 import { createEventsModule } from "./events/events-module.ts";
 import { createHealService } from "./heal/heal-service.ts";
 import { templateFor } from "./heal/plan-templates.ts";
@@ -29,6 +31,11 @@ import { createProxyModule } from "./proxy/proxy-module.ts";
 import { createScheduleModule } from "./scheduler/schedule-module.ts";
 import { createStatusService } from "./status/status-service.ts";
 import type { Tracing } from "./tracing/tracing-types.ts";
+import {
+  createTriageModule,
+  createTriageReads,
+  type TriageModule,
+} from "./triage/triage-module.ts";
 import { type Clock, systemClock } from "./types.ts";
 
 /** What {@link createApp} needs besides the config (CONVENTIONS habit 5). */
@@ -83,6 +90,10 @@ export async function createApp(config: Config, opts: AppOptions) {
   const outbox = createOutboxRepository(db);
   const incidents = createIncidentService({ db, clock });
   let worker: OutboxWorker | undefined;
+  // AI triage: its reads come first (alert messages show triages), the service after the
+  // alert path it edits; the router reaches it through this binding.
+  const triageReads = createTriageReads(db);
+  let triage: TriageModule | undefined;
   const eventsModule = await createEventsModule({
     db,
     clock,
@@ -95,8 +106,24 @@ export async function createApp(config: Config, opts: AppOptions) {
     windows: config.events.dedupWindowsMs,
     onQueued: () => worker?.kick(),
     planTemplateFor: (labels) => templateFor(config.heal.templates, labels)?.template.name,
+    triageFor: triageReads.triageFor,
+    onIncidentsOpened: (alertIds) => triage?.service.onIncidentsOpened(alertIds),
   });
   const { router, mutes } = eventsModule;
+  triage = createTriageModule({
+    db,
+    clock,
+    logger,
+    settings: config.triage,
+    store: triageReads.store,
+    proxy,
+    templates: config.heal.templates,
+    alerts: eventsModule.alerts,
+    notifier: eventsModule.notifier,
+    timeZone: config.reportTimezone,
+    onQueued: () => worker?.kick(),
+  });
+  const autonomy = createAutonomyService({ db, clock, timeZone: config.reportTimezone });
   const aider = createAiderService({
     db,
     clock,
@@ -132,6 +159,8 @@ export async function createApp(config: Config, opts: AppOptions) {
     runner: `${hostname()}:${process.pid}`,
     reportSections: [aider.reportSection],
     heartbeats: () => heartbeats.stallFacts(),
+    autonomy,
+    triage: { store: triage.store, summarize: triage.summarize },
   });
 
   const heal = createHealService({
@@ -143,9 +172,26 @@ export async function createApp(config: Config, opts: AppOptions) {
     alertChatIds: () => config.telegram.alertChatIds,
     timeZone: config.reportTimezone,
     onQueued: () => worker?.kick(),
+    suggestedTemplate: triageReads.suggestedTemplate,
   });
 
   const token = config.telegram.token;
+  /** The dashboard Mini App, its browser login and data API (src/dashboard). */
+  const dashboard = createDashboardModule({
+    settings: config.dashboard,
+    botToken: token,
+    adminIds: config.telegram.adminIds,
+    db,
+    clock,
+    logger,
+    timeZone: config.reportTimezone,
+    listenHost: config.host,
+    proxy: proxyModule,
+    autonomy,
+    smoke: schedules.smoke.store,
+    agents: () => heartbeats.list(),
+    startedAt,
+  });
   const status = createStatusService({
     clock,
     startedAt,
@@ -155,6 +201,7 @@ export async function createApp(config: Config, opts: AppOptions) {
     mutes,
     botOn: token !== undefined,
     schedules: schedules.status,
+    autonomy: autonomy.window,
   });
   const bot = token
     ? createBot({
@@ -175,6 +222,9 @@ export async function createApp(config: Config, opts: AppOptions) {
         aider,
         heal,
         heartbeats,
+        dashboard,
+        triage: triage.service,
+        symptoms: triage.memory,
       })
     : undefined;
   const sender =
@@ -216,6 +266,7 @@ export async function createApp(config: Config, opts: AppOptions) {
     timeZone: config.reportTimezone,
     smoke: schedules.smoke.store,
     heal,
+    autonomy,
   });
   registerIngestRoutes(http, {
     ingestToken: config.ingestToken,
@@ -226,6 +277,7 @@ export async function createApp(config: Config, opts: AppOptions) {
     aider,
   });
   registerProxyRoutes(http, { agents, proxy });
+  dashboard.register(http);
   const webhookMode = bot !== undefined && config.telegram.webhookUrl !== undefined;
   if (bot && webhookMode) {
     http.post(
@@ -273,6 +325,12 @@ export async function createApp(config: Config, opts: AppOptions) {
     heartbeats,
     /** aider session watch: events, sessions, session messages (issue 8). */
     aider,
+    /** The dashboard Mini App and its data API. */
+    dashboard,
+    /** AI triage through the proxy, symptom memory, report summaries. */
+    triage,
+    /** The autonomy index (reports, /status, `/api/admin/stats/autonomy`, dashboard). */
+    autonomy,
 
     /** Listens on HTTP, starts the bot and the outbox worker. Returns the bound port. */
     async start(): Promise<number> {
@@ -296,6 +354,7 @@ export async function createApp(config: Config, opts: AppOptions) {
         await schedules.stop();
         await botLifecycle?.stop();
         await heal.stop();
+        await triage?.service.stop();
         await worker?.stop();
         // Requests waiting for a backend get their 503 (shutting_down) now, not at HTTP close.
         proxyModule.queue.close();

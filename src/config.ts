@@ -1,4 +1,9 @@
 import { z } from "zod";
+import {
+  type DashboardSettings,
+  dashboardEnvShape,
+  dashboardSettings,
+} from "./dashboard/dashboard-config.ts";
 import { ConfigError } from "./errors.ts";
 import {
   type HealSettings,
@@ -12,6 +17,7 @@ import {
   heartbeatSettings,
 } from "./heartbeats/heartbeat-config.ts";
 import { type SmokeSettings, smokeEnvShape, smokeSettings } from "./smoke/smoke-config.ts";
+import { type TriageSettings, triageEnvShape, triageSettings } from "./triage/triage-config.ts";
 
 const idList = z
   .string()
@@ -122,6 +128,10 @@ export const envSchema = z.object({
   ...healEnvShape,
   /** Agent heartbeats: `AGENT_CLASSES`, `AGENT_WATCHDOG_INTERVAL_S` (issue 8). */
   ...heartbeatEnvShape,
+  /** Dashboard: `PUBLIC_URL`, `DASHBOARD_SESSION_TTL_S` (src/dashboard/dashboard-config.ts). */
+  ...dashboardEnvShape,
+  /** AI triage through the proxy: `TRIAGE_MODEL`, `TRIAGE_TIMEOUT_S`, `TRIAGE_MAX_PER_HOUR`. */
+  ...triageEnvShape,
 });
 
 /** The typed configuration every service is built from. */
@@ -165,6 +175,10 @@ export interface Config {
   heal: HealSettings;
   /** Agent heartbeats (issue 8). */
   heartbeats: HeartbeatSettings;
+  /** The dashboard Mini App and its login links. */
+  dashboard: DashboardSettings;
+  /** AI triage and report summaries (src/triage). */
+  triage: TriageSettings;
 }
 
 /**
@@ -223,5 +237,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     smoke: smokeSettings(e, { runningLimitMs: runningLimitMs(heal) }),
     heal,
     heartbeats: heartbeatSettings(e),
+    dashboard: dashboardSettings(e),
+    triage: triageSettings(e),
   };
 }

@@ -13,7 +13,17 @@ export type Behaviour =
   | { kind: "ok"; headers?: Record<string, string> }
   | { kind: "status"; status: number; body?: unknown; headers?: Record<string, string> }
   | { kind: "hang" }
-  | { kind: "midstream_fail" };
+  | { kind: "midstream_fail" }
+  /**
+   * Chat completions answer `content` (a function sees the request body, e.g. to "obey" what
+   * the prompt says) after `delayMs`, with `refusal` when given; other paths answer as "ok".
+   */
+  | {
+      kind: "chat";
+      content: string | ((body: Record<string, unknown>) => string);
+      refusal?: string;
+      delayMs?: number;
+    };
 
 /** A request the upstream received. */
 export interface Received {
@@ -82,6 +92,11 @@ function answer(
   responses: ReturnType<typeof createResponsesApi>,
 ) {
   if (b.kind === "hang") return;
+  if (b.kind === "chat" && req.method === "POST" && (req.url ?? "").endsWith("/chat/completions")) {
+    const content = typeof b.content === "function" ? b.content(body ?? {}) : b.content;
+    setTimeout(() => chat(res, String(body?.model ?? ""), content, b.refusal), b.delayMs ?? 0);
+    return;
+  }
   if (b.kind === "status") {
     res.writeHead(b.status, { "content-type": "application/json", ...b.headers });
     res.end(
@@ -157,6 +172,31 @@ function answer(
     });
   }
   res.writeHead(404).end();
+}
+
+function chat(res: ServerResponse, model: string, content: string, refusal?: string) {
+  json(
+    res,
+    {},
+    {
+      id: "chatcmpl-t",
+      object: "chat.completion",
+      created: 1,
+      model,
+      choices: [
+        {
+          index: 0,
+          message: {
+            role: "assistant",
+            content: refusal ? null : content,
+            refusal: refusal ?? null,
+          },
+          finish_reason: "stop",
+        },
+      ],
+      usage: { prompt_tokens: 120, completion_tokens: 40, total_tokens: 160 },
+    },
+  );
 }
 
 function json(res: ServerResponse, headers: Record<string, string>, value: unknown) {
