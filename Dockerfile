@@ -1,13 +1,13 @@
 # syntax=docker/dockerfile:1
 
-# --- build: install everything and type-check (src, commands, flows, db, scripts, test)
+# --- build: install everything and type-check (src, commands, flows, db, scripts, test, web)
 FROM node:20-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY . .
 # flows/ and scripts/ may be empty (git keeps no empty directories): make sure they exist.
-RUN mkdir -p flows scripts && npx tsc --noEmit
+RUN mkdir -p flows scripts && npx tsc --noEmit && npx tsc --noEmit -p web
 
 # --- runtime: production dependencies only (tsx is one: `npm start` = tsx src/main.ts)
 FROM node:20-slim AS runtime
@@ -24,6 +24,8 @@ COPY --from=build /app/commands ./commands
 COPY --from=build /app/flows ./flows
 COPY --from=build /app/db ./db
 COPY --from=build /app/scripts ./scripts
+# The dashboard Mini App's sources, bundled with esbuild on first request.
+COPY --from=build /app/web ./web
 RUN mkdir -p /data && chown node:node /data
 USER node
 VOLUME ["/data"]

@@ -81,7 +81,7 @@ export interface OpenOptions {
   maxConnections?: number;
   /**
    * Postgres `application_name` of every connection: the replica id, so the change trigger
-   * can say which replica wrote (db/migrations/0006_replicas.sql). Default `commandpost`.
+   * can say which replica wrote (db/migrations/0009_replicas.sql). Default `commandpost`.
    */
   applicationName?: string;
 }

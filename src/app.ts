@@ -3,10 +3,13 @@ import { hostname } from "node:os";
 import { webhookCallback } from "grammy";
 import { type Database, openDatabase } from "../db/client.ts";
 import { createAiderService } from "./aider/aider-service.ts";
+import { createAutonomyService } from "./autonomy/autonomy-service.ts";
 import { createBotLifecycle } from "./bot/bot-lifecycle.ts";
 import { COMMANDS, createBot } from "./bot/create-bot.ts";
 import { createUpdateLedger } from "./bot/update-ledger.ts";
+import { packageVersion } from "./build-info.ts";
 import type { Config } from "./config.ts";
+import { createDashboardModule } from "./dashboard/dashboard-module.ts";
 import { createEventsModule } from "./events/events-module.ts";
 import { createHealService } from "./heal/heal-service.ts";
 import { templateFor } from "./heal/plan-templates.ts";
@@ -35,6 +38,12 @@ import { createReplicaModule } from "./replicas/replica-module.ts";
 import { wireReplicas } from "./replicas/replica-wiring.ts";
 import { createScheduleModule } from "./scheduler/schedule-module.ts";
 import { createStatusService } from "./status/status-service.ts";
+import type { Tracing } from "./tracing/tracing-types.ts";
+import {
+  createTriageModule,
+  createTriageReads,
+  type TriageModule,
+} from "./triage/triage-module.ts";
 import { type Clock, systemClock } from "./types.ts";
 
 /** What {@link createApp} needs besides the config (CONVENTIONS habit 5). */
@@ -49,6 +58,8 @@ export interface AppOptions {
   outboxLeaseMs?: number;
   /** Outbox pacing (default Telegram's 1/s per chat, 25/s overall); the bench relaxes it. */
   outboxPacing?: PacingOptions;
+  /** OpenTelemetry tracing, started by main.ts when `OTEL_EXPORTER_OTLP_ENDPOINT` is set. */
+  tracing?: Tracing;
 }
 
 /** The composed application. */
@@ -62,7 +73,7 @@ export async function createApp(config: Config, opts: AppOptions) {
   const { logger } = opts;
   const clock = opts.clock ?? systemClock;
   const startedAt = clock.now();
-  const identity = createReplicaIdentity(startedAt);
+  const identity = createReplicaIdentity(startedAt, config.revision);
   const database =
     opts.database ??
     (await openDatabase({
@@ -82,7 +93,7 @@ export async function createApp(config: Config, opts: AppOptions) {
   const cipher = createKeyCipher(
     resolveEncryptionKey({ keyHex: config.encryptionKeyHex, dataDir: config.dataDir, logger }),
   );
-  const metrics = createMetrics();
+  const metrics = createMetrics({ version: packageVersion(), revision: config.revision });
   const proxyModule = await createProxyModule({
     db,
     clock,
@@ -91,11 +102,16 @@ export async function createApp(config: Config, opts: AppOptions) {
     cipher,
     settings: config.proxy,
     limiter: replicas.limiter,
+    tracer: opts.tracing?.proxyTracer,
   });
   const { backends, registry, agents, proxy } = proxyModule;
   const outbox = createOutboxRepository(db);
   const incidents = createIncidentService({ db, clock });
   let worker: OutboxWorker | undefined;
+  // AI triage: its reads come first (alert messages show triages), the service after the
+  // alert path it edits; the router reaches it through this binding.
+  const triageReads = createTriageReads(db);
+  let triage: TriageModule | undefined;
   const eventsModule = await createEventsModule({
     db,
     clock,
@@ -109,8 +125,24 @@ export async function createApp(config: Config, opts: AppOptions) {
     onQueued: () => worker?.kick(),
     planTemplateFor: (labels) => templateFor(config.heal.templates, labels)?.template.name,
     muteVersion: replicas.shared ? () => replicas.feed.version("mutes") : undefined,
+    triageFor: triageReads.triageFor,
+    onIncidentsOpened: (alertIds) => triage?.service.onIncidentsOpened(alertIds),
   });
   const { router, mutes } = eventsModule;
+  triage = createTriageModule({
+    db,
+    clock,
+    logger,
+    settings: config.triage,
+    store: triageReads.store,
+    proxy,
+    templates: config.heal.templates,
+    alerts: eventsModule.alerts,
+    notifier: eventsModule.notifier,
+    timeZone: config.reportTimezone,
+    onQueued: () => worker?.kick(),
+  });
+  const autonomy = createAutonomyService({ db, clock, timeZone: config.reportTimezone });
   const aider = createAiderService({
     db,
     clock,
@@ -146,6 +178,8 @@ export async function createApp(config: Config, opts: AppOptions) {
     runner: `${hostname()}:${process.pid}`,
     reportSections: [aider.reportSection],
     heartbeats: () => heartbeats.stallFacts(),
+    autonomy,
+    triage: { store: triage.store, summarize: triage.summarize },
   });
 
   const heal = createHealService({
@@ -157,9 +191,26 @@ export async function createApp(config: Config, opts: AppOptions) {
     alertChatIds: () => config.telegram.alertChatIds,
     timeZone: config.reportTimezone,
     onQueued: () => worker?.kick(),
+    suggestedTemplate: triageReads.suggestedTemplate,
   });
 
   const token = config.telegram.token;
+  /** The dashboard Mini App, its browser login and data API (src/dashboard). */
+  const dashboard = createDashboardModule({
+    settings: config.dashboard,
+    botToken: token,
+    adminIds: config.telegram.adminIds,
+    db,
+    clock,
+    logger,
+    timeZone: config.reportTimezone,
+    listenHost: config.host,
+    proxy: proxyModule,
+    autonomy,
+    smoke: schedules.smoke.store,
+    agents: () => heartbeats.list(),
+    startedAt,
+  });
   const status = createStatusService({
     clock,
     startedAt,
@@ -170,6 +221,7 @@ export async function createApp(config: Config, opts: AppOptions) {
     botOn: token !== undefined,
     schedules: schedules.status,
     replicas: () => replicas.list(),
+    autonomy: autonomy.window,
   });
   const bot = token
     ? createBot({
@@ -191,6 +243,9 @@ export async function createApp(config: Config, opts: AppOptions) {
         heal,
         heartbeats,
         updates: createUpdateLedger({ db, replicaId: identity.id }),
+        dashboard,
+        triage: triage.service,
+        symptoms: triage.memory,
       })
     : undefined;
   const leaseMs = opts.outboxLeaseMs ?? config.outbox.leaseMs;
@@ -240,6 +295,7 @@ export async function createApp(config: Config, opts: AppOptions) {
     smoke: schedules.smoke.store,
     heal,
     replicas: () => replicas.list(),
+    autonomy,
   });
   registerIngestRoutes(http, {
     ingestToken: config.ingestToken,
@@ -250,6 +306,7 @@ export async function createApp(config: Config, opts: AppOptions) {
     aider,
   });
   registerProxyRoutes(http, { agents, proxy });
+  dashboard.register(http);
   const webhookMode = bot !== undefined && config.telegram.webhookUrl !== undefined;
   if (bot && webhookMode) {
     http.post(
@@ -271,7 +328,7 @@ export async function createApp(config: Config, opts: AppOptions) {
       })
     : undefined;
   wireReplicas(replicas, {
-    reloadBackends: () => registry.reload(),
+    reloadBackends: () => proxyModule.reloadBackends(),
     reloadAgentKeys: () => agents.reload(),
     syncCooldowns: () => proxyModule.syncCooldowns(),
     reloadMutes: () => mutes.reload(),
@@ -308,6 +365,12 @@ export async function createApp(config: Config, opts: AppOptions) {
     aider,
     /** This replica among those on one Postgres: membership, roles, change feed. */
     replicas,
+    /** The dashboard Mini App and its data API. */
+    dashboard,
+    /** AI triage through the proxy, symptom memory, report summaries. */
+    triage,
+    /** The autonomy index (reports, /status, `/api/admin/stats/autonomy`, dashboard). */
+    autonomy,
 
     /**
      * Joins the replicas (membership, change feed, roles), listens on HTTP, starts the bot
@@ -337,11 +400,15 @@ export async function createApp(config: Config, opts: AppOptions) {
         await schedules.stop();
         await botLifecycle?.stop();
         await heal.stop();
+        await triage?.service.stop();
         await worker?.stop();
+        // Requests waiting for a backend get their 503 (shutting_down) now, not at HTTP close.
+        proxyModule.queue.close();
         await http.close();
         await heartbeats.stop();
         await proxyModule.stop();
         await database.close();
+        await opts.tracing?.shutdown();
       })();
       return stopping;
     },

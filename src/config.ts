@@ -1,4 +1,9 @@
 import { z } from "zod";
+import {
+  type DashboardSettings,
+  dashboardEnvShape,
+  dashboardSettings,
+} from "./dashboard/dashboard-config.ts";
 import { ConfigError } from "./errors.ts";
 import {
   type HealSettings,
@@ -12,6 +17,7 @@ import {
   heartbeatSettings,
 } from "./heartbeats/heartbeat-config.ts";
 import { type SmokeSettings, smokeEnvShape, smokeSettings } from "./smoke/smoke-config.ts";
+import { type TriageSettings, triageEnvShape, triageSettings } from "./triage/triage-config.ts";
 
 const idList = z
   .string()
@@ -105,12 +111,27 @@ export const envSchema = z.object({
   PROXY_HEALTH_INTERVAL_S: intInRange(5, 3600, 60),
   /** Seconds between usage flushes from memory to the database. */
   USAGE_FLUSH_INTERVAL_S: intInRange(1, 600, 10),
+  /**
+   * Proxy wait queue: requests held while no backend can take them, and the longest wait in
+   * seconds before 503 (0 = answer 503 at once). 500 / 30 s are the figures the proxy this
+   * replaces declared.
+   */
+  PROXY_QUEUE_MAX: intInRange(0, 100_000, 500),
+  PROXY_QUEUE_TIMEOUT_S: intInRange(0, 600, 30),
+  /** OTLP/HTTP endpoint for traces; unset = tracing off (src/tracing). */
+  OTEL_EXPORTER_OTLP_ENDPOINT: optionalString.pipe(z.url().optional()),
+  /** Names the build in `commandpost_build_info` (e.g. the git commit). */
+  COMMANDPOST_REVISION: optionalString,
   /** Smoke thresholds, retention and `SCHEDULER_ENABLED` (issue 6, src/smoke/smoke-config.ts). */
   ...smokeEnvShape,
   /** Heal plans: repo, guardrails, fixer and command allowlist (issue 5, src/heal/heal-config.ts). */
   ...healEnvShape,
   /** Agent heartbeats: `AGENT_CLASSES`, `AGENT_WATCHDOG_INTERVAL_S` (issue 8). */
   ...heartbeatEnvShape,
+  /** Dashboard: `PUBLIC_URL`, `DASHBOARD_SESSION_TTL_S` (src/dashboard/dashboard-config.ts). */
+  ...dashboardEnvShape,
+  /** AI triage through the proxy: `TRIAGE_MODEL`, `TRIAGE_TIMEOUT_S`, `TRIAGE_MAX_PER_HOUR`. */
+  ...triageEnvShape,
   /** Replicas: seconds between membership renewals; 3 missed = gone (docs/operations.md). */
   REPLICA_RENEW_S: intInRange(1, 60, 5),
 });
@@ -143,13 +164,23 @@ export interface Config {
     cooldownMaxS: number;
     healthIntervalMs: number;
     usageFlushMs: number;
+    queueMax: number;
+    queueTimeoutMs: number;
   };
+  /** OTLP/HTTP endpoint for traces, or undefined (tracing off). */
+  otlpEndpoint: string | undefined;
+  /** Source revision shown in `commandpost_build_info`. */
+  revision: string;
   /** Smoke checks and the scheduler (issue 6). */
   smoke: SmokeSettings;
   /** Heal plans (issue 5). */
   heal: HealSettings;
   /** Agent heartbeats (issue 8). */
   heartbeats: HeartbeatSettings;
+  /** The dashboard Mini App and its login links. */
+  dashboard: DashboardSettings;
+  /** AI triage and report summaries (src/triage). */
+  triage: TriageSettings;
   /** Replicas on one Postgres (src/replicas, docs/operations.md "Scaling out"). */
   replicas: { renewMs: number };
 }
@@ -202,10 +233,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       cooldownMaxS: Math.max(e.PROXY_COOLDOWN_MAX_S, e.PROXY_COOLDOWN_BASE_S),
       healthIntervalMs: e.PROXY_HEALTH_INTERVAL_S * 1000,
       usageFlushMs: e.USAGE_FLUSH_INTERVAL_S * 1000,
+      queueMax: e.PROXY_QUEUE_MAX,
+      queueTimeoutMs: e.PROXY_QUEUE_TIMEOUT_S * 1000,
     },
+    otlpEndpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT,
+    revision: e.COMMANDPOST_REVISION ?? "unknown",
     smoke: smokeSettings(e, { runningLimitMs: runningLimitMs(heal) }),
     heal,
     heartbeats: heartbeatSettings(e),
+    dashboard: dashboardSettings(e),
+    triage: triageSettings(e),
     replicas: { renewMs: e.REPLICA_RENEW_S * 1000 },
   };
 }

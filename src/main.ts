@@ -1,11 +1,13 @@
-import { createApp } from "./app.ts";
+import { packageVersion } from "./build-info.ts";
 import { loadConfig } from "./config.ts";
 import { ConfigError, coerceError } from "./errors.ts";
 import { createLogger } from "./logger.ts";
 
 /**
- * Process entry: config → app → listen; SIGINT/SIGTERM stop it cleanly (HTTP closed, bot
- * stopped, database closed). Invalid configuration exits 1 with one line naming the variable.
+ * Process entry: config → (tracing) → app → listen; SIGINT/SIGTERM stop it cleanly (HTTP
+ * closed, bot stopped, database closed). Invalid configuration exits 1 with one line naming
+ * the variable. With `OTEL_EXPORTER_OTLP_ENDPOINT` set, OpenTelemetry is loaded and started
+ * before the app is imported; without it no tracing code is loaded at all.
  */
 async function main(): Promise<void> {
   let config: ReturnType<typeof loadConfig>;
@@ -18,8 +20,14 @@ async function main(): Promise<void> {
     }
     throw err;
   }
-  const logger = createLogger(config.logLevel);
-  const app = await createApp(config, { logger });
+  const tracing = config.otlpEndpoint
+    ? (await import("./tracing/tracing.ts")).startTracing({ version: packageVersion() })
+    : undefined;
+  const logger = createLogger(config.logLevel, tracing?.logMixin);
+  if (tracing && config.otlpEndpoint)
+    logger.info({ otlp: new URL(config.otlpEndpoint).host }, "tracing on: OTLP/HTTP export");
+  const { createApp } = await import("./app.ts");
+  const app = await createApp(config, { logger, tracing });
   let signalled = false;
   const shutdown = (signal: string) => {
     if (signalled) return;

@@ -1,6 +1,8 @@
 export * from "./agents.ts";
 export * from "./aider.ts";
 export * from "./backends.ts";
+export * from "./dashboard.ts";
+export * from "./decisions.ts";
 export * from "./deliveries.ts";
 export * from "./events.ts";
 export * from "./heal-plans.ts";
@@ -12,3 +14,4 @@ export * from "./proxy-usage.ts";
 export * from "./replicas.ts";
 export * from "./schedule-runs.ts";
 export * from "./smoke-runs.ts";
+export * from "./triages.ts";

@@ -38,7 +38,7 @@ export type ReplicaRow = typeof replicas.$inferSelect;
 
 /**
  * A version per shared table, bumped by a trigger in the same transaction as every change
- * (db/migrations/0006_replicas.sql), which also sends `NOTIFY commandpost_changes`.
+ * (db/migrations/0009_replicas.sql), which also sends `NOTIFY commandpost_changes`.
  * Replicas compare versions as a safety net for notifications they missed.
  */
 export const changeVersions = pgTable("change_versions", {

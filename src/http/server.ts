@@ -1,18 +1,39 @@
+import { randomUUID } from "node:crypto";
+import type { IncomingMessage } from "node:http";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from "fastify";
 import { InputError } from "../errors.ts";
 import type { Logger } from "../logger.ts";
 
+/** A client's `x-request-id` is kept when it is 1–128 printable ASCII characters. */
+const CLIENT_REQUEST_ID = /^[\x21-\x7e]{1,128}$/;
+
+/** The request id: the client's `x-request-id` when sensible, else a fresh UUID. */
+export function requestId(req: IncomingMessage): string {
+  const given = req.headers["x-request-id"];
+  return typeof given === "string" && CLIENT_REQUEST_ID.test(given) ? given : randomUUID();
+}
+
 /**
  * Creates the Fastify instance with commandpost's error contract: 4xx bodies name what is
- * wrong (`{"error":{"message","field"}}`), 5xx bodies never leak internals.
+ * wrong (`{"error":{"message","field"}}`), 5xx bodies never leak internals. Every answer
+ * carries `x-request-id` (the client's, or a generated one), which is also the `request_id`
+ * of the request's log lines.
  */
 export function createHttpServer(logger: Logger): FastifyInstance {
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
     // The proxy's hot path logs nothing per request; failures are logged where they happen.
-    logController: new LogController({ disableRequestLogging: true }),
+    logController: new LogController({
+      disableRequestLogging: true,
+      requestIdLogLabel: "request_id",
+    }),
     bodyLimit: 1024 * 1024,
     forceCloseConnections: true,
+    genReqId: requestId,
+  });
+  app.addHook("onRequest", (req, reply, done) => {
+    reply.header("x-request-id", req.id);
+    done();
   });
   app.setErrorHandler((err, req, reply) => {
     if (err instanceof InputError) {

@@ -18,9 +18,24 @@ export class BackendRuntime {
     this.limiter = limiter;
   }
 
-  /** Takes an RPM token for one upstream request to `b`. */
+  /** Takes an RPM token for one upstream request to `b` (may wait for the shared bucket). */
   take(b: RuntimeBackend, nowMs: number): RpmGrant | Promise<RpmGrant> {
     return this.limiter.take(b, nowMs);
+  }
+
+  /** Takes an RPM token only if one is at hand now (see {@link RpmLimiter.tryTake}). */
+  tryTake(b: RuntimeBackend, nowMs: number): RpmGrant {
+    return this.limiter.tryTake(b, nowMs);
+  }
+
+  /** ms until `b` may have an RPM token (0 when it has one). */
+  msUntilToken(b: RuntimeBackend, nowMs: number): number {
+    return this.limiter.msUntilToken(b, nowMs);
+  }
+
+  /** Calls `listener` when RPM tokens arrived (the wait queue wakes). */
+  onRefill(listener: () => void): void {
+    this.limiter.onRefill(listener);
   }
 
   /** Probed state, or the stored one before the first probe. */

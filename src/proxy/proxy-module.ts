@@ -7,23 +7,31 @@ import { POOLS } from "../types.ts";
 import { createAgentKeyService } from "./agent-keys.ts";
 import { BackendRuntime } from "./backend-runtime.ts";
 import { type BackendView, createBackendService } from "./backend-service.ts";
+import { createCapacitySignal } from "./capacity-signal.ts";
 import { createCooldownStore } from "./cooldown-store.ts";
 import { createCooldownSync } from "./cooldown-sync.ts";
 import { createHealthProber, probeBackend } from "./health-probe.ts";
 import type { KeyCipher } from "./key-crypto.ts";
 import { createProxyService } from "./proxy-service.ts";
+import type { ProxyTracer } from "./proxy-tracer.ts";
 import { createBackendRegistry } from "./registry.ts";
+import { createResponseAffinity } from "./response-affinity.ts";
 import type { RpmLimiter } from "./rpm-limiter.ts";
 import { createUpstreamClient } from "./upstream.ts";
 import { UsageAggregator } from "./usage.ts";
 import { createUsageFlusher, createUsageStore } from "./usage-store.ts";
+import { createWaitQueue } from "./wait-queue.ts";
 
-/** Proxy tuning from the config (DESIGN.md, Proxy; defaults from seed 003 Sidecar V2). */
+/** Proxy tuning from the config (README, Configuration: `PROXY_*`, `USAGE_FLUSH_INTERVAL_S`). */
 export interface ProxySettings {
   cooldownBaseS: number;
   cooldownMaxS: number;
   healthIntervalMs: number;
   usageFlushMs: number;
+  /** Wait queue: requests held at most (`PROXY_QUEUE_MAX`). */
+  queueMax: number;
+  /** Wait queue: longest wait of one request, ms (`PROXY_QUEUE_TIMEOUT_S`; 0 = no waiting). */
+  queueTimeoutMs: number;
 }
 
 /** A backend with its live routing state, for /backends, /api/admin/pools and /metrics. */
@@ -47,6 +55,8 @@ export async function createProxyModule(deps: {
   settings: ProxySettings;
   /** The replicas' shared RPM limiter (Postgres); default: a token bucket per backend here. */
   limiter?: RpmLimiter;
+  /** OpenTelemetry spans for upstream attempts; only when tracing is on. */
+  tracer?: ProxyTracer;
 }) {
   const { db, clock, logger, metrics } = deps;
   const log = logger.child({ component: "proxy" });
@@ -70,6 +80,17 @@ export async function createProxyModule(deps: {
   // Cooldowns outlive a restart of every replica: the running ones are loaded from their rows.
   const cooldownSync = createCooldownSync({ store: cooldowns, table: runtime.cooldowns, clock });
   await cooldownSync.load();
+  const queue = createWaitQueue({
+    settings: { maxSize: deps.settings.queueMax, timeoutMs: deps.settings.queueTimeoutMs },
+    clock,
+    onWaited: (seconds, outcome) => metrics.proxyQueueWait.observe({ outcome }, seconds),
+  });
+  /** "A backend may have freed up": wakes the wait queue (also for replicas' news). */
+  const capacity = createCapacitySignal();
+  capacity.subscribe(() => queue.wake());
+  backends.onChange(() => capacity.notify());
+  // Tokens leased from the replicas' shared RPM bucket may be what a waiting request needs.
+  runtime.onRefill(() => capacity.notify());
   const proxy = createProxyService({
     registry,
     runtime,
@@ -78,6 +99,10 @@ export async function createProxyModule(deps: {
     clock,
     logger: log,
     metrics,
+    queue,
+    queueTimeoutMs: deps.settings.queueTimeoutMs,
+    affinity: createResponseAffinity(),
+    tracer: deps.tracer,
     onCooldown: (c, backend, reason) => {
       log.warn(
         { backend: backend.name, until: c.endsAt, strike: c.strike, retryAfterS: c.retryAfterS },
@@ -94,7 +119,10 @@ export async function createProxyModule(deps: {
     upstream,
     logger: log,
     intervalMs: deps.settings.healthIntervalMs,
-    onChange: (b, state) => backends.setState(b.id, state),
+    onChange: (b, state) => {
+      if (state !== "down") capacity.notify();
+      return backends.setState(b.id, state);
+    },
   });
 
   /** Backends with live state (cooldown, RPM use, probed health). */
@@ -124,7 +152,19 @@ export async function createProxyModule(deps: {
     prober,
     live,
     /** Re-reads the stored cooldowns (another replica started or cleared one). */
-    syncCooldowns: () => cooldownSync.load(),
+    syncCooldowns: async () => {
+      await cooldownSync.load();
+      capacity.notify(); // one may have been cleared
+    },
+    /** Re-reads the backends (another replica changed one); waiting requests look again. */
+    reloadBackends: async () => {
+      await registry.reload();
+      capacity.notify();
+    },
+    /** Raise when a backend may have freed up (e.g. a cooldown cleared on another replica). */
+    capacity,
+    /** Requests waiting for a backend. */
+    queue,
 
     /** Usage rows from `from` on, after flushing what is still in memory. */
     async usageSince(from: Date) {
@@ -150,6 +190,7 @@ export async function createProxyModule(deps: {
     async clearCooldown(backendId: string, who: string): Promise<boolean> {
       const now = clock.now();
       const was = runtime.cooldowns.clear(backendId, now.getTime());
+      capacity.notify();
       await cooldowns.clear(backendId, who, now);
       return was;
     },
@@ -168,6 +209,7 @@ export async function createProxyModule(deps: {
         }
       }
       metrics.activeCooldowns.set(runtime.cooldowns.active(nowMs).size);
+      metrics.proxyQueueDepth.set(queue.size);
     },
 
     start(): void {
@@ -177,6 +219,7 @@ export async function createProxyModule(deps: {
     },
 
     async stop(): Promise<void> {
+      queue.close();
       prober.stop();
       await flusher.stop();
       await upstream.close();

@@ -4,7 +4,7 @@ import { changeVersions } from "../../db/schema/index.ts";
 import { coerceError } from "../errors.ts";
 import type { Logger } from "../logger.ts";
 
-/** The channel the change trigger notifies (db/migrations/0006_replicas.sql). */
+/** The channel the change trigger notifies (db/migrations/0009_replicas.sql). */
 export const CHANGES_CHANNEL = "commandpost_changes";
 
 /**

@@ -1,8 +1,6 @@
-import { readFileSync } from "node:fs";
 import { hostname } from "node:os";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { ulid } from "ulid";
+import { packageVersion } from "../build-info.ts";
 
 /** Who this process is among the replicas on one database (docs/operations.md, Scaling out). */
 export interface ReplicaIdentity {
@@ -10,36 +8,22 @@ export interface ReplicaIdentity {
   id: string;
   host: string;
   pid: number;
-  /** `COMMANDPOST_VERSION` when set (an image tag, a git sha), else package.json's version. */
+  /** package.json's version, with the source revision when known: `0.1.0+3f2a9c1`. */
   version: string;
   startedAt: Date;
 }
 
-/** Builds this process's identity. `startedAt` is the app's start time (its clock). */
-export function createReplicaIdentity(startedAt: Date): ReplicaIdentity {
+/**
+ * Builds this process's identity. `startedAt` is the app's start time (its clock);
+ * `revision` is `COMMANDPOST_REVISION` ("unknown" when unset).
+ */
+export function createReplicaIdentity(startedAt: Date, revision = "unknown"): ReplicaIdentity {
+  const version = packageVersion();
   return {
     id: ulid(),
     host: hostname(),
     pid: process.pid,
-    version: process.env.COMMANDPOST_VERSION?.trim() || packageVersion(),
+    version: revision && revision !== "unknown" ? `${version}+${revision}` : version,
     startedAt,
   };
-}
-
-/** The version in the nearest package.json above this file (works from src/ and a build). */
-function packageVersion(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (let up = 0; up < 5; up++) {
-    try {
-      const pkg = JSON.parse(readFileSync(join(dir, "package.json"), "utf8")) as {
-        name?: string;
-        version?: string;
-      };
-      if (pkg.name === "commandpost" && pkg.version) return pkg.version;
-    } catch {
-      /* not here: look one level up */
-    }
-    dir = dirname(dir);
-  }
-  return "unknown";
 }

@@ -13,6 +13,9 @@ import { burstOf, TokenBucket } from "../proxy/token-bucket.ts";
  */
 export const LEASE_MS = 1000;
 
+/** After a failed grant, the local fallback is used this long before Postgres is asked again. */
+const DOWN_RETRY_MS = 5000;
+
 /** Dependencies of {@link createSharedRpmLimiter}. */
 export interface SharedRpmDeps {
   db: Db;
@@ -38,7 +41,7 @@ interface Lease {
   nextTokenAtMs: number;
   /** Date.now() of recent takes, to size the next lease by the demand of the last second. */
   demand: number[];
-  inflight?: Promise<void>;
+  inflight?: Promise<void> | undefined;
 }
 
 /**
@@ -54,7 +57,10 @@ interface Lease {
 export function createSharedRpmLimiter(deps: SharedRpmDeps): RpmLimiter {
   const leases = new Map<string, Lease>();
   const fallback = new Map<string, TokenBucket>();
+  const listeners: (() => void)[] = [];
   let warnedAt = 0;
+  /** Date.now() until which Postgres counts as unreachable for RPM (after a failed grant). */
+  let downUntil = 0;
 
   const leaseOf = (b: RuntimeBackend): Lease => {
     let l = leases.get(b.id);
@@ -116,14 +122,8 @@ export function createSharedRpmLimiter(deps: SharedRpmDeps): RpmLimiter {
     l.nextTokenAtMs = left < 1 ? Date.now() + ((1 - left) * 60_000) / b.rpmLimit : 0;
   }
 
-  function local(b: RuntimeBackend, nowMs: number, err: unknown): RpmGrant {
-    if (Date.now() - warnedAt > 60_000) {
-      warnedAt = Date.now();
-      deps.logger.warn(
-        { err: coerceError(err).message },
-        "shared RPM limit unavailable; each replica limits its share locally",
-      );
-    }
+  /** While Postgres does not answer: rpm / live replicas, in this process. */
+  function local(b: RuntimeBackend, nowMs: number): RpmGrant {
     const share = Math.max(1, Math.floor(b.rpmLimit / Math.max(1, deps.replicaCount())));
     let k = fallback.get(b.id);
     if (!k || k.rpm !== share) {
@@ -133,31 +133,66 @@ export function createSharedRpmLimiter(deps: SharedRpmDeps): RpmLimiter {
     return k.tryTake(nowMs) ? { ok: true } : { ok: false, readyInMs: k.msUntilToken(nowMs) };
   }
 
+  /** Fetches a batch (one at a time per backend); listeners hear when tokens arrived. */
+  function startRefill(b: RuntimeBackend, l: Lease): Promise<void> {
+    l.inflight ??= refill(b, l, Date.now())
+      .then(() => {
+        if (l.tokens >= 1) for (const f of listeners) f();
+      })
+      .catch((err: unknown) => {
+        downUntil = Date.now() + DOWN_RETRY_MS;
+        if (Date.now() - warnedAt > 60_000) {
+          warnedAt = Date.now();
+          deps.logger.warn(
+            { err: coerceError(err).message },
+            "shared RPM limit unavailable; each replica limits its share locally",
+          );
+        }
+      })
+      .finally(() => {
+        l.inflight = undefined;
+      });
+    return l.inflight;
+  }
+
+  const notYet = (l: Lease): RpmGrant => ({
+    ok: false,
+    readyInMs: l.inflight ? 25 : Math.max(1, Math.ceil(l.nextTokenAtMs - Date.now())),
+  });
+
   return {
     async take(b, nowMs) {
+      if (Date.now() < downUntil) return local(b, nowMs);
       const l = leaseOf(b);
       l.demand.push(Date.now());
-      try {
-        // At most two batches: one already on its way (joined), then one of our own.
-        for (let round = 0; round < 2; round++) {
-          if (spend(l, Date.now())) return { ok: true };
-          if (Date.now() < l.nextTokenAtMs) break;
-          if (!l.inflight) {
-            l.inflight = refill(b, l, Date.now()).finally(() => {
-              l.inflight = undefined;
-            });
-          }
-          await l.inflight;
-        }
-      } catch (err) {
-        return local(b, nowMs, err);
+      // At most two batches: one already on its way (joined), then one of our own.
+      for (let round = 0; round < 2; round++) {
+        if (spend(l, Date.now())) return { ok: true };
+        if (Date.now() < l.nextTokenAtMs) break;
+        await startRefill(b, l);
+        if (Date.now() < downUntil) return local(b, nowMs);
       }
+      return spend(l, Date.now()) ? { ok: true } : notYet(l);
+    },
+    tryTake(b, nowMs) {
+      if (Date.now() < downUntil) return local(b, nowMs);
+      const l = leaseOf(b);
+      l.demand.push(Date.now());
       if (spend(l, Date.now())) return { ok: true };
-      return { ok: false, readyInMs: Math.max(0, Math.ceil(l.nextTokenAtMs - Date.now())) };
+      if (Date.now() >= l.nextTokenAtMs) void startRefill(b, l);
+      return notYet(l);
+    },
+    msUntilToken(b) {
+      const l = leases.get(b.id);
+      if (!l || (l.tokens >= 1 && Date.now() < l.expiresAtMs)) return 0;
+      return Math.max(0, Math.ceil(l.nextTokenAtMs - Date.now()));
     },
     utilisation(b) {
       const l = leases.get(b.id);
       return l ? Math.min(1, Math.max(0, 1 - l.avail / burstOf(b.rpmLimit))) : 0;
+    },
+    onRefill(listener) {
+      listeners.push(listener);
     },
   };
 }

@@ -1,3 +1,4 @@
+import type { AutonomyPoint } from "../autonomy/autonomy-service.ts";
 import type { IncidentService } from "../incidents/incident-service.ts";
 import type { MuteService } from "../mutes/mute-service.ts";
 import type { OutboxRepository, OutboxStats } from "../outbox/outbox-repository.ts";
@@ -21,6 +22,8 @@ export interface StatusSnapshot {
   botOn: boolean;
   /** Last run of each scheduled job (issue 6); absent when no scheduler is wired. */
   schedules?: ScheduleStatus;
+  /** Autonomy index of the last 7 days; absent when not wired. */
+  autonomy?: AutonomyPoint;
   /** Live replicas and their roles (docs/operations.md, Scaling out); absent when not wired. */
   replicas?: ReplicaListing;
 }
@@ -39,6 +42,8 @@ export function createStatusService(deps: {
   botOn: boolean;
   /** Last run of each scheduled job (src/scheduler). */
   schedules?: () => Promise<ScheduleStatus>;
+  /** The autonomy index over `[from, to)` (src/autonomy). */
+  autonomy?: (w: { from: Date; to: Date }) => Promise<AutonomyPoint>;
   /** Live replicas and role holders (src/replicas). */
   replicas?: () => Promise<ReplicaListing>;
 }) {
@@ -64,6 +69,10 @@ export function createStatusService(deps: {
         uptimeMs: now.getTime() - deps.startedAt.getTime(),
         botOn: deps.botOn,
         schedules: await deps.schedules?.(),
+        autonomy: await deps.autonomy?.({
+          from: new Date(now.getTime() - 7 * 86_400_000),
+          to: now,
+        }),
         replicas: await deps.replicas?.(),
       };
     },

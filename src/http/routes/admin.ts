@@ -1,4 +1,5 @@
 import type { FastifyInstance } from "fastify";
+import type { AutonomyService } from "../../autonomy/autonomy-service.ts";
 import type { HealService } from "../../heal/heal-service.ts";
 import type { OutboxRepository } from "../../outbox/outbox-repository.ts";
 import type { ProxyModule } from "../../proxy/proxy-module.ts";
@@ -6,6 +7,7 @@ import type { ReplicaListing } from "../../replicas/membership.ts";
 import type { SmokeStore } from "../../smoke/smoke-store.ts";
 import type { Clock } from "../../types.ts";
 import { requireBearer } from "../auth.ts";
+import { registerAutonomyAdminRoutes } from "./admin-autonomy.ts";
 import { registerDeliveryAdminRoutes } from "./admin-deliveries.ts";
 import { registerProxyAdminRoutes } from "./admin-proxy.ts";
 import { registerReplicaAdminRoutes } from "./admin-replicas.ts";
@@ -25,6 +27,8 @@ export function registerAdminRoutes(
     smoke: Pick<SmokeStore, "page">;
     /** Heal plans and their audit (issue 5). */
     heal?: HealService;
+    /** The autonomy index series (`/api/admin/stats/autonomy`). */
+    autonomy?: Pick<AutonomyService, "series">;
     /** Live replicas and role holders (src/replicas). */
     replicas?: () => Promise<ReplicaListing>;
   },
@@ -44,6 +48,7 @@ export function registerAdminRoutes(
 
     if (deps.heal) registerHealPlanAdminRoutes(admin, deps.heal);
 
+    if (deps.autonomy) registerAutonomyAdminRoutes(admin, { autonomy: deps.autonomy });
     if (deps.replicas) registerReplicaAdminRoutes(admin, { replicas: deps.replicas });
   });
 }
