@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import OpenAI from "openai";
+import { burstOf } from "../../src/proxy/token-bucket.ts";
 import { ADMIN_TOKEN, call, startTestApp } from "../helpers/app.ts";
 import { testDatabases } from "../helpers/db.ts";
 import { startTestUpstream, type TestUpstream } from "../helpers/upstream.ts";
@@ -152,8 +153,8 @@ for (const kind of testDatabases()) {
         body: { rpm_limit: 60 },
       });
       assert.equal(patched.status, 200);
-      // A full bucket holds 60 tokens and refills one per second: of 63 requests sent at
-      // once, the last ones wait for tokens instead of getting a 503.
+      // A full bucket holds a 5 s burst (5 tokens) and refills one per second: of 8 requests
+      // sent at once, the last ones wait for tokens instead of getting a 503.
       const acquired = async () =>
         Number(
           /^commandpost_proxy_queue_wait_seconds_count\{outcome="acquired"\} (\d+)$/m.exec(
@@ -161,7 +162,9 @@ for (const kind of testDatabases()) {
           )?.[1] ?? 0,
         );
       const before = await acquired();
-      const answers = await Promise.all(Array.from({ length: 63 }, () => ask(s.client)));
+      const answers = await Promise.all(
+        Array.from({ length: burstOf(60) + 3 }, () => ask(s.client)),
+      );
       for (const a of answers)
         assert.equal(a.choices[0]?.message.content, "hello from native/solo");
       assert.ok((await acquired()) - before >= 2, "some waited for a refill");
