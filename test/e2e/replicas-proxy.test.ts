@@ -46,7 +46,8 @@ describe("proxy state shared by replicas", onPostgres, () => {
   before(async () => {
     pg = (await freshPostgres("cp_px")) as FreshPostgres;
     upstream = await startTestUpstream();
-    env = replicaEnv(pg.url);
+    // No wait queue: a request finding the backend cooling is answered 503 at once.
+    env = { ...replicaEnv(pg.url), PROXY_QUEUE_TIMEOUT_S: "0" };
     replicas.push(...(await Promise.all([startReplica("p1", env), startReplica("p2", env)])));
   });
   after(async () => {
@@ -125,7 +126,10 @@ describe("proxy state shared by replicas", onPostgres, () => {
     const seen = completions(upstream);
     const refused = await ask(b, key);
     assert.equal(refused.status, 503);
-    assert.ok(Number(refused.headers.get("retry-after")) > 250, "Retry-After = the cooldown");
+    assert.ok(
+      Number(refused.headers.get("retry-after")) > 250,
+      `Retry-After = the cooldown: ${refused.headers.get("retry-after")} ${JSON.stringify(refused.body)}`,
+    );
     assert.equal(completions(upstream), seen, "p2 did not call the cooling backend");
 
     // Every replica stops; a new one starts on the same database.
