@@ -25,6 +25,23 @@ export function createAgentRegistry() {
       }
     },
 
+    /**
+     * Takes on a stored row another replica (or a stale verdict) changed. Silence is still
+     * measured from where this process measured it when the last beat is the one it knew,
+     * else from the row's last beat (a beat taken elsewhere), but never from before
+     * `startedAt`. Call it under {@link AgentRegistry.withAgent}.
+     */
+    refresh(row: AgentStateRow, startedAt: Date): void {
+      const known = agents.get(row.name);
+      const sameBeat = known && known.lastBeatAt.getTime() === row.lastBeatAt.getTime();
+      const watchFrom = sameBeat
+        ? known.watchFrom
+        : row.lastBeatAt > startedAt
+          ? row.lastBeatAt
+          : startedAt;
+      agents.set(row.name, { ...row, watchFrom });
+    },
+
     /** The agent `name`, or undefined. */
     get: (name: string): AgentMemo | undefined => agents.get(name),
 

@@ -10,7 +10,7 @@ import { type AgentAlertKind, agentEvent } from "./heartbeat-events.ts";
 import { parseBeat } from "./heartbeat-schema.ts";
 import { type HeartbeatStore, StaleAgentStateError } from "./heartbeat-store.ts";
 
-/** What a beat is answered with (issue 8, item 1). */
+/** What a beat is answered with: go on, or pause (max rounds reached) and why. */
 export type BeatAnswer = { action: "continue" } | { action: "pause"; reason: string };
 
 /** Tries of a beat whose stored state kept changing under it (another replica's beats). */

@@ -76,7 +76,9 @@ export async function createHeartbeatService(deps: HeartbeatServiceDeps) {
     if (!names) {
       const rows = await store.loadAll();
       await Promise.all(
-        rows.map((r) => registry.withAgent(r.name, async () => registry.load([r], deps.startedAt))),
+        rows.map((r) =>
+          registry.withAgent(r.name, async () => registry.refresh(r, deps.startedAt)),
+        ),
       );
       return;
     }
@@ -84,7 +86,7 @@ export async function createHeartbeatService(deps: HeartbeatServiceDeps) {
       [...names].map((name) =>
         registry.withAgent(name, async () => {
           const row = await store.get(name);
-          if (row) registry.load([row], deps.startedAt);
+          if (row) registry.refresh(row, deps.startedAt);
         }),
       ),
     );

@@ -82,7 +82,7 @@ export function createWatchdog(deps: WatchdogDeps) {
       } catch (err) {
         if (!(err instanceof StaleAgentStateError)) throw err;
         const row = await deps.store.get(memo.name);
-        if (row) registry.load([row], deps.startedAt);
+        if (row) registry.refresh(row, deps.startedAt);
         return false;
       }
       registry.set({ ...memo, stallLevel: v.to, updatedAt: now });

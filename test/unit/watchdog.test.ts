@@ -151,6 +151,26 @@ describe("restart", () => {
   });
 });
 
+describe("an agent another replica changed", () => {
+  it("keeps where silence is measured from for a beat it knew, and starts from a newer beat", () => {
+    const c = DEFAULT_AGENT_CLASSES.development as AgentClass;
+    const known = memo(c); // beat at T0, watched from T0
+    const startedAt = at(60_000); // this process started a minute after that beat
+    const registry = createAgentRegistry();
+    registry.set(known);
+    // The same beat, now with a stall level another watchdog stored: still measured from T0.
+    registry.refresh({ ...known, stallLevel: "stalled" }, startedAt);
+    assert.equal(registry.get("a1")?.watchFrom.getTime(), T0.getTime());
+    assert.equal(registry.get("a1")?.stallLevel, "stalled");
+    // A newer beat taken by another replica: measured from it.
+    registry.refresh({ ...known, lastBeatAt: at(120_000), stallLevel: "none" }, startedAt);
+    assert.equal(registry.get("a1")?.watchFrom.getTime(), at(120_000).getTime());
+    // An agent this process never saw, last beat before it started: from the start.
+    registry.refresh({ ...known, name: "old", lastBeatAt: at(-5_000) }, startedAt);
+    assert.equal(registry.get("old")?.watchFrom.getTime(), startedAt.getTime());
+  });
+});
+
 describe("views and the heartbeats smoke check", () => {
   it("counts states, ages and stalls from memory", () => {
     const c = DEFAULT_AGENT_CLASSES.development as AgentClass;
