@@ -4,6 +4,7 @@ import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
+import { type FreshPostgres, freshPostgres } from "../helpers/postgres.ts";
 import { freePort } from "../helpers/telegram.ts";
 
 const MAIN = new URL("../../src/main.ts", import.meta.url).pathname;
@@ -82,12 +83,15 @@ describe("the process", () => {
   it("uses Postgres when DATABASE_URL is set", {
     skip: !process.env.TEST_DATABASE_URL,
   }, async () => {
+    // An empty database of its own: the shared server's own database may carry migrations
+    // of other branches.
+    const pg = (await freshPostgres("cp_proc", { migrate: false })) as FreshPostgres;
     const dataDir = mkdtempSync(join(tmpdir(), "cp-proc-"));
     const port = await freePort();
     const p = startProcess({
       PORT: String(port),
       DATA_DIR: dataDir,
-      DATABASE_URL: process.env.TEST_DATABASE_URL ?? "",
+      DATABASE_URL: pg.url,
     });
     try {
       await waitHealthy(`http://127.0.0.1:${port}`);
@@ -97,7 +101,9 @@ describe("the process", () => {
       assert.equal(await p.exited, 0);
     } finally {
       p.child.kill("SIGKILL");
+      await p.exited;
       rmSync(dataDir, { recursive: true, force: true });
+      await pg.drop();
     }
   });
 });

@@ -16,9 +16,13 @@ export interface FreshPostgres {
 
 /**
  * Creates a database for one suite when `TEST_DATABASE_URL` is set, else undefined (the
- * suite then skips: PGlite cannot be shared between processes).
+ * suite then skips: PGlite cannot be shared between processes). Migrated unless
+ * `migrate: false`.
  */
-export async function freshPostgres(prefix = "cp_rep"): Promise<FreshPostgres | undefined> {
+export async function freshPostgres(
+  prefix = "cp_rep",
+  opts: { migrate?: boolean } = {},
+): Promise<FreshPostgres | undefined> {
   const base = process.env.TEST_DATABASE_URL;
   if (!base) return undefined;
   const name = `${prefix}_${randomBytes(5).toString("hex")}`;
@@ -27,8 +31,9 @@ export async function freshPostgres(prefix = "cp_rep"): Promise<FreshPostgres | 
   const u = new URL(base);
   u.pathname = `/${name}`;
   const url = u.toString();
-  // Migrate once, so handles opened later (and processes) start on a ready schema.
-  await (await openDatabase({ url, maxConnections: 2 })).close();
+  // Migrate once, so handles opened later (and processes) start on a ready schema; or leave
+  // it empty for a process to migrate.
+  if (opts.migrate !== false) await (await openDatabase({ url, maxConnections: 2 })).close();
   const sql = postgres(url, { max: 2, onnotice: () => {} });
   const opened: Database[] = [];
   return {
