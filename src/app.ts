@@ -1,19 +1,21 @@
 import type { AddressInfo } from "node:net";
 import { hostname } from "node:os";
-import { webhookCallback } from "grammy";
 import { type Database, openDatabase } from "../db/client.ts";
 import { createAiderService } from "./aider/aider-service.ts";
 import { createBotLifecycle } from "./bot/bot-lifecycle.ts";
 import { COMMANDS, createBot } from "./bot/create-bot.ts";
+import { createSecretInbox } from "./bot/secret-input.ts";
 import type { Config } from "./config.ts";
 import { createEventsModule } from "./events/events-module.ts";
 import { createHealService } from "./heal/heal-service.ts";
 import { templateFor } from "./heal/plan-templates.ts";
 import { createHeartbeatService } from "./heartbeats/heartbeat-service.ts";
+import { createHttpDrain, type DrainResult, settlesWithin } from "./http/drain.ts";
 import { registerAdminRoutes } from "./http/routes/admin.ts";
 import { registerHealthRoutes } from "./http/routes/health.ts";
 import { registerIngestRoutes } from "./http/routes/ingest.ts";
 import { registerProxyRoutes } from "./http/routes/proxy.ts";
+import { registerTelegramWebhook } from "./http/routes/telegram-webhook.ts";
 import { createHttpServer } from "./http/server.ts";
 import { createIncidentService } from "./incidents/incident-service.ts";
 import type { Logger } from "./logger.ts";
@@ -170,6 +172,7 @@ export async function createApp(config: Config, opts: AppOptions) {
         aider,
         heal,
         heartbeats,
+        secrets: createSecretInbox({ db, cipher, clock }),
       })
     : undefined;
   const sender =
@@ -190,6 +193,7 @@ export async function createApp(config: Config, opts: AppOptions) {
   }
 
   const http = createHttpServer(logger);
+  const drain = createHttpDrain(http);
   registerHealthRoutes(http, {
     ping: database.ping,
     metrics,
@@ -221,16 +225,9 @@ export async function createApp(config: Config, opts: AppOptions) {
     aider,
   });
   registerProxyRoutes(http, { agents, proxy });
-  const webhookMode = bot !== undefined && config.telegram.webhookUrl !== undefined;
-  if (bot && webhookMode) {
-    http.post(
-      "/telegram/webhook",
-      webhookCallback(bot, "fastify", {
-        secretToken: config.telegram.webhookSecret,
-        onTimeout: "return",
-      }),
-    );
-  }
+  const webhookSecret = config.telegram.webhookSecret;
+  if (bot && config.telegram.webhookUrl && webhookSecret)
+    registerTelegramWebhook(http, { bot, secret: webhookSecret });
 
   const botLifecycle = bot
     ? createBotLifecycle({
@@ -242,6 +239,10 @@ export async function createApp(config: Config, opts: AppOptions) {
       })
     : undefined;
   let stopping: Promise<void> | undefined;
+  const logDrain = (r: DrainResult) => {
+    if (r.drained) logger.info("HTTP drained");
+    else logger.warn({ cut: r.cut, forced: r.forced }, "HTTP drain: grace over; cut what was left");
+  };
 
   return {
     config,
@@ -285,14 +286,21 @@ export async function createApp(config: Config, opts: AppOptions) {
       return port;
     },
 
-    /** Stops scheduler, bot, worker, HTTP and database, in that order. Safe to call twice. */
-    stop(): Promise<void> {
+    /**
+     * Graceful stop (src/http/drain.ts): HTTP stops accepting at once while the scheduler,
+     * the bot and the outbox worker stop (releasing its unsent claims); requests, streams
+     * and heal runs in flight get `graceMs` (`SHUTDOWN_GRACE_S`) to finish, then streams end
+     * with an error event and fixers are killed; then heartbeats, proxy (usage flushed) and
+     * database. Safe to call twice.
+     */
+    stop(graceMs = config.shutdownGraceMs): Promise<void> {
       stopping ??= (async () => {
-        await schedules.stop();
-        await botLifecycle?.stop();
-        await heal.stop();
-        await worker?.stop();
-        await http.close();
+        const httpClosed = drain.close(graceMs);
+        await Promise.all([schedules.stop(), botLifecycle?.stop()]);
+        if (worker && !(await settlesWithin(worker.stop(), graceMs)))
+          logger.warn("outbox worker still sending; its claim ends with the lease");
+        const [result] = await Promise.all([httpClosed, heal.stop(graceMs)]);
+        logDrain(result);
         await heartbeats.stop();
         await proxyModule.stop();
         await database.close();

@@ -1,4 +1,5 @@
 import { pino } from "pino";
+import { redactText } from "./redact.ts";
 
 /** Paths never written to logs (CONVENTIONS habit 8). */
 export const REDACT_PATHS = [
@@ -16,9 +17,19 @@ export const REDACT_PATHS = [
   "req.headers['x-telegram-bot-api-secret-token']",
 ];
 
-/** Creates the process logger (pino, JSON to stdout). */
-export function createLogger(level: string): pino.Logger {
-  return pino({ level, redact: { paths: REDACT_PATHS, censor: "[redacted]" } });
+/**
+ * Creates the process logger (pino, JSON to `destination`, default stdout). Secrets are
+ * kept out twice: known fields by path ({@link REDACT_PATHS}), and secrets inside any text
+ * (an error message holding a Bot API URL with the bot token, a database URL with its
+ * password) by the patterns of src/redact.ts, applied to each serialised line.
+ */
+export function createLogger(level: string, destination?: pino.DestinationStream): pino.Logger {
+  const options: pino.LoggerOptions = {
+    level,
+    redact: { paths: REDACT_PATHS, censor: "[redacted]" },
+    hooks: { streamWrite: (line) => redactText(line, "[redacted]") },
+  };
+  return destination ? pino(options, destination) : pino(options);
 }
 
 /** The logger type used everywhere. */

@@ -4,13 +4,13 @@ import type { OutboxRepository } from "../../outbox/outbox-repository.ts";
 import type { ProxyModule } from "../../proxy/proxy-module.ts";
 import type { SmokeStore } from "../../smoke/smoke-store.ts";
 import type { Clock } from "../../types.ts";
-import { requireBearer } from "../auth.ts";
+import { authenticate, bearerScheme } from "../auth.ts";
 import { registerDeliveryAdminRoutes } from "./admin-deliveries.ts";
 import { registerProxyAdminRoutes } from "./admin-proxy.ts";
 import { registerSmokeAdminRoutes } from "./admin-smoke.ts";
 import { registerHealPlanAdminRoutes } from "./heal-plans.ts";
 
-/** `/api/admin/*`, bearer `ADMIN_TOKEN` (DESIGN.md, HTTP surface). */
+/** `/api/admin/*`, bearer `ADMIN_TOKEN` (README, HTTP surface). */
 export function registerAdminRoutes(
   app: FastifyInstance,
   deps: {
@@ -26,7 +26,11 @@ export function registerAdminRoutes(
   },
 ): void {
   app.register(async (admin) => {
-    admin.addHook("preHandler", requireBearer(deps.adminToken, "ADMIN_TOKEN"));
+    // onRequest: the token is checked before the body is read.
+    admin.addHook(
+      "onRequest",
+      authenticate(bearerScheme("admin", deps.adminToken, "ADMIN_TOKEN"), app.authLimiter),
+    );
 
     registerProxyAdminRoutes(admin, {
       proxy: deps.proxy,

@@ -1,7 +1,7 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { AgentKeyService, AuthenticatedAgent } from "../../proxy/agent-keys.ts";
 import type { ProxyEndpoint, ProxyService } from "../../proxy/proxy-service.ts";
-import { bearerToken } from "../auth.ts";
+import { type AuthRefusal, type AuthScheme, authenticate, bearerToken } from "../auth.ts";
 
 declare module "fastify" {
   interface FastifyRequest {
@@ -17,23 +17,8 @@ export function registerProxyRoutes(
   deps: { agents: AgentKeyService; proxy: ProxyService },
 ): void {
   app.register(async (v1) => {
-    v1.addHook("preHandler", async (req: FastifyRequest, reply: FastifyReply) => {
-      const key = bearerToken(req);
-      const agent = key ? deps.agents.authenticate(key) : undefined;
-      if (!agent) {
-        await reply.code(401).send({
-          error: {
-            message: key
-              ? "Incorrect proxy key provided"
-              : "Missing proxy key (Authorization: Bearer cp_…)",
-            type: "invalid_request_error",
-            code: "invalid_api_key",
-          },
-        });
-        return;
-      }
-      req.agent = agent;
-    });
+    // onRequest: the proxy key is checked before the body (up to 32 MB) is read.
+    v1.addHook("onRequest", authenticate(proxyKeyScheme(deps.agents), app.authLimiter));
 
     v1.get("/v1/models", async () => ({
       object: "list",
@@ -78,4 +63,33 @@ export function registerProxyRoutes(
       });
     }
   });
+}
+
+/** Proxy keys (`cp_…`) as bearer; refusals in OpenAI's error shape, which SDKs raise. */
+function proxyKeyScheme(agents: AgentKeyService): AuthScheme {
+  return {
+    scope: "proxy",
+    verify(req: FastifyRequest): true | AuthRefusal {
+      const key = bearerToken(req);
+      if (!key) return "missing";
+      const agent = agents.authenticate(key);
+      if (!agent) return "wrong";
+      req.agent = agent;
+      return true;
+    },
+    body(status, refusal, message) {
+      if (status === 429)
+        return { error: { message, type: "rate_limit_error", code: "too_many_auth_failures" } };
+      return {
+        error: {
+          message:
+            refusal === "wrong"
+              ? "Incorrect proxy key provided"
+              : "Missing proxy key (Authorization: Bearer cp_…)",
+          type: "invalid_request_error",
+          code: "invalid_api_key",
+        },
+      };
+    },
+  };
 }
