@@ -21,6 +21,8 @@ export interface DrainResult {
 
 /** Time cut streams get to flush their last event before connections are closed (ms). */
 const FLUSH_MS = 1000;
+/** How often connections that became idle during the drain are closed (ms). */
+const IDLE_SWEEP_MS = 100;
 
 /**
  * Graceful drain of `http` (Hono's SSE helper ends a stream with an error event rather than
@@ -66,13 +68,20 @@ export function createHttpDrain(http: FastifyInstance) {
      */
     async close(graceMs: number): Promise<DrainResult> {
       const closed = http.close();
-      if (await settlesWithin(closed, graceMs)) return { drained: true, cut: 0, forced: false };
-      const cut = streams.size;
-      for (const c of [...streams]) c();
-      if (await settlesWithin(closed, FLUSH_MS)) return { drained: false, cut, forced: false };
-      http.server.closeAllConnections();
-      await closed;
-      return { drained: false, cut, forced: true };
+      // server.close() closes the connections idle at that moment; a keep-alive connection
+      // whose response ends later would otherwise wait for its keep-alive timeout (72 s).
+      const sweep = setInterval(() => http.server.closeIdleConnections(), IDLE_SWEEP_MS);
+      try {
+        if (await settlesWithin(closed, graceMs)) return { drained: true, cut: 0, forced: false };
+        const cut = streams.size;
+        for (const c of [...streams]) c();
+        if (await settlesWithin(closed, FLUSH_MS)) return { drained: false, cut, forced: false };
+        http.server.closeAllConnections();
+        await closed;
+        return { drained: false, cut, forced: true };
+      } finally {
+        clearInterval(sweep);
+      }
     },
   };
 }
