@@ -27,9 +27,11 @@ export function createBotLifecycle(deps: {
   let runner: RunnerHandle | undefined;
   let stopped = false;
   let wake: (() => void) | undefined;
+  /** Aborts grammY's own getMe retries (it retries network errors for ever) on stop. */
+  const halt = new AbortController();
 
   async function connect(): Promise<void> {
-    await bot.init();
+    await bot.init(halt.signal as Parameters<typeof bot.init>[0]);
     try {
       await bot.api.setMyCommands(
         deps.commands.map((c) => ({ command: c.command, description: c.description })),
@@ -55,6 +57,7 @@ export function createBotLifecycle(deps: {
         await connect();
         return;
       } catch (err) {
+        if (stopped) return;
         logger.error(
           { err: coerceError(err).message, retryInMs: delayMs },
           "bot could not reach the Bot API; retrying",
@@ -77,6 +80,7 @@ export function createBotLifecycle(deps: {
     },
     async stop() {
       stopped = true;
+      halt.abort();
       wake?.();
       if (runner?.isRunning()) await runner.stop();
     },

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import OpenAI from "openai";
+import { kv } from "../../db/schema/index.ts";
 import { ADMIN_TOKEN, call, type TestApp } from "../helpers/app.ts";
 import { type BotTestApp, startBotTestApp } from "../helpers/bot-app.ts";
 import {
@@ -148,6 +149,7 @@ describe("/backends and /usage on the emulator", () => {
   const say = async (text: string) => {
     await admin.sendMessage(admin.makeMessage(text));
   };
+  const kvRows = () => t.app.database.db.select().from(kv);
   const botSays = (re: RegExp, what: string) =>
     waitForBotMessage(admin, ADMIN, (m) => re.test(m.text), what);
 
@@ -167,6 +169,17 @@ describe("/backends and /usage on the emulator", () => {
       !history.includes("nvapi-typed-in-chat-secret-9876"),
       "the message holding the key is deleted",
     );
+    // The conversation's state (every update of the flow) is in the kv table: no key there.
+    const midFlow = await kvRows();
+    assert.ok(
+      midFlow.some((r) => r.key.startsWith("conversation:")),
+      "the flow's state is stored",
+    );
+    assert.ok(!JSON.stringify(midFlow).includes("typed-in-chat-secret"), "no plaintext key in kv");
+    assert.ok(
+      midFlow.some((r) => r.key.startsWith("secret:")),
+      "the key is kept sealed apart",
+    );
     await say("primary");
     await botSays(/Requests per minute/, "RPM question");
     await say("-");
@@ -178,6 +191,7 @@ describe("/backends and /usage on the emulator", () => {
     assert.equal(saved?.rpm_limit, 60);
     assert.equal(saved?.models[0]?.input_cost_per_token, 0.0000006);
     assert.equal(saved?.api_key, "nvapi-…9876");
+    assert.ok(!(await kvRows()).some((r) => r.key.startsWith("secret:")), "dropped at the end");
   });
 
   it("says what failed when the probe fails, and saves nothing on no", async () => {

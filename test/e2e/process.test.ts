@@ -47,6 +47,14 @@ describe("the process", () => {
     assert.match(lines[0] ?? "", /PORT/);
   });
 
+  it("refuses a 1-character ADMIN_TOKEN with one line naming it", async () => {
+    const p = startProcess({ ADMIN_TOKEN: "x" });
+    assert.equal(await p.exited, 1);
+    const lines = p.err().trim().split("\n");
+    assert.equal(lines.length, 1, p.err());
+    assert.match(lines[0] ?? "", /^commandpost: invalid configuration: ADMIN_TOKEN: too short/);
+  });
+
   it("starts on an empty DATA_DIR with PGlite, says the bot is off, and stops cleanly on SIGTERM", async () => {
     const dataDir = mkdtempSync(join(tmpdir(), "cp-proc-"));
     const port = await freePort();
