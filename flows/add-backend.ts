@@ -70,7 +70,7 @@ const parseYesNo = (t: string) => {
 };
 
 /**
- * The /addbackend conversation (issue 3): name, base URL, API key, pool, RPM, model
+ * The /addbackend conversation: name, base URL, API key, pool, RPM, model
  * mappings; then a probe of `GET {base}/models` and the save. Side effects (probe, save) run
  * in `conversation.external()` (conversations v2 replay). The key never enters the
  * conversation's state: its message is deleted at once and the key is sealed apart, read

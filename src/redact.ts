@@ -1,6 +1,6 @@
 /**
  * Secret redaction shared by everything that keeps or sends text it did not write: heal-plan
- * fixer and command output, every aiderw event, buffer line and log line (seed 000 §6), the
+ * fixer and command output, every aiderw event, buffer line and log line, the
  * process log (src/logger.ts) and Bot API errors kept in the outbox. A secret is replaced by
  * `<prefix><marker>`: the prefix (e.g. `sk-or-v1-`, `Bearer `) stays so a reader knows which
  * kind of key was there; nothing of the secret itself does.

@@ -8,7 +8,7 @@ import type { Outcome, StepReporter } from "./step-reporter.ts";
 /**
  * Runs a restart, rollback or command plan: only the argv template configured for its kind
  * in `HEAL_COMMANDS` (with `{target}` filled in as one argument), never through a shell, in
- * its own process group (run-process.ts). Protected targets are refused first (seed 004).
+ * its own process group (run-process.ts). Protected targets are refused first.
  */
 export async function executeCommandPlan(
   plan: Pick<HealPlanRow, "kind" | "target">,

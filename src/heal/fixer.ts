@@ -18,7 +18,7 @@ export interface FixerResult {
 
 /**
  * Runs the configured fixer (`HEAL_FIXER_CMD`; default aider with `--yes-always --no-git
- * --message`, seed 001) in `repoPath` with `{message}` and `{file}` filled in, through
+ * --message`) in `repoPath` with `{message}` and `{file}` filled in, through
  * {@link runProcess}: never a shell, in its own process group, killed whole (SIGTERM, then
  * SIGKILL after `killGraceMs`) on timeout, output overflow or abort.
  */

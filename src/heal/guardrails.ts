@@ -37,7 +37,7 @@ export function checkFileAllowed(file: string, allowlist: RegExp): Verdict {
 }
 
 /**
- * Guardrail L2 (seed 001): the change about to be committed (lines added + deleted in the
+ * Guardrail L2: the change about to be committed (lines added + deleted in the
  * index, work-tree.ts `stagedLines`) must be within `min`–`max` (1–50). The caller discards
  * the change when it is not.
  */
