@@ -1,6 +1,7 @@
 # syntax=docker/dockerfile:1
 
-# --- build: install everything, type-check (src, commands, flows, db, scripts, test), compile
+# --- build: install everything, type-check (src, commands, flows, db, scripts, test, web),
+# compile
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
@@ -8,7 +9,8 @@ RUN npm ci --no-audit --no-fund
 COPY . .
 # flows/ and scripts/ may be empty (git keeps no empty directories): make sure they exist.
 # The type check covers everything; the build then only emits (scripts/build.ts --no-check).
-RUN mkdir -p flows scripts && npx tsc --noEmit && npm run build -- --no-check
+RUN mkdir -p flows scripts && npx tsc --noEmit && npx tsc --noEmit -p web \
+  && npm run build -- --no-check
 
 # --- runtime: production dependencies and the compiled JavaScript, run by node itself
 FROM node:20-bookworm-slim AS runtime
@@ -24,8 +26,9 @@ ENV NODE_ENV=production \
     DATA_DIR=/data
 WORKDIR /app
 COPY package.json package-lock.json ./
-# --ignore-scripts: nothing of ours runs at install; the build stage already compiled.
-RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
+RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+# dist/ holds the compiled server, db/migrations, package.json (its version) and the
+# dashboard Mini App's sources (web/), which esbuild bundles on the first request.
 COPY --from=build /app/dist ./dist
 RUN mkdir -p /data && chown node:node /data
 USER node

@@ -5,6 +5,8 @@ import { createKvStorage } from "../src/bot/conversation-storage.ts";
 import type { IncidentActions } from "../src/incidents/incident-actions.ts";
 import { INCIDENTS_PAGE_SIZE, renderIncidentPage } from "../src/incidents/incident-list.ts";
 import type { IncidentService } from "../src/incidents/incident-service.ts";
+import { memoryLine } from "../src/triage/memory-text.ts";
+import type { SymptomMemory } from "../src/triage/symptom-memory.ts";
 import type { Clock } from "../src/types.ts";
 import { runAlertAction } from "./incident-buttons.ts";
 
@@ -24,6 +26,8 @@ export interface IncidentsFeatureDeps {
   actions: IncidentActions;
   clock: Clock;
   timeZone: string;
+  /** "Seen N times, last fixed by …" under each incident (optional). */
+  symptoms?: Pick<SymptomMemory, "recallMany">;
 }
 
 /**
@@ -49,7 +53,12 @@ export function createIncidentsFeature(deps: IncidentsFeatureDeps): Composer<Bot
     const last = Math.max(0, Math.ceil(first.total / INCIDENTS_PAGE_SIZE) - 1);
     const page = Math.min(requested, last);
     const view = page === requested ? first : await load(page);
-    const { text, keyboard } = renderIncidentPage({ ...view, page }, deps.timeZone);
+    const memory = new Map<string, string>();
+    for (const [id, r] of (await deps.symptoms?.recallMany(view.rows)) ?? []) {
+      const line = memoryLine(r, deps.timeZone);
+      if (line) memory.set(id, line);
+    }
+    const { text, keyboard } = renderIncidentPage({ ...view, page, memory }, deps.timeZone);
     return {
       page,
       text,

@@ -1,7 +1,9 @@
 /**
  * `npm run build`: compiles the server (src, commands, flows, db and the key-rotation
  * script, per tsconfig.build.json) to JavaScript in `dist/`, with `.ts` import specifiers
- * rewritten to `.js`, and copies `db/migrations` beside the compiled database client, so
+ * rewritten to `.js`, and copies what the compiled code reads beside it: `db/migrations`
+ * (next to the database client), `package.json` (the version, src/build-info.ts) and the
+ * dashboard's sources `web/` (bundled at run time, src/dashboard/assets.ts), so
  * `node dist/src/main.js` runs without tsx. Type-checks while emitting unless `--no-check`.
  *
  * Options: `--no-check` (emit only, about 4× faster; `npm test` and the image type-check
@@ -21,9 +23,11 @@ const INPUTS = [
   "commands",
   "flows",
   "db",
+  "web",
   "scripts/rotate-encryption-key.ts",
   "tsconfig.json",
   "tsconfig.build.json",
+  "package.json",
   "package-lock.json",
 ];
 const STAMP = ".build-stamp";
@@ -68,6 +72,8 @@ try {
   process.exit(1);
 }
 cpSync(join(ROOT, "db", "migrations"), join(outDir, "db", "migrations"), { recursive: true });
+cpSync(join(ROOT, "web"), join(outDir, "web"), { recursive: true });
+cpSync(join(ROOT, "package.json"), join(outDir, "package.json"));
 writeFileSync(stamp, `${new Date().toISOString()}\n`);
 process.stderr.write(
   `build: ${relative(ROOT, outDir) || "."} in ${((Date.now() - started) / 1000).toFixed(1)} s${check.length ? " (not type-checked)" : ""}\n`,

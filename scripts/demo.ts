@@ -3,9 +3,12 @@
  * Starts the `telegram-test-api` emulator (as the Telegram Bot API), a fake OpenAI-compatible
  * upstream and the app (PGlite in a temp directory, bot in webhook mode), then walks through:
  * /status, adding a backend and an agent, a proxied chat completion through the official
- * `openai` client, an Alertmanager webhook, acknowledging the alert with its button, an agent's
+ * `openai` client, an Alertmanager webhook, the AI triage of its incidents through
+ * commandpost's own proxy (the alert first, then the triage section edited in), acknowledging
+ * the alert with its button, /report daily opened by the model's summary, an agent's
  * heartbeat stall raised and resolved (/agents), an aider session through `scripts/aiderw`
- * with the fake aider (/sessions), and a stranger being refused. Exits 0 when every step
+ * with the fake aider (/sessions), the dashboard (a /dashboard login link used once, the
+ * Mini App's data API with signed launch data), and a stranger being refused. Exits 0 when every step
  * passed, 1 naming the step that failed.
  */
 import { type ChildProcess, spawn } from "node:child_process";
@@ -13,11 +16,14 @@ import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
+import { and, eq } from "drizzle-orm";
 import OpenAI from "openai";
 import { pino } from "pino";
 import emulatorModule from "telegram-test-api";
+import { deliveries, triages } from "../db/schema/index.ts";
 import { type App, createApp } from "../src/app.ts";
 import { loadConfig } from "../src/config.ts";
+import { signInitData } from "../src/dashboard/init-data.ts";
 import { REDACT_PATHS } from "../src/logger.ts";
 import { AIDERW, FAKE_AIDER, GIT_ENV, makeRepo, sessionIds } from "../test/helpers/aiderw.ts";
 import { type BotMessage, botMessages, freePort } from "../test/helpers/telegram.ts";
@@ -37,6 +43,19 @@ const ADMIN = { userId: 424_242, firstName: "Ada", userName: "ada_ops" };
 const STRANGER = { userId: 777_001, firstName: "Mallory", userName: "mallory" };
 const STEP_TIMEOUT_MS = 15_000;
 const WAIT_MS = 10_000;
+/** The canonical model of the demo backend, also the triage model (`TRIAGE_MODEL`). */
+const MODEL = "llama-3.3-70b";
+/** A heal template for the demo's HighErrorRate alerts, so the triage can suggest it. */
+const HEAL_TEMPLATES = [
+  {
+    name: "restart momo-app",
+    match: { alertname: "HighErrorRate" },
+    kind: "restart",
+    target: "{{job}}",
+    rationale: "{{alertname}} on {{instance}}",
+    risk: "low",
+  },
+];
 
 /**
  * A heartbeat class with short limits so a stall shows within seconds (README "Agent
@@ -230,7 +249,8 @@ async function startEverything(w: Partial<World>): Promise<World> {
   });
   await emulator.start();
   w.emulator = emulator;
-  w.upstream = await startFakeUpstream();
+  // The fake "model" takes a moment over triage, as a real one would: the alert goes first.
+  w.upstream = await startFakeUpstream({ triageDelayMs: 400 });
   const appPort = await freePort();
   const token = `${100_000 + Math.floor(Math.random() * 899_999)}:demo-${randomBytes(12).toString("hex")}`;
   const relay = await startWebhookRelay({
@@ -254,6 +274,9 @@ async function startEverything(w: Partial<World>): Promise<World> {
     LOG_LEVEL: "warn",
     AGENT_CLASSES: JSON.stringify({ demo: DEMO_CLASS }),
     AGENT_WATCHDOG_INTERVAL_S: "1",
+    TRIAGE_MODEL: MODEL,
+    HEAL_TEMPLATES: JSON.stringify(HEAL_TEMPLATES),
+    HEAL_COMMANDS: JSON.stringify({ restart: ["echo", "restart", "{target}"] }),
   });
   const logger = pino(
     { level: config.logLevel, redact: { paths: REDACT_PATHS, censor: "[redacted]" } },
@@ -299,7 +322,7 @@ async function addBackend(w: World): Promise<void> {
     enabled: true,
     models: [
       {
-        canonical: "llama-3.3-70b",
+        canonical: MODEL,
         native: "meta/llama-3.3-70b-instruct",
         input_cost_per_token: 0.0000006,
         output_cost_per_token: 0.0000006,
@@ -382,6 +405,62 @@ async function alertInChat(w: World): Promise<void> {
   }
 }
 
+/**
+ * The two critical alerts opened incidents, so each was triaged by TRIAGE_MODEL through the
+ * proxy, in process, as the built-in agent commandpost-triage: the alert message was sent
+ * first and the triage section was edited into it.
+ */
+async function triage(w: World): Promise<void> {
+  const first = w.alerts?.[0];
+  if (!first) throw new Error("no alert message");
+  const triaged = await waitFor("the triage section on the first alert", async () =>
+    (await botMessages(w.admin, ADMIN.userId)).find(
+      (m) => m.messageId === first.messageId && m.text.includes("🧠 Triage · model"),
+    ),
+  );
+  detail(`message #${triaged.messageId} after the triage edit:`);
+  showMessage(triaged);
+  const alertId =
+    triaged.buttons.find((b) => b.callback_data.startsWith("tri:"))?.callback_data.slice(4) ?? "";
+  const db = w.app.database.db;
+  const [send] = await db
+    .select()
+    .from(deliveries)
+    .where(and(eq(deliveries.subject, `alert:${alertId}`), eq(deliveries.kind, "send")));
+  const [row] = await db.select().from(triages).where(eq(triages.alertId, alertId));
+  if (!send?.sentAt || !row?.finishedAt) throw new Error("no sent alert or finished triage");
+  detail(
+    `alert sent ${send.sentAt.toISOString()}, triage (${row.source}) done ${row.finishedAt.toISOString()}: the alert did not wait`,
+  );
+  const asked = w.upstream.requests.find((r) => r.body?.response_format);
+  const format = asked?.body?.response_format as { json_schema?: { name?: string } } | undefined;
+  const roles = (asked?.body?.messages as { role: string }[] | undefined)?.map((m) => m.role);
+  detail(
+    `upstream got model "${asked?.body?.model}", response_format json_schema "${format?.json_schema?.name}", messages ${JSON.stringify(roles)} (alert data only in the user message)`,
+  );
+  const stats = await call(
+    w,
+    "GET",
+    "/api/admin/stats/total?group_by=agent",
+    w.adminToken,
+    undefined,
+    200,
+  );
+  const agent = (
+    stats.groups as {
+      key: string;
+      requests: number;
+      cost_usd: number;
+      prompt_tokens: number;
+      completion_tokens: number;
+    }[]
+  ).find((g) => g.key === "commandpost-triage");
+  if (!agent) throw new Error("no usage under commandpost-triage");
+  detail(
+    `GET /api/admin/stats/total?group_by=agent → commandpost-triage: ${agent.requests} requests, ${agent.prompt_tokens + agent.completion_tokens} tokens, $${agent.cost_usd}`,
+  );
+}
+
 async function acknowledge(w: World): Promise<void> {
   const first = w.alerts?.[0];
   const data = first?.buttons
@@ -401,6 +480,18 @@ async function acknowledge(w: World): Promise<void> {
   );
   detail(`message #${edited.messageId} after the edit:`);
   showMessage(edited);
+}
+
+/** /report daily: the model's summary first, then the autonomy index and the triage line. */
+async function report(w: World): Promise<void> {
+  detail(`${ADMIN.firstName} → /report daily`);
+  const r = await command(w.admin, ADMIN.userId, "/report daily", (m) =>
+    /Daily report/.test(m.text),
+  );
+  showMessage(r);
+  if (!/model summary/.test(r.text)) throw new Error("the report has no model summary");
+  if (!/Autonomy/.test(r.text) || !/Triage/.test(r.text))
+    throw new Error("no autonomy or triage line");
 }
 
 /** `POST /api/heartbeats/builder`; prints the beat and the answer. */
@@ -559,6 +650,59 @@ async function aiderSession(w: World): Promise<void> {
   if (!list.text.includes(basename(repo))) throw new Error("/sessions does not list the session");
 }
 
+/** A GET of the dashboard's data API with `headers`; throws unless it answers 200. */
+async function dashboardGet(w: World, path: string, headers: Record<string, string>) {
+  const res = await fetch(`${w.appUrl}/api/app/${path}`, { headers });
+  if (res.status !== 200) throw new Error(`GET /api/app/${path} answered ${res.status}`);
+  return (await res.json()) as Record<string, unknown>;
+}
+
+async function dashboard(w: World): Promise<void> {
+  detail(`${ADMIN.firstName} → /dashboard`);
+  const reply = await command(w.admin, ADMIN.userId, "/dashboard", (m) => /Dashboard/.test(m.text));
+  showMessage(reply);
+  const link = /http:\/\/\S+\/app\/login\?token=[\w-]+/.exec(reply.text)?.[0];
+  if (!link) throw new Error("/dashboard shows no login link");
+  const form = await fetch(link);
+  if (!(await form.text()).includes("Open the dashboard"))
+    throw new Error("the link shows no form");
+  const token = new URL(link).searchParams.get("token") ?? "";
+  const post = () =>
+    fetch(`${w.appUrl}/app/login`, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({ token }).toString(),
+      redirect: "manual",
+    });
+  const signIn = await post();
+  const cookie = (signIn.headers.get("set-cookie") ?? "").split(";")[0] ?? "";
+  if (signIn.status !== 303 || !cookie) throw new Error(`signing in answered ${signIn.status}`);
+  detail(
+    `browser: GET the link → a form; POST it → ${signIn.status} to /app/ with an HttpOnly session cookie`,
+  );
+  const o = await dashboardGet(w, "overview", { cookie });
+  const incidents = o.incidents as { open: number; acknowledged: number };
+  const today = o.proxy_today as { requests: number; cost_usd: number };
+  detail(
+    `GET /api/app/overview (session): incidents ${incidents.open} open, ${incidents.acknowledged} acknowledged; proxy today ${today.requests} request(s), $${today.cost_usd}`,
+  );
+  if (today.requests < 1) throw new Error("the overview does not count the proxied request");
+  if ((await post()).status !== 401) throw new Error("the login link worked twice");
+  detail("the same link again → 401: it works once");
+  const launch = signInitData(
+    {
+      user: JSON.stringify({ id: ADMIN.userId, first_name: ADMIN.firstName }),
+      auth_date: String(Math.floor(Date.now() / 1000)),
+    },
+    w.token,
+  );
+  const p = await dashboardGet(w, "proxy?range=72h", { authorization: `tma ${launch}` });
+  const totals = p.totals as { requests: number; latency_p95_ms: number };
+  detail(
+    `GET /api/app/proxy (Mini App initData): ${totals.requests} request(s) in 72 h, p95 ${totals.latency_p95_ms} ms`,
+  );
+}
+
 async function strangerStatus(w: World): Promise<void> {
   const stranger = w.emulator.getClient(w.token, {
     ...STRANGER,
@@ -605,9 +749,12 @@ async function main(): Promise<number> {
     ["An agent calls the proxy with the official openai client", proxyCall],
     ["Alertmanager posts a firing webhook (real 0.25 payload)", postAlert],
     ["The alert reaches the Telegram chat through the outbox", alertInChat],
+    ["AI triage of the new incidents through commandpost's own proxy", triage],
     ["The admin acknowledges the first alert", acknowledge],
+    ["The admin asks for the daily report", report],
     ["An agent's heartbeat stalls, then it comes back", heartbeatStall, 30_000],
     ["An aider session through aiderw (the fake aider)", aiderSession, 45_000],
+    ["The admin opens the dashboard (login link and Mini App data)", dashboard],
     ["A stranger sends /status", strangerStatus],
   ];
   const total = steps.length + 1;

@@ -1,7 +1,11 @@
 /**
  * A small OpenAI-compatible upstream for demos and benchmarks. It never calls anything;
  * it answers `GET /v1/models`, `POST /v1/chat/completions` (JSON or SSE),
- * `POST /v1/completions` and `POST /v1/embeddings`, and records every request.
+ * `POST /v1/completions`, `POST /v1/embeddings` and the Responses API (`POST /v1/responses`,
+ * JSON or SSE; `GET` / `DELETE /v1/responses/{id}`, see ./fake-responses.ts), and records
+ * every request. A chat completion asking for `response_format` `json_schema` named
+ * `incident_triage` or `report_summary` (commandpost's triage) gets a JSON answer built from
+ * the request's data part, after `triageDelayMs`.
  *
  * ```ts
  * const up = await startFakeUpstream();
@@ -15,6 +19,7 @@ import { randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { fileURLToPath } from "node:url";
+import { createResponsesApi } from "./fake-responses.ts";
 
 /** One request the fake upstream received. */
 export interface RecordedRequest {
@@ -42,6 +47,8 @@ export interface FakeUpstreamOptions {
   port?: number;
   /** Keep at most this many recorded requests (default 10 000; 0 records nothing). */
   maxRecorded?: number;
+  /** Delay before answering a triage or report-summary request, in ms (default 0). */
+  triageDelayMs?: number;
 }
 
 const MODELS = ["meta/llama-3.3-70b-instruct", "text-embedding-3-small"];
@@ -50,6 +57,7 @@ const MODELS = ["meta/llama-3.3-70b-instruct", "text-embedding-3-small"];
 export async function startFakeUpstream(opts: FakeUpstreamOptions = {}): Promise<FakeUpstream> {
   const requests: RecordedRequest[] = [];
   const maxRecorded = opts.maxRecorded ?? 10_000;
+  const responses = createResponsesApi();
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
@@ -64,7 +72,12 @@ export async function startFakeUpstream(opts: FakeUpstreamOptions = {}): Promise
           body,
         });
       }
-      handle(req, res, path, body);
+      const schema = structuredName(body);
+      if (schema && route(req, path) === "POST /v1/chat/completions" && body) {
+        setTimeout(() => structured(res, schema, body), opts.triageDelayMs ?? 0);
+        return;
+      }
+      handle(req, res, path, body, responses);
     });
   });
   server.keepAliveTimeout = 60_000;
@@ -96,14 +109,111 @@ function parseBody(chunks: Buffer[]): Record<string, unknown> | undefined {
   }
 }
 
+const route = (req: IncomingMessage, path: string) => `${req.method} ${path}`;
+
+/** The `json_schema` name a chat request asks for, if any. */
+function structuredName(body: Record<string, unknown> | undefined): string | undefined {
+  const format = body?.response_format as { type?: string; json_schema?: { name?: string } };
+  return format?.type === "json_schema" ? format.json_schema?.name : undefined;
+}
+
+/** What the fake reads of a triage request's data part (src/triage/triage-prompt.ts). */
+interface TriageData {
+  alert?: {
+    alertname?: string;
+    title?: string;
+    summary?: string;
+    started_at?: string;
+    labels?: Record<string, string>;
+  };
+  symptom?: { error_class?: string; seen?: number };
+  recent_events?: unknown[];
+  past_incidents?: { resolution?: { how?: string } | null }[];
+  heal_templates?: { name: string }[];
+}
+
+/** What the fake reads of a report summary request's data part. */
+interface SummaryData {
+  current?: {
+    incidents?: { opened?: number };
+    alerts?: { received?: number };
+    autonomy?: { index?: number | null };
+    proxy?: { total?: { cost_usd?: number } };
+  };
+}
+
+/** The JSON document between the data markers of the request's user message. */
+function dataPart(body: Record<string, unknown>): TriageData & SummaryData {
+  const messages = Array.isArray(body.messages) ? (body.messages as { content?: unknown }[]) : [];
+  const text = String(messages.at(-1)?.content ?? "");
+  try {
+    return JSON.parse(text.slice(text.indexOf("{"), text.lastIndexOf("}") + 1));
+  } catch {
+    return {};
+  }
+}
+
+/** A triage (or report summary) read off the data, as a model following the schema would. */
+function structuredContent(name: string, d: TriageData & SummaryData): unknown {
+  if (name === "report_summary") {
+    const c = d.current ?? {};
+    const index = c.autonomy?.index;
+    return {
+      summary: `${c.incidents?.opened ?? 0} incidents opened and ${c.alerts?.received ?? 0} events received; autonomy ${index === null || index === undefined ? "not measurable" : `${Math.round(index * 100)}%`}. Proxy cost $${(c.proxy?.total?.cost_usd ?? 0).toFixed(4)}.`,
+    };
+  }
+  const a = d.alert ?? {};
+  const where = a.labels?.instance ?? a.labels?.job ?? "its service";
+  const cls = d.symptom?.error_class ?? "other";
+  const templates = d.heal_templates ?? [];
+  const past = d.past_incidents ?? [];
+  return {
+    summary: `${a.alertname} on ${where}: ${a.summary || a.title}. Seen ${d.symptom?.seen ?? 1} time(s).`,
+    likely_causes: [
+      `${cls} errors from ${a.labels?.job ?? where}, starting ${a.started_at}`,
+      ...((d.recent_events?.length ?? 0) > 1
+        ? [`${d.recent_events?.length} related events in 24 h`]
+        : []),
+    ],
+    next_steps: [
+      `Check ${a.labels?.job ?? where}'s logs and its latest deploy`,
+      ...(past.length > 0 ? [`Last time: ${past[0]?.resolution?.how ?? "still open"}`] : []),
+      ...(templates[0] ? [`Consider the template "${templates[0].name}"`] : []),
+    ],
+    suggested_template: templates[0]?.name ?? null,
+    confidence: 0.7,
+  };
+}
+
+function structured(res: ServerResponse, name: string, body: Record<string, unknown>): void {
+  const content = JSON.stringify(structuredContent(name, dataPart(body)));
+  json(res, 200, {
+    id: `chatcmpl-${id()}`,
+    object: "chat.completion",
+    created: now(),
+    model: String(body.model ?? "unknown-model"),
+    choices: [
+      {
+        index: 0,
+        message: { role: "assistant", content, refusal: null },
+        logprobs: null,
+        finish_reason: "stop",
+      },
+    ],
+    usage: usage(promptTokens(body.messages), Math.ceil(content.length / 4)),
+  });
+}
+
 function handle(
   req: IncomingMessage,
   res: ServerResponse,
   path: string,
   body: Record<string, unknown> | undefined,
+  responses: ReturnType<typeof createResponsesApi>,
 ): void {
   const model = typeof body?.model === "string" ? body.model : "unknown-model";
   const route = `${req.method} ${path}`;
+  const byId = /^\/v1\/responses\/([^/]+)$/.exec(path);
   if (route === "GET /v1/models") {
     json(res, 200, {
       object: "list",
@@ -127,6 +237,10 @@ function handle(
     });
   } else if (route === "POST /v1/embeddings" && body) {
     embeddings(res, model, body);
+  } else if (route === "POST /v1/responses" && body) {
+    responses.create(res, model, body, { failMidstream: false, headers: {} });
+  } else if (byId && (req.method === "GET" || req.method === "DELETE")) {
+    responses.byId(res, req.method, decodeURIComponent(byId[1] ?? ""));
   } else {
     json(res, 404, { error: { message: `no route for ${route}`, type: "invalid_request_error" } });
   }

@@ -2,10 +2,13 @@ import type { AddressInfo } from "node:net";
 import { hostname } from "node:os";
 import { type Database, openDatabase } from "../db/client.ts";
 import { createAiderService } from "./aider/aider-service.ts";
+import { createAutonomyService } from "./autonomy/autonomy-service.ts";
 import { createBotLifecycle } from "./bot/bot-lifecycle.ts";
 import { COMMANDS, createBot } from "./bot/create-bot.ts";
 import { createSecretInbox } from "./bot/secret-input.ts";
+import { packageVersion } from "./build-info.ts";
 import type { Config } from "./config.ts";
+import { createDashboardModule } from "./dashboard/dashboard-module.ts";
 import { createEventsModule } from "./events/events-module.ts";
 import { createHealService } from "./heal/heal-service.ts";
 import { templateFor } from "./heal/plan-templates.ts";
@@ -29,6 +32,12 @@ import { resolveEncryptionKey } from "./proxy/key-file.ts";
 import { createProxyModule } from "./proxy/proxy-module.ts";
 import { createScheduleModule } from "./scheduler/schedule-module.ts";
 import { createStatusService } from "./status/status-service.ts";
+import type { Tracing } from "./tracing/tracing-types.ts";
+import {
+  createTriageModule,
+  createTriageReads,
+  type TriageModule,
+} from "./triage/triage-module.ts";
 import { type Clock, systemClock } from "./types.ts";
 
 /** What {@link createApp} needs besides the config (CONVENTIONS habit 5). */
@@ -43,6 +52,8 @@ export interface AppOptions {
   outboxLeaseMs?: number;
   /** Outbox pacing (default Telegram's 1/s per chat, 25/s overall); the bench relaxes it. */
   outboxPacing?: PacingOptions;
+  /** OpenTelemetry tracing, started by main.ts when `OTEL_EXPORTER_OTLP_ENDPOINT` is set. */
+  tracing?: Tracing;
 }
 
 /** The composed application. */
@@ -67,7 +78,7 @@ export async function createApp(config: Config, opts: AppOptions) {
   const cipher = createKeyCipher(
     resolveEncryptionKey({ keyHex: config.encryptionKeyHex, dataDir: config.dataDir, logger }),
   );
-  const metrics = createMetrics();
+  const metrics = createMetrics({ version: packageVersion(), revision: config.revision });
   const proxyModule = await createProxyModule({
     db,
     clock,
@@ -75,11 +86,16 @@ export async function createApp(config: Config, opts: AppOptions) {
     metrics,
     cipher,
     settings: config.proxy,
+    tracer: opts.tracing?.proxyTracer,
   });
   const { backends, registry, agents, proxy } = proxyModule;
   const outbox = createOutboxRepository(db);
   const incidents = createIncidentService({ db, clock });
   let worker: OutboxWorker | undefined;
+  // AI triage: its reads come first (alert messages show triages), the service after the
+  // alert path it edits; the router reaches it through this binding.
+  const triageReads = createTriageReads(db);
+  let triage: TriageModule | undefined;
   const eventsModule = await createEventsModule({
     db,
     clock,
@@ -92,8 +108,24 @@ export async function createApp(config: Config, opts: AppOptions) {
     windows: config.events.dedupWindowsMs,
     onQueued: () => worker?.kick(),
     planTemplateFor: (labels) => templateFor(config.heal.templates, labels)?.template.name,
+    triageFor: triageReads.triageFor,
+    onIncidentsOpened: (alertIds) => triage?.service.onIncidentsOpened(alertIds),
   });
   const { router, mutes } = eventsModule;
+  triage = createTriageModule({
+    db,
+    clock,
+    logger,
+    settings: config.triage,
+    store: triageReads.store,
+    proxy,
+    templates: config.heal.templates,
+    alerts: eventsModule.alerts,
+    notifier: eventsModule.notifier,
+    timeZone: config.reportTimezone,
+    onQueued: () => worker?.kick(),
+  });
+  const autonomy = createAutonomyService({ db, clock, timeZone: config.reportTimezone });
   const aider = createAiderService({
     db,
     clock,
@@ -129,6 +161,8 @@ export async function createApp(config: Config, opts: AppOptions) {
     runner: `${hostname()}:${process.pid}`,
     reportSections: [aider.reportSection],
     heartbeats: () => heartbeats.stallFacts(),
+    autonomy,
+    triage: { store: triage.store, summarize: triage.summarize },
   });
 
   const heal = createHealService({
@@ -140,9 +174,26 @@ export async function createApp(config: Config, opts: AppOptions) {
     alertChatIds: () => config.telegram.alertChatIds,
     timeZone: config.reportTimezone,
     onQueued: () => worker?.kick(),
+    suggestedTemplate: triageReads.suggestedTemplate,
   });
 
   const token = config.telegram.token;
+  /** The dashboard Mini App, its browser login and data API (src/dashboard). */
+  const dashboard = createDashboardModule({
+    settings: config.dashboard,
+    botToken: token,
+    adminIds: config.telegram.adminIds,
+    db,
+    clock,
+    logger,
+    timeZone: config.reportTimezone,
+    listenHost: config.host,
+    proxy: proxyModule,
+    autonomy,
+    smoke: schedules.smoke.store,
+    agents: () => heartbeats.list(),
+    startedAt,
+  });
   const status = createStatusService({
     clock,
     startedAt,
@@ -152,6 +203,7 @@ export async function createApp(config: Config, opts: AppOptions) {
     mutes,
     botOn: token !== undefined,
     schedules: schedules.status,
+    autonomy: autonomy.window,
   });
   const bot = token
     ? createBot({
@@ -172,6 +224,9 @@ export async function createApp(config: Config, opts: AppOptions) {
         aider,
         heal,
         heartbeats,
+        dashboard,
+        triage: triage.service,
+        symptoms: triage.memory,
         secrets: createSecretInbox({ db, cipher, clock }),
       })
     : undefined;
@@ -215,6 +270,7 @@ export async function createApp(config: Config, opts: AppOptions) {
     timeZone: config.reportTimezone,
     smoke: schedules.smoke.store,
     heal,
+    autonomy,
   });
   registerIngestRoutes(http, {
     ingestToken: config.ingestToken,
@@ -225,6 +281,7 @@ export async function createApp(config: Config, opts: AppOptions) {
     aider,
   });
   registerProxyRoutes(http, { agents, proxy });
+  dashboard.register(http);
   const webhookSecret = config.telegram.webhookSecret;
   if (bot && config.telegram.webhookUrl && webhookSecret)
     registerTelegramWebhook(http, { bot, secret: webhookSecret });
@@ -269,6 +326,12 @@ export async function createApp(config: Config, opts: AppOptions) {
     heartbeats,
     /** aider session watch: events, sessions, session messages (issue 8). */
     aider,
+    /** The dashboard Mini App and its data API. */
+    dashboard,
+    /** AI triage through the proxy, symptom memory, report summaries. */
+    triage,
+    /** The autonomy index (reports, /status, `/api/admin/stats/autonomy`, dashboard). */
+    autonomy,
 
     /** Listens on HTTP, starts the bot and the outbox worker. Returns the bound port. */
     async start(): Promise<number> {
@@ -296,7 +359,10 @@ export async function createApp(config: Config, opts: AppOptions) {
     stop(graceMs = config.shutdownGraceMs): Promise<void> {
       stopping ??= (async () => {
         const httpClosed = drain.close(graceMs);
-        await Promise.all([schedules.stop(), botLifecycle?.stop()]);
+        // Requests waiting for a backend get their 503 (shutting_down) now, not at the end of
+        // the drain.
+        proxyModule.queue.close();
+        await Promise.all([schedules.stop(), botLifecycle?.stop(), triage?.service.stop()]);
         if (worker && !(await settlesWithin(worker.stop(), graceMs)))
           logger.warn("outbox worker still sending; its claim ends with the lease");
         const [result] = await Promise.all([httpClosed, heal.stop(graceMs)]);
@@ -304,6 +370,7 @@ export async function createApp(config: Config, opts: AppOptions) {
         await heartbeats.stop();
         await proxyModule.stop();
         await database.close();
+        await opts.tracing?.shutdown();
       })();
       return stopping;
     },

@@ -19,6 +19,8 @@ export const callbackData = {
   unmute: (muteId: string) => `unmute:${muteId}`,
   /** Lift mute `<muteId>` from the /mutes list (the list is redrawn in place). */
   liftMute: (muteId: string) => `lift:${muteId}`,
+  /** Triage alert `<alertId>` now (model through the proxy, or the rules). */
+  triage: (alertId: string) => `tri:${alertId}`,
   /** Show page `<n>` (0-based) of the /incidents list. */
   incidentsPage: (page: number) => `incp:${page}`,
   /** Heal plan `<planId>` (a ULID): approve, reject, show details (issue 5). */

@@ -5,6 +5,11 @@ import {
   SECRET_FILE_VARIABLES,
   weakTokenReason,
 } from "./config-secrets.ts";
+import {
+  type DashboardSettings,
+  dashboardEnvShape,
+  dashboardSettings,
+} from "./dashboard/dashboard-config.ts";
 import { ConfigError } from "./errors.ts";
 import {
   type HealSettings,
@@ -18,6 +23,7 @@ import {
   heartbeatSettings,
 } from "./heartbeats/heartbeat-config.ts";
 import { type SmokeSettings, smokeEnvShape, smokeSettings } from "./smoke/smoke-config.ts";
+import { type TriageSettings, triageEnvShape, triageSettings } from "./triage/triage-config.ts";
 
 const idList = z
   .string()
@@ -127,14 +133,29 @@ export const envSchema = z.object({
   PROXY_HEALTH_INTERVAL_S: intInRange(5, 3600, 60),
   /** Seconds between usage flushes from memory to the database. */
   USAGE_FLUSH_INTERVAL_S: intInRange(1, 600, 10),
+  /**
+   * Proxy wait queue: requests held while no backend can take them, and the longest wait in
+   * seconds before 503 (0 = answer 503 at once). 500 / 30 s are the figures the proxy this
+   * replaces declared.
+   */
+  PROXY_QUEUE_MAX: intInRange(0, 100_000, 500),
+  PROXY_QUEUE_TIMEOUT_S: intInRange(0, 600, 30),
+  /** OTLP/HTTP endpoint for traces; unset = tracing off (src/tracing). */
+  OTEL_EXPORTER_OTLP_ENDPOINT: optionalString.pipe(z.url().optional()),
+  /** Names the build in `commandpost_build_info` (e.g. the git commit). */
+  COMMANDPOST_REVISION: optionalString,
   /** Smoke thresholds, retention and `SCHEDULER_ENABLED` (issue 6, src/smoke/smoke-config.ts). */
   ...smokeEnvShape,
   /** Heal plans: repo, guardrails, fixer and command allowlist (issue 5, src/heal/heal-config.ts). */
   ...healEnvShape,
   /** Agent heartbeats: `AGENT_CLASSES`, `AGENT_WATCHDOG_INTERVAL_S` (issue 8). */
   ...heartbeatEnvShape,
-  /** Seconds in-flight requests and streams get to finish after SIGTERM (src/shutdown.ts). */
+  /** Seconds in-flight requests and streams get to finish after SIGTERM (src/http/drain.ts). */
   SHUTDOWN_GRACE_S: intInRange(0, 3600, 15),
+  /** Dashboard: `PUBLIC_URL`, `DASHBOARD_SESSION_TTL_S` (src/dashboard/dashboard-config.ts). */
+  ...dashboardEnvShape,
+  /** AI triage through the proxy: `TRIAGE_MODEL`, `TRIAGE_TIMEOUT_S`, `TRIAGE_MAX_PER_HOUR`. */
+  ...triageEnvShape,
 });
 
 /** Every variable the process reads: the schema's keys and the `<NAME>_FILE` secrets. */
@@ -172,7 +193,13 @@ export interface Config {
     cooldownMaxS: number;
     healthIntervalMs: number;
     usageFlushMs: number;
+    queueMax: number;
+    queueTimeoutMs: number;
   };
+  /** OTLP/HTTP endpoint for traces, or undefined (tracing off). */
+  otlpEndpoint: string | undefined;
+  /** Source revision shown in `commandpost_build_info`. */
+  revision: string;
   /** Smoke checks and the scheduler (issue 6). */
   smoke: SmokeSettings;
   /** Heal plans (issue 5). */
@@ -181,6 +208,10 @@ export interface Config {
   heartbeats: HeartbeatSettings;
   /** Time in-flight HTTP requests and streams get after SIGTERM, in ms (`SHUTDOWN_GRACE_S`). */
   shutdownGraceMs: number;
+  /** The dashboard Mini App and its login links. */
+  dashboard: DashboardSettings;
+  /** AI triage and report summaries (src/triage). */
+  triage: TriageSettings;
 }
 
 /**
@@ -239,10 +270,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       cooldownMaxS: Math.max(e.PROXY_COOLDOWN_MAX_S, e.PROXY_COOLDOWN_BASE_S),
       healthIntervalMs: e.PROXY_HEALTH_INTERVAL_S * 1000,
       usageFlushMs: e.USAGE_FLUSH_INTERVAL_S * 1000,
+      queueMax: e.PROXY_QUEUE_MAX,
+      queueTimeoutMs: e.PROXY_QUEUE_TIMEOUT_S * 1000,
     },
+    otlpEndpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT,
+    revision: e.COMMANDPOST_REVISION ?? "unknown",
     smoke: smokeSettings(e, { runningLimitMs: runningLimitMs(heal) }),
     heal,
     heartbeats: heartbeatSettings(e),
     shutdownGraceMs: e.SHUTDOWN_GRACE_S * 1000,
+    dashboard: dashboardSettings(e),
+    triage: triageSettings(e),
   };
 }

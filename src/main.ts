@@ -1,4 +1,4 @@
-import { createApp } from "./app.ts";
+import { packageVersion } from "./build-info.ts";
 import { loadConfig } from "./config.ts";
 import { ConfigError, coerceError } from "./errors.ts";
 import { createLogger } from "./logger.ts";
@@ -7,10 +7,11 @@ import { createLogger } from "./logger.ts";
 const STOP_MARGIN_MS = 15_000;
 
 /**
- * Process entry: config → app → listen. SIGINT/SIGTERM stop it gracefully (app.stop: the
- * HTTP drain within `SHUTDOWN_GRACE_S`, outbox claims released, database closed) and exit 0;
- * a second signal exits 1 at once. Invalid configuration exits 1 with one line naming the
- * variable.
+ * Process entry: config → (tracing) → app → listen. SIGINT/SIGTERM stop it gracefully
+ * (app.stop: the HTTP drain within `SHUTDOWN_GRACE_S`, outbox claims released, database
+ * closed) and exit 0; a second signal exits 1 at once. Invalid configuration exits 1 with one
+ * line naming the variable. With `OTEL_EXPORTER_OTLP_ENDPOINT` set, OpenTelemetry is loaded
+ * and started before the app is imported; without it no tracing code is loaded at all.
  */
 async function main(): Promise<void> {
   let config: ReturnType<typeof loadConfig>;
@@ -23,8 +24,14 @@ async function main(): Promise<void> {
     }
     throw err;
   }
-  const logger = createLogger(config.logLevel);
-  const app = await createApp(config, { logger });
+  const tracing = config.otlpEndpoint
+    ? (await import("./tracing/tracing.ts")).startTracing({ version: packageVersion() })
+    : undefined;
+  const logger = createLogger(config.logLevel, { mixin: tracing?.logMixin });
+  if (tracing && config.otlpEndpoint)
+    logger.info({ otlp: new URL(config.otlpEndpoint).host }, "tracing on: OTLP/HTTP export");
+  const { createApp } = await import("./app.ts");
+  const app = await createApp(config, { logger, tracing });
   let signalled = false;
   const shutdown = (signal: string) => {
     if (signalled) {

@@ -1,19 +1,34 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 import { OUTCOMES, SEVERITIES } from "../db/schema/index.ts";
 import { AGENT_VIEW_STATES } from "./heartbeats/agent-state.ts";
+import { createProxyMetrics } from "./proxy/proxy-metrics.ts";
 import { JOB_NAMES } from "./scheduler/schedule-spec.ts";
 
 /**
  * Prometheus metrics of the process (prom-client). Every series this project defines is
  * present at zero from the start, so dashboards see the names before the first event
- * (the seed 004 "zero-baseline" lesson).
+ * (a series that appears only after its first event looks like "no data" on a dashboard).
  */
 export type Metrics = ReturnType<typeof createMetrics>;
 
+/** The build a process runs: `commandpost_build_info{version,revision,node}` = 1. */
+export interface BuildInfo {
+  /** package.json version. */
+  version: string;
+  /** Source revision (`COMMANDPOST_REVISION`, e.g. a git commit), or "unknown". */
+  revision: string;
+}
+
 /** Builds a fresh registry with process metrics and commandpost's own. */
-export function createMetrics() {
+export function createMetrics(build: BuildInfo = { version: "unknown", revision: "unknown" }) {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
+  new Gauge({
+    name: "commandpost_build_info",
+    help: "Always 1; the labels name the running build (version, revision, Node.js version)",
+    labelNames: ["version", "revision", "node"] as const,
+    registers: [registry],
+  }).set({ ...build, node: process.version }, 1);
   const events = new Counter({
     name: "commandpost_events_total",
     help: "Events ingested, by source, severity and outcome",
@@ -49,31 +64,6 @@ export function createMetrics() {
   const outboxDead = new Gauge({
     name: "commandpost_outbox_dead",
     help: "Deliveries given up",
-    registers: [registry],
-  });
-  const proxyRequests = new Counter({
-    name: "commandpost_proxy_requests_total",
-    help: "Proxy upstream attempts by backend, canonical model and HTTP status class",
-    labelNames: ["backend", "model", "status"] as const,
-    registers: [registry],
-  });
-  const proxyLatency = new Histogram({
-    name: "commandpost_proxy_request_duration_seconds",
-    help: "Proxy request duration as the client sees it",
-    labelNames: ["backend"] as const,
-    buckets: [0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120],
-    registers: [registry],
-  });
-  const proxyTokens = new Counter({
-    name: "commandpost_proxy_tokens_total",
-    help: "Tokens accounted by the proxy, by backend and kind (prompt, completion)",
-    labelNames: ["backend", "kind"] as const,
-    registers: [registry],
-  });
-  const proxyCost = new Counter({
-    name: "commandpost_proxy_cost_usd_total",
-    help: "Cost accounted by the proxy in USD, by backend",
-    labelNames: ["backend"] as const,
     registers: [registry],
   });
   const backendState = new Gauge({
@@ -133,10 +123,8 @@ export function createMetrics() {
     outboxPending,
     outboxOldest,
     outboxDead,
-    proxyRequests,
-    proxyLatency,
-    proxyTokens,
-    proxyCost,
+    /** The proxy's series (src/proxy/proxy-metrics.ts). */
+    ...createProxyMetrics(registry),
     backendState,
     activeCooldowns,
     incidentsOpened,

@@ -8,7 +8,18 @@ import {
   timestamp,
 } from "drizzle-orm/pg-core";
 
-/** An upstream LLM provider endpoint (DESIGN.md, Proxy). The API key is AES-256-GCM sealed. */
+/**
+ * The OpenAI APIs a backend may serve. Chat completions, completions and embeddings are what
+ * every OpenAI-compatible provider offers, so a backend serves them unless told otherwise; the
+ * Responses API (https://platform.openai.com/docs/api-reference/responses) is served by fewer
+ * providers and is switched on per backend.
+ */
+export const PROXY_APIS = ["chat_completions", "completions", "embeddings", "responses"] as const;
+
+/** What a backend serves when its `apis` are not given. */
+export const DEFAULT_APIS = ["chat_completions", "completions", "embeddings"] as const;
+
+/** An upstream LLM provider endpoint (README, Proxy). The API key is AES-256-GCM sealed. */
 export const backends = pgTable("backends", {
   id: text("id").primaryKey(),
   name: text("name").notNull().unique(),
@@ -25,6 +36,17 @@ export const backends = pgTable("backends", {
   state: text("state", { enum: ["healthy", "degraded", "down"] })
     .notNull()
     .default("healthy"),
+  /** OpenAI APIs the backend serves; `responses` is opt-in. */
+  apis: text("apis", { enum: PROXY_APIS })
+    .array()
+    .notNull()
+    .default([...DEFAULT_APIS]),
+  /**
+   * Whether the proxy adds `stream_options.include_usage` to streamed chat and completion
+   * requests; off for providers that reject unknown fields (then usage is only known when
+   * the client asked for it).
+   */
+  injectStreamUsage: boolean("inject_stream_usage").notNull().default(true),
   createdAt: timestamp("created_at", { withTimezone: true }).notNull(),
   updatedAt: timestamp("updated_at", { withTimezone: true }).notNull(),
 });

@@ -1,10 +1,21 @@
-import { index, pgTable, text, timestamp } from "drizzle-orm/pg-core";
+import { index, jsonb, pgTable, text, timestamp } from "drizzle-orm/pg-core";
 import { SEVERITIES } from "./events.ts";
 
 /** Incident lifecycle states, in order. */
 export const INCIDENT_STATUSES = ["open", "acknowledged", "resolved"] as const;
 
-/** An incident, opened by a critical alert (DESIGN.md, Incidents). */
+/**
+ * How an incident ended, kept for symptom memory ("seen N times, last fixed by …"): who
+ * resolved it, how (`by_hand`, `auto` when every alert resolved, `heal_plan` when the last
+ * plan run for it succeeded) and that plan.
+ */
+export interface IncidentResolution {
+  by: string;
+  how: "by_hand" | "auto" | "heal_plan";
+  plan?: { id: string; kind: string; target: string; status: string; decidedBy: string | null };
+}
+
+/** An incident, opened by a critical alert: open → acknowledged → resolved. */
 export const incidents = pgTable(
   "incidents",
   {
@@ -18,8 +29,17 @@ export const incidents = pgTable(
     acknowledgedAt: timestamp("acknowledged_at", { withTimezone: true }),
     resolvedBy: text("resolved_by"),
     resolvedAt: timestamp("resolved_at", { withTimezone: true }),
+    /**
+     * What the incident is a case of: `alertname|service|error class` (src/triage/symptom.ts).
+     * Incidents with the same key are "seen before"; null for incidents opened before keys.
+     */
+    symptomKey: text("symptom_key"),
+    resolution: jsonb("resolution").$type<IncidentResolution>(),
   },
-  (t) => [index("incidents_status_idx").on(t.status)],
+  (t) => [
+    index("incidents_status_idx").on(t.status),
+    index("incidents_symptom_idx").on(t.symptomKey, t.openedAt),
+  ],
 );
 
 export type IncidentRow = typeof incidents.$inferSelect;

@@ -1,6 +1,8 @@
 export * from "./agents.ts";
 export * from "./aider.ts";
 export * from "./backends.ts";
+export * from "./dashboard.ts";
+export * from "./decisions.ts";
 export * from "./deliveries.ts";
 export * from "./events.ts";
 export * from "./heal-plans.ts";
@@ -11,3 +13,4 @@ export * from "./mutes.ts";
 export * from "./proxy-usage.ts";
 export * from "./schedule-runs.ts";
 export * from "./smoke-runs.ts";
+export * from "./triages.ts";

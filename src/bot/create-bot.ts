@@ -4,6 +4,7 @@ import { sequentialize } from "@grammyjs/runner";
 import { Bot, BotError, type Context, GrammyError, HttpError } from "grammy";
 import type { Db } from "../../db/client.ts";
 import type { AiderService } from "../aider/aider-service.ts";
+import type { DashboardModule } from "../dashboard/dashboard-module.ts";
 import type { HealService } from "../heal/heal-service.ts";
 import type { HeartbeatService } from "../heartbeats/heartbeat-service.ts";
 import type { IncidentActions } from "../incidents/incident-actions.ts";
@@ -14,6 +15,8 @@ import type { ProxyModule } from "../proxy/proxy-module.ts";
 import type { Digests } from "../reports/digests.ts";
 import type { SmokeService } from "../smoke/smoke-service.ts";
 import type { StatusService } from "../status/status-service.ts";
+import type { SymptomMemory } from "../triage/symptom-memory.ts";
+import type { TriageService } from "../triage/triage-service.ts";
 import type { Clock } from "../types.ts";
 import { adminOnly } from "./auth.ts";
 import type { BotContext } from "./context.ts";
@@ -26,6 +29,7 @@ import {
   createAddBackendFeature,
   createAgentsFeature,
   createBackendsFeature,
+  createDashboardFeature,
   createHelpFeature,
   createIncidentButtonsFeature,
   createIncidentsFeature,
@@ -40,7 +44,9 @@ import {
   createSmokeFeature,
   createStartFeature,
   createStatusFeature,
+  createTriageButtonsFeature,
   createUsageFeature,
+  dashboardCommand,
   helpCommand,
   incidentsCommand,
   muteCommand,
@@ -81,6 +87,12 @@ export interface BotDeps {
   heartbeats: HeartbeatService;
   /** aider sessions for /sessions (issue 8). */
   aider: AiderService;
+  /** The Mini App's entry for /dashboard: web_app URL and one-time login links. */
+  dashboard: Pick<DashboardModule, "entry">;
+  /** "🧠 Triage" on alert messages. */
+  triage: TriageService;
+  /** Symptom memory for /incidents ("seen N times, last fixed by …"). */
+  symptoms: SymptomMemory;
   /** Secrets typed into the chat, kept out of conversation state (/addbackend's key). */
   secrets: SecretInbox;
 }
@@ -99,6 +111,7 @@ export const COMMANDS: readonly CommandInfo[] = [
   sessionsCommand,
   smokeCommand,
   reportCommand,
+  dashboardCommand,
   helpCommand,
   startCommand,
 ];
@@ -160,9 +173,11 @@ export function createBot(deps: BotDeps): Bot<BotContext> {
   bot.use(createSmokeFeature(deps));
   bot.use(createReportFeature(deps));
   bot.use(createPlanButtonsFeature(deps));
+  bot.use(createTriageButtonsFeature(deps));
   bot.use(createPlansFeature(deps));
   bot.use(createAgentsFeature(deps));
   bot.use(createSessionsFeature(deps));
+  bot.use(createDashboardFeature(deps));
 
   bot.on("message:text", async (ctx) => {
     if (ctx.message.text.startsWith("/")) {

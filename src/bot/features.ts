@@ -2,6 +2,7 @@
 
 export { agentsCommand, createAgentsFeature } from "../../commands/agents.ts";
 export { backendsCommand, createBackendsFeature } from "../../commands/backends.ts";
+export { createDashboardFeature, dashboardCommand } from "../../commands/dashboard.ts";
 export { createHelpFeature, helpCommand } from "../../commands/help.ts";
 export { createIncidentButtonsFeature } from "../../commands/incident-buttons.ts";
 export { createIncidentsFeature, incidentsCommand } from "../../commands/incidents.ts";
@@ -14,6 +15,7 @@ export { createSessionsFeature, sessionsCommand } from "../../commands/sessions.
 export { createSmokeFeature, smokeCommand } from "../../commands/smoke.ts";
 export { createStartFeature, startCommand } from "../../commands/start.ts";
 export { createStatusFeature, statusCommand } from "../../commands/status.ts";
+export { createTriageButtonsFeature } from "../../commands/triage-buttons.ts";
 export { createUsageFeature, usageCommand } from "../../commands/usage.ts";
 export { addBackendCommand, createAddBackendFeature } from "../../flows/add-backend.ts";
 export { createMuteFlowFeature } from "../../flows/mute.ts";

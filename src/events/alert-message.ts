@@ -2,6 +2,7 @@ import type { AlertRow, IncidentRow, InlineKeyboard, MuteRow } from "../../db/sc
 import { callbackData } from "../callback-data.ts";
 import { proposeFixData } from "../heal/plan-message.ts";
 import { escapeHtml, formatTime, truncateHtml } from "../telegram-format.ts";
+import { renderTriageSection, type TriageView } from "../triage/triage-section.ts";
 
 const ICON = { critical: "🔴", warning: "🟠", info: "🔵" } as const;
 
@@ -23,14 +24,17 @@ export interface AlertView {
   retired?: boolean;
   /** A plan template (`HEAL_TEMPLATES`) matches the alert: offer "Propose fix" while firing. */
   proposeFix?: boolean;
+  /** The alert's latest triage, shown as its "🧠 Triage" section. */
+  triage?: TriageView | null;
 }
 
 /**
  * Renders an alert for the chat: name, severity, summary, instance, start time in
  * `timeZone`, repeat count and last time, incident state, acknowledgement, mute and
- * resolution (DESIGN.md, Dedup and Incidents). Buttons: Acknowledge, Resolve, Mute 1 h,
- * Mute 24 h while firing, and Propose fix when a plan template matches (issue 5); they thin
- * out as decisions are made and vanish once resolved.
+ * resolution (README, "Events API, dedup, inhibition, mutes"), then the latest triage as its
+ * own section. Buttons: Acknowledge, Resolve, Mute 1 h, Mute 24 h while firing, Triage, and
+ * Propose fix when a plan template matches; they thin out as decisions are made and vanish
+ * once resolved.
  */
 export function renderAlert(v: AlertView): RenderedMessage {
   const { alert, incident, timeZone } = v;
@@ -62,12 +66,14 @@ export function renderAlert(v: AlertView): RenderedMessage {
     const by = alert.resolvedBy ? ` by ${escapeHtml(alert.resolvedBy)}` : "";
     lines.push(`Resolved: ${formatTime(alert.resolvedAt, timeZone)}${by}`);
   }
+  if (v.triage) lines.push(...renderTriageSection(v.triage));
   if (v.retired) lines.push("↪ Still firing: a newer message about it follows below.");
   const text = truncateHtml(lines.join("\n"), `see /incidents, alert ${alert.id}`);
   if (resolved || v.retired) return { text, keyboard: null };
   const keyboard = alertKeyboard(alert, muted);
-  if (v.proposeFix)
-    keyboard.push([{ text: "🩹 Propose fix", callback_data: proposeFixData(alert.id) }]);
+  const last = [{ text: "🧠 Triage", callback_data: callbackData.triage(alert.id) }];
+  if (v.proposeFix) last.push({ text: "🩹 Propose fix", callback_data: proposeFixData(alert.id) });
+  keyboard.push(last);
   return { text, keyboard };
 }
 

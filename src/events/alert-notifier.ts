@@ -3,6 +3,7 @@ import type { DbOrTx } from "../../db/client.ts";
 import { type AlertRow, type MuteRow, mutes } from "../../db/schema/index.ts";
 import type { IncidentService } from "../incidents/incident-service.ts";
 import type { OutboxRepository } from "../outbox/outbox-repository.ts";
+import type { TriageView } from "../triage/triage-section.ts";
 import type { Clock } from "../types.ts";
 import { renderAlert } from "./alert-message.ts";
 
@@ -15,10 +16,12 @@ export interface AlertNotifierDeps {
   alertChatIds: () => readonly number[];
   timeZone: string;
   /**
-   * The name of the plan template (`HEAL_TEMPLATES`, issue 5) that applies to an alert with
+   * The name of the plan template (`HEAL_TEMPLATES`) that applies to an alert with
    * `labels`, or undefined; when one does, the message offers "Propose fix".
    */
   planTemplateFor?: (labels: Readonly<Record<string, string>>) => string | undefined;
+  /** The latest triage of an alert (src/triage), shown as a section of its message. */
+  triageFor?: (alertId: string, tx: DbOrTx) => Promise<TriageView | undefined>;
 }
 
 /** The outbox subject of an alert's live message(s). */
@@ -45,7 +48,8 @@ export function createAlertNotifier(deps: AlertNotifierDeps) {
       mute = row ?? null;
     }
     const proposeFix = deps.planTemplateFor?.(alert.labels) !== undefined;
-    return { alert, incident, mute, timeZone: deps.timeZone, now: clock.now(), proposeFix };
+    const triage = (await deps.triageFor?.(alert.id, tx)) ?? null;
+    return { alert, incident, mute, timeZone: deps.timeZone, now: clock.now(), proposeFix, triage };
   }
 
   return {

@@ -5,6 +5,7 @@ import type { IncidentService } from "../incidents/incident-service.ts";
 import type { Logger } from "../logger.ts";
 import type { Metrics } from "../metrics.ts";
 import type { MuteService } from "../mutes/mute-service.ts";
+import { symptomOf } from "../triage/symptom.ts";
 import type { Clock } from "../types.ts";
 import type { AlertNotifier } from "./alert-notifier.ts";
 import type { AlertRepository } from "./alert-repository.ts";
@@ -37,11 +38,18 @@ export interface EventRouterDeps {
   windows: DedupWindows;
   /** Called after a commit that queued deliveries, to wake the outbox worker. */
   onQueued: () => void;
+  /**
+   * Called after the commit with the alerts that opened a new incident (their messages are
+   * queued already): automatic triage starts here, so it never delays the alert.
+   */
+  onIncidentsOpened?: (alertIds: string[]) => void;
 }
 
 /** What one transaction did that is counted in /metrics only once it commits. */
 interface Tally {
   incidentsOpened: number;
+  /** Alerts that opened a new incident, announced once the transaction commits. */
+  openedAlerts: string[];
 }
 
 /** How one event was routed: its outcome and what it is linked to. */
@@ -70,16 +78,23 @@ export function createEventRouter(deps: EventRouterDeps) {
   /** Opens an alert (and, for a critical, an incident: counted in `tally` until commit). */
   async function open(e: EventInput, tx: DbOrTx, tally: Tally): Promise<AlertRow> {
     let incidentId: string | null = null;
+    let openedNew = false;
     if (e.severity === "critical") {
       const opened = await incidents.openFor(
-        { fingerprint: e.fingerprint, title: e.title, severity: e.severity },
+        {
+          fingerprint: e.fingerprint,
+          title: e.title,
+          severity: e.severity,
+          symptomKey: symptomOf(e).key,
+        },
         tx,
       );
       incidentId = opened.incident.id;
+      openedNew = opened.opened;
       if (opened.opened) tally.incidentsOpened++;
     }
     const now = clock.now();
-    return alerts.insert(
+    const alert = await alerts.insert(
       {
         id: ulid(),
         fingerprint: e.fingerprint,
@@ -98,6 +113,8 @@ export function createEventRouter(deps: EventRouterDeps) {
       },
       tx,
     );
+    if (openedNew) tally.openedAlerts.push(alert.id);
+    return alert;
   }
 
   async function apply(e: EventInput, d: Decision, tx: DbOrTx, tally: Tally): Promise<Routed> {
@@ -163,12 +180,13 @@ export function createEventRouter(deps: EventRouterDeps) {
       await deps.mutes.ensureFresh();
       const committed = await withRetry(() =>
         db.transaction(async (tx) => {
-          const tally: Tally = { incidentsOpened: 0 };
+          const tally: Tally = { incidentsOpened: 0, openedAlerts: [] };
           const rows: (typeof events.$inferInsert)[] = [];
           for (const e of inputs) rows.push(eventRow(e, await routeOne(e, tx, tally), clock.now()));
           await tx.insert(events).values(rows);
           return {
             opened: tally.incidentsOpened,
+            openedAlerts: tally.openedAlerts,
             results: rows.map((r) => ({ id: r.id, outcome: r.outcome })),
           };
         }),
@@ -180,6 +198,7 @@ export function createEventRouter(deps: EventRouterDeps) {
         deps.metrics.events.inc({ source: sourceLabel(e.source), severity: e.severity, outcome });
       });
       deps.onQueued();
+      if (committed.openedAlerts.length > 0) deps.onIncidentsOpened?.(committed.openedAlerts);
       return results;
     },
   };

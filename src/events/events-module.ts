@@ -6,7 +6,7 @@ import type { Metrics } from "../metrics.ts";
 import { createMuteService } from "../mutes/mute-service.ts";
 import type { OutboxRepository } from "../outbox/outbox-repository.ts";
 import type { Clock } from "../types.ts";
-import { createAlertNotifier } from "./alert-notifier.ts";
+import { type AlertNotifierDeps, createAlertNotifier } from "./alert-notifier.ts";
 import { createAlertRepository } from "./alert-repository.ts";
 import { createEventRouter } from "./event-router.ts";
 import type { DedupWindows } from "./routing.ts";
@@ -25,8 +25,12 @@ export interface EventsModuleDeps {
   windows: DedupWindows;
   /** Wakes the outbox worker after a commit that queued deliveries. */
   onQueued: () => void;
-  /** Name of the plan template matching an alert's labels (issue 5; alert-notifier.ts). */
+  /** Name of the plan template matching an alert's labels (alert-notifier.ts). */
   planTemplateFor?: (labels: Readonly<Record<string, string>>) => string | undefined;
+  /** The latest triage of an alert (src/triage/triage-store.ts `latestFor`). */
+  triageFor?: AlertNotifierDeps["triageFor"];
+  /** Called after a commit with the alerts that opened new incidents (automatic triage). */
+  onIncidentsOpened?: (alertIds: string[]) => void;
 }
 
 /** The EventRouter and what the bot needs beside it (mutes, button actions). */

@@ -2,6 +2,7 @@ import { hostname } from "node:os";
 import { ulid } from "ulid";
 import type { Db, DbOrTx } from "../../db/client.ts";
 import type { HealAuditRow, HealPlanRow } from "../../db/schema/index.ts";
+import { recordDecision } from "../autonomy/decision-log.ts";
 import type { Logger } from "../logger.ts";
 import type { OutboxRepository } from "../outbox/outbox-repository.ts";
 import type { Clock } from "../types.ts";
@@ -36,6 +37,8 @@ export interface HealServiceDeps {
   runner?: Runner;
   /** Whether a pid on this host is alive (tests); default `kill(pid, 0)`. */
   processAlive?: (pid: number) => boolean;
+  /** The template an alert's latest triage suggested (preferred by "Propose fix"). */
+  suggestedTemplate?: (alertId: string) => Promise<string | undefined>;
 }
 
 /** The heal plan service. */
@@ -120,6 +123,9 @@ export function createHealService(deps: HealServiceDeps) {
       const decided = await store.decide(id, current.contentHash, to, who, now, reason, tx);
       if (!decided) return { result: { changed: false, message: refusal(current) } };
       await store.audit(decided, who, to, { reason, hash: decided.contentHash }, now, tx);
+      const action = to === "approved" ? "heal_approve" : "heal_reject";
+      const about = { planId: decided.id, incidentId: decided.incidentId };
+      await recordDecision(tx, { action, actor: who, at: now, ...about });
       await redraw(decided, tx);
       const message = to === "approved" ? "Approved; running it now." : "Rejected.";
       return { result: { changed: true, message }, plan: decided };

@@ -15,7 +15,7 @@ import {
 } from "./plan-content.ts";
 import { planSubject, renderPlanMessage } from "./plan-message.ts";
 import type { PlanStore } from "./plan-store.ts";
-import { templateFor, vetTarget } from "./plan-templates.ts";
+import { templateFor, templateNamed, vetTarget } from "./plan-templates.ts";
 
 /** Dependencies of {@link createPlanProposals}. */
 export interface PlanProposalsDeps {
@@ -27,6 +27,8 @@ export interface PlanProposalsDeps {
   alertChatIds: () => readonly number[];
   timeZone: string;
   onQueued: () => void;
+  /** The template the alert's latest triage suggested (src/triage), preferred when it applies. */
+  suggestedTemplate?: (alertId: string) => Promise<string | undefined>;
 }
 
 /** What pressing "Propose fix" on an alert did, for the callback answer. */
@@ -114,9 +116,10 @@ export function createPlanProposals(deps: PlanProposalsDeps) {
     },
 
     /**
-     * "Propose fix" on alert `alertId`, pressed by admin `who`: the first template matching
-     * the alert's labels is filled, validated like an HTTP proposal, vetted (protected
-     * resource, command allowlist, L1) and stored, linked to the alert's incident. A pending
+     * "Propose fix" on alert `alertId`, pressed by admin `who`: the template the alert's
+     * triage suggested when it applies, else the first one matching its labels, is filled,
+     * validated like an HTTP proposal, vetted (protected resource, command allowlist, L1)
+     * and stored, linked to the alert's incident. A pending
      * plan with the same content for the same incident makes the press a no-op; concurrent
      * presses are serialised on the content hash (a transaction-scoped advisory lock).
      */
@@ -125,7 +128,10 @@ export function createPlanProposals(deps: PlanProposalsDeps) {
       if (!alert) return { created: false, message: "That alert no longer exists." };
       if (alert.status !== "firing")
         return { created: false, message: "The alert has resolved; there is nothing to fix." };
-      const filled = templateFor(deps.settings.templates, alert.labels);
+      const suggested = await deps.suggestedTemplate?.(alertId);
+      const filled =
+        (suggested && templateNamed(deps.settings.templates, alert.labels, suggested)) ||
+        templateFor(deps.settings.templates, alert.labels);
       if (!filled)
         return { created: false, message: "No plan template matches this alert any more." };
       const name = filled.template.name;

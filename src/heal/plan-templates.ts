@@ -164,6 +164,20 @@ export function templateFor(
 }
 
 /**
+ * The template named `name`, filled from `labels`, when it is configured and applies to the
+ * alert; undefined otherwise (a name from anywhere else, such as a model's suggestion, can
+ * never select anything that is not a configured template matching the alert).
+ */
+export function templateNamed(
+  templates: readonly PlanTemplate[],
+  labels: Readonly<Record<string, string>>,
+  name: string,
+): FilledTemplate | undefined {
+  const t = templates.find((x) => x.name === name);
+  return t ? fillTemplate(t, labels) : undefined;
+}
+
+/**
  * Whether a filled template may be proposed at all: a restart, rollback or command on a
  * protected resource (seed 004) or with no allowlisted command (`HEAL_COMMANDS`) is refused,
  * as is a code_fix on a file outside the L1 allowlist. The same rules hold again at execution.

@@ -1,3 +1,5 @@
+import { randomUUID } from "node:crypto";
+import type { IncomingMessage } from "node:http";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from "fastify";
 import { InputError } from "../errors.ts";
 import type { Logger } from "../logger.ts";
@@ -14,11 +16,21 @@ declare module "fastify" {
   }
 }
 
+/** A client's `x-request-id` is kept when it is 1–128 printable ASCII characters. */
+const CLIENT_REQUEST_ID = /^[\x21-\x7e]{1,128}$/;
+
+/** The request id: the client's `x-request-id` when sensible, else a fresh UUID. */
+export function requestId(req: IncomingMessage): string {
+  const given = req.headers["x-request-id"];
+  return typeof given === "string" && CLIENT_REQUEST_ID.test(given) ? given : randomUUID();
+}
+
 /**
  * Creates the Fastify instance with commandpost's error contract: 4xx bodies name what is
- * wrong (`{"error":{"message","field"}}`), 5xx bodies never leak internals. `close()` stops
- * accepting and closes idle keep-alive connections at once but lets requests in flight
- * finish (the drain in src/shutdown.ts bounds how long).
+ * wrong (`{"error":{"message","field"}}`), 5xx bodies never leak internals. Every answer
+ * carries `x-request-id` (the client's, or a generated one), which is also the `request_id`
+ * of the request's log lines. `close()` stops accepting and closes idle keep-alive
+ * connections but lets requests in flight finish (src/http/drain.ts bounds how long).
  */
 export function createHttpServer(
   logger: Logger,
@@ -27,9 +39,17 @@ export function createHttpServer(
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
     // The proxy's hot path logs nothing per request; failures are logged where they happen.
-    logController: new LogController({ disableRequestLogging: true }),
+    logController: new LogController({
+      disableRequestLogging: true,
+      requestIdLogLabel: "request_id",
+    }),
     bodyLimit: 1024 * 1024,
     forceCloseConnections: "idle",
+    genReqId: requestId,
+  });
+  app.addHook("onRequest", (req, reply, done) => {
+    reply.header("x-request-id", req.id);
+    done();
   });
   app.decorate("authLimiter", createAuthFailureLimiter(opts.authLimiter));
   app.setErrorHandler((err, req, reply) => {

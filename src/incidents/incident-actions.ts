@@ -1,5 +1,6 @@
 import type { Db, DbOrTx } from "../../db/client.ts";
 import type { AlertRow, MuteRow } from "../../db/schema/index.ts";
+import { recordDecision } from "../autonomy/decision-log.ts";
 import type { AlertNotifier } from "../events/alert-notifier.ts";
 import type { AlertRepository } from "../events/alert-repository.ts";
 import type { Matcher } from "../mutes/matchers.ts";
@@ -71,6 +72,8 @@ export function createIncidentActions(deps: IncidentActionsDeps) {
         if (alert.status === "resolved") return { changed: false, message: "Already resolved." };
         if (alert.incidentId) await incidents.acknowledge(alert.incidentId, who, tx);
         const at = clock.now();
+        const about = { alertId: alert.id, incidentId: alert.incidentId };
+        await recordDecision(tx, { action: "acknowledge", actor: who, at, ...about });
         for (const a of await scope(alert, tx)) {
           if (a.acknowledgedAt || a.status !== "firing") continue;
           const acked = await alerts.update(a.id, { acknowledgedBy: who, acknowledgedAt: at }, tx);
@@ -88,6 +91,8 @@ export function createIncidentActions(deps: IncidentActionsDeps) {
         if (alert.status === "resolved") return { changed: false, message: "Already resolved." };
         if (alert.incidentId) await incidents.resolve(alert.incidentId, who, tx);
         const at = clock.now();
+        const about = { alertId: alert.id, incidentId: alert.incidentId };
+        await recordDecision(tx, { action: "resolve", actor: who, at, ...about });
         for (const a of await scope(alert, tx)) {
           if (a.status !== "firing") continue;
           const change = { status: "resolved" as const, resolvedAt: at, resolvedBy: who };
@@ -110,6 +115,7 @@ export function createIncidentActions(deps: IncidentActionsDeps) {
         createdBy: who,
         reason: `from the alert ${alert.title}`,
         alertId,
+        incidentId: alert.incidentId,
       });
       return inTx(async (tx) => {
         const current = await alerts.getForUpdate(alertId, tx);

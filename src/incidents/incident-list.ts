@@ -11,11 +11,13 @@ export interface IncidentPage {
   total: number;
   /** 0-based page number. */
   page: number;
+  /** Symptom memory per incident id: "Seen 3 times; last fixed by …" (plain text). */
+  memory?: ReadonlyMap<string, string>;
 }
 
 const STATUS_ICON = { open: "🔴", acknowledged: "🟡", resolved: "✅" } as const;
 
-function describe(i: IncidentRow, n: number, timeZone: string): string {
+function describe(i: IncidentRow, n: number, timeZone: string, memory?: string): string {
   const lines = [
     `<b>${n}.</b> ${STATUS_ICON[i.status]} <b>${escapeHtml(i.title)}</b> · ${i.status} · <code>${i.id.slice(-8)}</code>`,
     `opened ${formatTime(i.openedAt, timeZone)}`,
@@ -28,6 +30,7 @@ function describe(i: IncidentRow, n: number, timeZone: string): string {
       `resolved ${formatTime(i.resolvedAt, timeZone)} by ${escapeHtml(i.resolvedBy ?? "?")}`,
     );
   }
+  if (memory) lines.push(`📚 ${escapeHtml(memory)}`);
   return lines.join("\n");
 }
 
@@ -43,7 +46,7 @@ export function renderIncidentPage(
   const pages = Math.max(1, Math.ceil(p.total / INCIDENTS_PAGE_SIZE));
   if (p.total === 0) return { text: "🟢 No open or recent incidents.", keyboard: [] };
   const first = p.page * INCIDENTS_PAGE_SIZE;
-  const blocks = p.rows.map((r, i) => describe(r, first + i + 1, timeZone));
+  const blocks = p.rows.map((r, i) => describe(r, first + i + 1, timeZone, p.memory?.get(r.id)));
   const text = truncateHtml(
     [`<b>Incidents</b> (${p.total}; page ${p.page + 1}/${pages})`, ...blocks].join("\n\n"),
     "use ◀ ▶ for the rest",

@@ -3,6 +3,10 @@ import { ulid } from "ulid";
 import type { Db, DbOrTx } from "../../db/client.ts";
 import { type AlertRow, alerts, type IncidentRow, incidents } from "../../db/schema/index.ts";
 import type { Clock } from "../types.ts";
+import { resolutionOf } from "./incident-resolution.ts";
+
+/** `resolved_by` of an incident resolved because every linked alert resolved. */
+const AUTO_RESOLVED = "auto (all alerts resolved)";
 
 /** Incident lifecycle: open → acknowledged → resolved (DESIGN.md, Incidents). */
 export type IncidentService = ReturnType<typeof createIncidentService>;
@@ -12,10 +16,11 @@ export function createIncidentService({ db, clock }: { db: Db; clock: Clock }) {
   return {
     /**
      * Opens an incident for a critical alert, or returns the open one with the same
-     * fingerprint (a refiring alert attaches to it).
+     * fingerprint (a refiring alert attaches to it). `symptomKey` (src/triage/symptom.ts) is
+     * stored on a new incident for symptom memory.
      */
     async openFor(
-      alert: Pick<AlertRow, "fingerprint" | "title" | "severity">,
+      alert: Pick<AlertRow, "fingerprint" | "title" | "severity"> & { symptomKey?: string },
       tx: DbOrTx = db,
     ): Promise<{ incident: IncidentRow; opened: boolean }> {
       const [existing] = await tx
@@ -33,6 +38,7 @@ export function createIncidentService({ db, clock }: { db: Db; clock: Clock }) {
           status: "open",
           fingerprint: alert.fingerprint,
           openedAt: clock.now(),
+          symptomKey: alert.symptomKey ?? null,
         })
         .returning();
       return { incident: incident as IncidentRow, opened: true };
@@ -52,9 +58,10 @@ export function createIncidentService({ db, clock }: { db: Db; clock: Clock }) {
      * undefined when it was already resolved or does not exist.
      */
     async resolve(id: string, who: string, tx: DbOrTx = db): Promise<IncidentRow | undefined> {
+      const resolution = await resolutionOf(id, who, false, tx);
       const [row] = await tx
         .update(incidents)
-        .set({ status: "resolved", resolvedBy: who, resolvedAt: clock.now() })
+        .set({ status: "resolved", resolvedBy: who, resolvedAt: clock.now(), resolution })
         .where(and(eq(incidents.id, id), ne(incidents.status, "resolved")))
         .returning();
       return row;
@@ -96,13 +103,10 @@ export function createIncidentService({ db, clock }: { db: Db; clock: Clock }) {
         .where(and(eq(alerts.incidentId, id), eq(alerts.status, "firing")))
         .limit(1);
       if (firing.length > 0) return undefined;
+      const resolution = await resolutionOf(id, AUTO_RESOLVED, true, tx);
       const [row] = await tx
         .update(incidents)
-        .set({
-          status: "resolved",
-          resolvedBy: "auto (all alerts resolved)",
-          resolvedAt: clock.now(),
-        })
+        .set({ status: "resolved", resolvedBy: AUTO_RESOLVED, resolvedAt: clock.now(), resolution })
         .where(and(eq(incidents.id, id), ne(incidents.status, "resolved")))
         .returning();
       return row;

@@ -2,6 +2,7 @@ import { and, asc, count, eq, gt, gte, isNull } from "drizzle-orm";
 import { ulid } from "ulid";
 import type { Db } from "../../db/client.ts";
 import { events, type MuteRow, mutes } from "../../db/schema/index.ts";
+import { recordDecision } from "../autonomy/decision-log.ts";
 import { NotFoundError } from "../errors.ts";
 import type { Clock } from "../types.ts";
 import { type CompiledMatcher, compileMatcher, type Matcher, matchAll } from "./matchers.ts";
@@ -14,6 +15,8 @@ export interface NewMute {
   createdBy: string;
   reason: string;
   alertId?: string | null;
+  /** The incident of that alert, recorded with the decision. */
+  incidentId?: string | null;
 }
 
 interface CachedMute {
@@ -69,28 +72,41 @@ export async function createMuteService(deps: { db: Db; clock: Clock; refreshMs?
     },
 
     /**
-     * Creates a mute and reloads the cache.
+     * Creates a mute and reloads the cache. A mute is a person's decision: it is recorded
+     * with the mute, in one transaction (the autonomy index counts it).
      * @throws InputError when a regex matcher does not compile.
      */
     async create(m: NewMute): Promise<MuteRow> {
       m.matchers.forEach(compileMatcher);
       const now = clock.now();
       const startsAt = m.startsAt ?? now;
-      const [row] = await db
-        .insert(mutes)
-        .values({
-          id: ulid(),
-          matchers: m.matchers.map(({ name, op, value }) => ({ name, op, value })),
-          startsAt,
-          endsAt: new Date(startsAt.getTime() + m.durationMs),
-          createdBy: m.createdBy,
-          reason: m.reason,
-          createdAt: now,
-          alertId: m.alertId ?? null,
-        })
-        .returning();
+      const row = await db.transaction(async (tx) => {
+        const [inserted] = await tx
+          .insert(mutes)
+          .values({
+            id: ulid(),
+            matchers: m.matchers.map(({ name, op, value }) => ({ name, op, value })),
+            startsAt,
+            endsAt: new Date(startsAt.getTime() + m.durationMs),
+            createdBy: m.createdBy,
+            reason: m.reason,
+            createdAt: now,
+            alertId: m.alertId ?? null,
+          })
+          .returning();
+        const mute = inserted as MuteRow;
+        await recordDecision(tx, {
+          action: "mute",
+          actor: m.createdBy,
+          at: now,
+          alertId: mute.alertId,
+          incidentId: m.incidentId,
+          muteId: mute.id,
+        });
+        return mute;
+      });
       await reload();
-      return row as MuteRow;
+      return row;
     },
 
     /**

@@ -10,7 +10,11 @@ import { parseInput } from "../validation.ts";
 import { hashProxyKey } from "./key-crypto.ts";
 
 const createSchema = z.object({
-  name: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, "1-63 characters: a-z 0-9 _ -"),
+  name: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, "1-63 characters: a-z 0-9 _ -")
+    // Built-in agents (the triage model's `commandpost-triage`) account usage under these.
+    .refine((n) => !n.startsWith("commandpost-"), "names starting with commandpost- are reserved"),
 });
 
 /** An agent as the admin API lists it (never its key). */

@@ -1,5 +1,6 @@
 import { escapeHtml, formatDuration, formatTime } from "../telegram-format.ts";
 import { POOLS } from "../types.ts";
+import type { ProxyApi } from "./proxy-apis.ts";
 import type { BackendLive } from "./proxy-module.ts";
 import type { UsageSummary } from "./stats.ts";
 
@@ -33,7 +34,7 @@ function statusLine(b: BackendLive, nowMs: number): string {
   return parts.join(" · ");
 }
 
-/** The /backends list: backends by pool with state, cooldown left and RPM use (issue 3). */
+/** The /backends list: backends by pool with state, cooldown left, RPM use and the Responses API. */
 export function renderBackendList(backends: readonly BackendLive[], nowMs: number): string {
   if (backends.length === 0)
     return "<b>Backends</b>\nNone yet. Add one with /addbackend or the admin API.";
@@ -42,7 +43,9 @@ export function renderBackendList(backends: readonly BackendLive[], nowMs: numbe
     const inPool = backends.filter((b) => b.pool === pool);
     lines.push("", `<b>${pool}</b>${inPool.length === 0 ? ": none" : ""}`);
     for (const b of inPool)
-      lines.push(`${backendIcon(b)} ${escapeHtml(b.name)} · ${statusLine(b, nowMs)}`);
+      lines.push(
+        `${backendIcon(b)} ${escapeHtml(b.name)} · ${statusLine(b, nowMs)}${b.apis.includes("responses") ? " · Responses API" : ""}`,
+      );
   }
   lines.push("", "Tap a backend for its models, usage and actions.");
   return lines.join("\n");
@@ -67,6 +70,7 @@ export function renderBackendDetail(
     `State: ${statusLine(b, nowMs)}`,
     `URL: <code>${escapeHtml(b.base_url)}</code>`,
     `Key: <code>${escapeHtml(b.api_key)}</code> · timeout ${Math.round(b.timeout_ms / 1000)} s`,
+    `APIs: ${b.apis.map(apiLabel).join(", ")}${b.inject_stream_usage ? "" : " · stream usage not asked for"}`,
   ];
   if (b.cooldown_until)
     lines.push(`Cooldown until ${formatTime(new Date(b.cooldown_until), timeZone)}`);
@@ -77,6 +81,17 @@ export function renderBackendDetail(
   }
   lines.push("", "<b>Today</b>", usageLine(today));
   return lines.join("\n");
+}
+
+const API_LABELS: Record<ProxyApi, string> = {
+  chat_completions: "chat",
+  completions: "completions",
+  embeddings: "embeddings",
+  responses: "responses",
+};
+
+function apiLabel(api: ProxyApi): string {
+  return API_LABELS[api];
 }
 
 /** The /usage screen: today's totals by backend and by agent. */

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { DEFAULT_APIS, PROXY_APIS } from "../../db/schema/index.ts";
 import { POOLS } from "../types.ts";
 
 /** A model mapping as the admin API takes it (USD per token). */
@@ -32,15 +33,27 @@ const backendFields = {
   timeout_ms: z.number().int().min(100).max(600_000),
   enabled: z.boolean(),
   models,
+  /** OpenAI APIs served; at least one, no repeats. */
+  apis: z
+    .array(z.enum(PROXY_APIS))
+    .min(1, "at least one API")
+    .refine((as) => new Set(as).size === as.length, "APIs repeat"),
+  /** Add `stream_options.include_usage` to streamed requests (off for strict providers). */
+  inject_stream_usage: z.boolean(),
 };
 
-/** `POST /api/admin/backends` body (DESIGN.md request shapes). Defaults: RPM 60, 120 s. */
+/**
+ * `POST /api/admin/backends` body. Defaults: RPM 60, 120 s, the chat, completion and
+ * embedding APIs, usage injection on.
+ */
 export const backendCreateSchema = z.object({
   ...backendFields,
   label: backendFields.label.default(""),
   rpm_limit: backendFields.rpm_limit.default(60),
   timeout_ms: backendFields.timeout_ms.default(120_000),
   enabled: backendFields.enabled.default(true),
+  apis: backendFields.apis.default([...DEFAULT_APIS]),
+  inject_stream_usage: backendFields.inject_stream_usage.default(true),
 });
 
 /** `PATCH /api/admin/backends/:id` body: any non-empty subset of the fields. */

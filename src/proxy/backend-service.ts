@@ -12,6 +12,7 @@ import { type BackendState, type Clock, POOLS, type Pool } from "../types.ts";
 import { parseInput } from "../validation.ts";
 import { backendCreateSchema, backendPatchSchema, type ModelMapping } from "./backend-schema.ts";
 import { type KeyCipher, maskSecret } from "./key-crypto.ts";
+import type { ProxyApi } from "./proxy-apis.ts";
 
 /** A backend as the admin API and the bot show it (snake_case, key masked). */
 export interface BackendView {
@@ -26,6 +27,10 @@ export interface BackendView {
   enabled: boolean;
   state: BackendState;
   models: ModelMapping[];
+  /** OpenAI APIs the backend serves. */
+  apis: ProxyApi[];
+  /** Whether streamed requests get `stream_options.include_usage` added. */
+  inject_stream_usage: boolean;
   created_at: string;
   updated_at: string;
 }
@@ -43,6 +48,10 @@ export interface RuntimeBackend {
   state: BackendState;
   /** canonical model name → mapping */
   models: Map<string, ModelMapping>;
+  /** OpenAI APIs the backend serves. */
+  apis: ReadonlySet<ProxyApi>;
+  /** Whether streamed requests get `stream_options.include_usage` added. */
+  injectStreamUsage: boolean;
 }
 
 /** Dependencies of {@link createBackendService}. */
@@ -55,7 +64,7 @@ export interface BackendServiceDeps {
 /** CRUD over backends; listeners hear every change (the proxy reloads its registry). */
 export type BackendService = ReturnType<typeof createBackendService>;
 
-/** Builds the backend service (DESIGN.md, Proxy; admin API `/api/admin/backends`). */
+/** Builds the backend service (README, Proxy; admin API `/api/admin/backends`). */
 export function createBackendService({ db, clock, cipher }: BackendServiceDeps) {
   const listeners: (() => Promise<void> | void)[] = [];
   const changed = async () => {
@@ -117,6 +126,8 @@ export function createBackendService({ db, clock, cipher }: BackendServiceDeps) 
           enabled: input.enabled,
           rpmLimit: input.rpm_limit,
           timeoutMs: input.timeout_ms,
+          apis: input.apis,
+          injectStreamUsage: input.inject_stream_usage,
           createdAt: now,
           updatedAt: now,
         });
@@ -156,6 +167,8 @@ export function createBackendService({ db, clock, cipher }: BackendServiceDeps) 
             enabled: patch.enabled,
             rpmLimit: patch.rpm_limit,
             timeoutMs: patch.timeout_ms,
+            apis: patch.apis,
+            injectStreamUsage: patch.inject_stream_usage,
             ...(patch.api_key !== undefined && {
               apiKeyEnc: cipher.seal(patch.api_key),
               apiKeyHint: maskSecret(patch.api_key),
@@ -200,6 +213,8 @@ export function createBackendService({ db, clock, cipher }: BackendServiceDeps) 
         timeoutMs: row.timeoutMs,
         state: row.state,
         models: new Map(models.map((m) => [m.canonical, fromModelRow(m)])),
+        apis: new Set(row.apis),
+        injectStreamUsage: row.injectStreamUsage,
       }));
     },
   };
@@ -237,6 +252,8 @@ function toView(row: BackendRow, models: BackendModelRow[]): BackendView {
     enabled: row.enabled,
     state: row.state,
     models: models.map(fromModelRow).sort((a, b) => a.canonical.localeCompare(b.canonical)),
+    apis: [...row.apis],
+    inject_stream_usage: row.injectStreamUsage,
     created_at: row.createdAt.toISOString(),
     updated_at: row.updatedAt.toISOString(),
   };

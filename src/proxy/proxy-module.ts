@@ -7,21 +7,29 @@ import { POOLS } from "../types.ts";
 import { createAgentKeyService } from "./agent-keys.ts";
 import { BackendRuntime } from "./backend-runtime.ts";
 import { type BackendView, createBackendService } from "./backend-service.ts";
+import { createCapacitySignal } from "./capacity-signal.ts";
 import { createCooldownStore } from "./cooldown-store.ts";
 import { createHealthProber, probeBackend } from "./health-probe.ts";
 import type { KeyCipher } from "./key-crypto.ts";
 import { createProxyService } from "./proxy-service.ts";
+import type { ProxyTracer } from "./proxy-tracer.ts";
 import { createBackendRegistry } from "./registry.ts";
+import { createResponseAffinity } from "./response-affinity.ts";
 import { createUpstreamClient } from "./upstream.ts";
 import { UsageAggregator } from "./usage.ts";
 import { createUsageFlusher, createUsageStore } from "./usage-store.ts";
+import { createWaitQueue } from "./wait-queue.ts";
 
-/** Proxy tuning from the config (DESIGN.md, Proxy; defaults from seed 003 Sidecar V2). */
+/** Proxy tuning from the config (README, Configuration: `PROXY_*`, `USAGE_FLUSH_INTERVAL_S`). */
 export interface ProxySettings {
   cooldownBaseS: number;
   cooldownMaxS: number;
   healthIntervalMs: number;
   usageFlushMs: number;
+  /** Wait queue: requests held at most (`PROXY_QUEUE_MAX`). */
+  queueMax: number;
+  /** Wait queue: longest wait of one request, ms (`PROXY_QUEUE_TIMEOUT_S`; 0 = no waiting). */
+  queueTimeoutMs: number;
 }
 
 /** A backend with its live routing state, for /backends, /api/admin/pools and /metrics. */
@@ -43,6 +51,8 @@ export async function createProxyModule(deps: {
   metrics: Metrics;
   cipher: KeyCipher;
   settings: ProxySettings;
+  /** OpenTelemetry spans for upstream attempts; only when tracing is on. */
+  tracer?: ProxyTracer;
 }) {
   const { db, clock, logger, metrics } = deps;
   const log = logger.child({ component: "proxy" });
@@ -63,6 +73,15 @@ export async function createProxyModule(deps: {
     logger: log,
   });
   const cooldowns = createCooldownStore(db);
+  const queue = createWaitQueue({
+    settings: { maxSize: deps.settings.queueMax, timeoutMs: deps.settings.queueTimeoutMs },
+    clock,
+    onWaited: (seconds, outcome) => metrics.proxyQueueWait.observe({ outcome }, seconds),
+  });
+  /** "A backend may have freed up": wakes the wait queue (also for replicas' news). */
+  const capacity = createCapacitySignal();
+  capacity.subscribe(() => queue.wake());
+  backends.onChange(() => capacity.notify());
   const proxy = createProxyService({
     registry,
     runtime,
@@ -71,6 +90,10 @@ export async function createProxyModule(deps: {
     clock,
     logger: log,
     metrics,
+    queue,
+    queueTimeoutMs: deps.settings.queueTimeoutMs,
+    affinity: createResponseAffinity(),
+    tracer: deps.tracer,
     onCooldown: (c, backend, reason) => {
       log.warn(
         { backend: backend.name, until: c.endsAt, strike: c.strike, retryAfterS: c.retryAfterS },
@@ -87,7 +110,10 @@ export async function createProxyModule(deps: {
     upstream,
     logger: log,
     intervalMs: deps.settings.healthIntervalMs,
-    onChange: (b, state) => backends.setState(b.id, state),
+    onChange: (b, state) => {
+      if (state !== "down") capacity.notify();
+      return backends.setState(b.id, state);
+    },
   });
 
   /** Backends with live state (cooldown, RPM use, probed health). */
@@ -116,6 +142,10 @@ export async function createProxyModule(deps: {
     cooldowns,
     prober,
     live,
+    /** Raise when a backend may have freed up (e.g. a cooldown cleared on another replica). */
+    capacity,
+    /** Requests waiting for a backend. */
+    queue,
 
     /** Usage rows from `from` on, after flushing what is still in memory. */
     async usageSince(from: Date) {
@@ -141,6 +171,7 @@ export async function createProxyModule(deps: {
     async clearCooldown(backendId: string, who: string): Promise<boolean> {
       const now = clock.now();
       const was = runtime.cooldowns.clear(backendId, now.getTime());
+      capacity.notify();
       await cooldowns.clear(backendId, who, now);
       return was;
     },
@@ -159,6 +190,7 @@ export async function createProxyModule(deps: {
         }
       }
       metrics.activeCooldowns.set(runtime.cooldowns.active(nowMs).size);
+      metrics.proxyQueueDepth.set(queue.size);
     },
 
     start(): void {
@@ -168,6 +200,7 @@ export async function createProxyModule(deps: {
     },
 
     async stop(): Promise<void> {
+      queue.close();
       prober.stop();
       await flusher.stop();
       await upstream.close();

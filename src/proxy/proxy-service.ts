@@ -1,22 +1,22 @@
-import { Readable } from "node:stream";
-import { coerceError } from "../errors.ts";
 import type { Logger } from "../logger.ts";
-import type { Metrics } from "../metrics.ts";
-import type { Clock } from "../types.ts";
+import { createAccounting } from "./accounting.ts";
 import type { AuthenticatedAgent } from "./agent-keys.ts";
-import type { BackendRuntime } from "./backend-runtime.ts";
-import type { RuntimeBackend } from "./backend-service.ts";
-import { type CooldownStarted, parseRetryAfter } from "./cooldowns.ts";
+import { type AttemptDeps, createAttempter } from "./attempt.ts";
+import { createDispatcher } from "./dispatch.ts";
+import { INVALID_REQUEST, openAiError } from "./openai-error.ts";
+import { ENDPOINT_API, type ProxyEndpoint } from "./proxy-apis.ts";
+import type { ProxyJob, ProxyResult } from "./proxy-call.ts";
+import type { ProxyTracer } from "./proxy-tracer.ts";
 import type { BackendRegistry } from "./registry.ts";
-import { planRoute, type RouteChoice } from "./router.ts";
-import { relaySse, type StreamEnd, type TokenUsage } from "./sse-relay.ts";
-import type { UpstreamClient, UpstreamResponse } from "./upstream.ts";
+import type { ResponseAffinity } from "./response-affinity.ts";
+import type { RouteTarget } from "./router.ts";
 import type { UsageAggregator } from "./usage.ts";
+import type { WaitQueue } from "./wait-queue.ts";
 
-/** The OpenAI-compatible endpoints the proxy forwards (DESIGN.md, HTTP surface). */
-export type ProxyEndpoint = "/chat/completions" | "/completions" | "/embeddings";
+export type { OpenAiError } from "./openai-error.ts";
+export type { ProxyEndpoint, ProxyResult };
 
-/** One client call to the proxy. */
+/** One client call to a model-addressed endpoint. */
 export interface ProxyCall {
   endpoint: ProxyEndpoint;
   /** The parsed JSON body; `model` holds the canonical model name. */
@@ -26,254 +26,106 @@ export interface ProxyCall {
   signal: AbortSignal;
 }
 
-/** What the HTTP layer writes back. */
-export type ProxyResult =
-  | { kind: "buffered"; status: number; contentType: string; body: Buffer; backend: string }
-  | { kind: "stream"; status: number; body: Readable; backend: string }
-  | { kind: "error"; status: number; body: OpenAiError; headers?: Record<string, string> };
-
-/** OpenAI's error body shape. */
-export interface OpenAiError {
-  error: { message: string; type: string; code?: string | null; param?: string | null };
+/** A client call about one stored response (`/v1/responses/{id}…`). */
+export interface ResponseIdCall {
+  method: "GET" | "POST" | "DELETE";
+  responseId: string;
+  /** What follows the id: "", `/input_items` or `/cancel`. */
+  suffix: "" | "/input_items" | "/cancel";
+  /** The query string with its `?`, or "". */
+  query: string;
+  agent: AuthenticatedAgent;
+  signal: AbortSignal;
 }
 
 /** Dependencies of {@link createProxyService}. */
-export interface ProxyDeps {
+export interface ProxyDeps extends Omit<AttemptDeps, "accounting"> {
   registry: BackendRegistry;
-  runtime: BackendRuntime;
-  upstream: UpstreamClient;
   usage: UsageAggregator;
-  clock: Clock;
   logger: Logger;
-  metrics: Metrics;
-  /** Called when a 429 starts a cooldown (writes the cooldown event row, off the request path). */
-  onCooldown: (c: CooldownStarted, backend: RuntimeBackend, reason: string) => void;
+  queue: WaitQueue;
+  /** Longest total wait of one request in the queue, ms (`PROXY_QUEUE_TIMEOUT_S`). */
+  queueTimeoutMs: number;
+  affinity: ResponseAffinity;
+  tracer: ProxyTracer | undefined;
 }
 
-type Attempt = { kind: "done"; result: ProxyResult } | { kind: "next"; reason: string };
-
-/** Forwards proxy calls to backends (DESIGN.md, Proxy). */
+/** Forwards proxy calls to backends; see {@link createProxyService}. */
 export type ProxyService = ReturnType<typeof createProxyService>;
 
-/** Builds the proxy service. */
+/**
+ * Builds the proxy service: routing over the pools, failover before the first byte, the wait
+ * queue when nothing can take a request, `previous_response_id` stickiness.
+ */
 export function createProxyService(deps: ProxyDeps) {
-  const { runtime, clock, metrics } = deps;
+  const { clock, metrics, registry } = deps;
+  const accounting = createAccounting({ usage: deps.usage, metrics, clock });
+  const route = createDispatcher({
+    ...deps,
+    accounting,
+    attempt: createAttempter({ ...deps, accounting }),
+  });
 
-  function account(
-    choice: RouteChoice,
-    call: ProxyCall,
-    startMs: number,
-    ok: boolean,
-    usage: TokenUsage | null,
-  ) {
-    const mapping = choice.backend.models.get(call.body.model as string);
-    const prompt = usage?.prompt_tokens ?? 0;
-    const completion = usage?.completion_tokens ?? 0;
-    const cost =
-      prompt * (mapping?.input_cost_per_token ?? 0) +
-      completion * (mapping?.output_cost_per_token ?? 0);
-    const nowMs = clock.now().getTime();
-    const latencyMs = Math.max(0, nowMs - startMs);
-    deps.usage.record({
-      backendId: choice.backend.id,
-      backendName: choice.backend.name,
-      model: call.body.model as string,
-      agent: call.agent.name,
-      atMs: nowMs,
-      ok,
-      promptTokens: prompt,
-      completionTokens: completion,
-      costUsd: cost,
-      latencyMs,
-    });
-    if (usage) {
-      metrics.proxyTokens.inc({ backend: choice.backend.name, kind: "prompt" }, prompt);
-      metrics.proxyTokens.inc({ backend: choice.backend.name, kind: "completion" }, completion);
-      metrics.proxyCost.inc({ backend: choice.backend.name }, cost);
-    }
-    metrics.proxyLatency.observe({ backend: choice.backend.name }, latencyMs / 1000);
-  }
-
-  async function attempt(choice: RouteChoice, call: ProxyCall, startMs: number): Promise<Attempt> {
-    const { backend } = choice;
-    const model = call.body.model as string;
-    const stream = call.body.stream === true;
-    const clientOpts = call.body.stream_options as { include_usage?: boolean } | undefined;
-    const body = stream
-      ? {
-          ...call.body,
-          model: choice.nativeModel,
-          stream_options: { ...clientOpts, include_usage: true },
-        }
-      : { ...call.body, model: choice.nativeModel };
-    let res: UpstreamResponse;
-    try {
-      res = await deps.upstream.request({
-        baseUrl: backend.baseUrl,
-        path: call.endpoint,
-        method: "POST",
-        apiKey: backend.apiKey,
-        body: JSON.stringify(body),
-        timeoutMs: backend.timeoutMs,
-        signal: call.signal,
-      });
-    } catch (err) {
-      metrics.proxyRequests.inc({ backend: backend.name, model, status: "error" });
-      account(choice, call, startMs, false, null);
-      return { kind: "next", reason: `${backend.name}: ${coerceError(err).message}` };
-    }
-    metrics.proxyRequests.inc({ backend: backend.name, model, status: String(res.status) });
-    if (res.status === 429) {
-      res.body.resume();
-      account(choice, call, startMs, false, null);
-      const nowMs = clock.now().getTime();
-      const started = runtime.cooldowns.rateLimited(
-        backend.id,
-        parseRetryAfter(res.headers["retry-after"], nowMs),
-        nowMs,
-      );
-      if (started) deps.onCooldown(started, backend, "upstream answered 429");
-      return { kind: "next", reason: `${backend.name}: HTTP 429` };
-    }
-    if (res.status >= 500) {
-      res.body.resume();
-      account(choice, call, startMs, false, null);
-      return { kind: "next", reason: `${backend.name}: HTTP ${res.status}` };
-    }
-    runtime.cooldowns.succeeded(backend.id, clock.now().getTime());
-    if (stream && res.status < 300) {
-      const relay = relaySse(res.body, {
-        clientWantsUsage: clientOpts?.include_usage === true,
-        onEnd: (end: StreamEnd) => account(choice, call, startMs, end.ok, end.usage),
-      });
-      return {
-        kind: "done",
-        result: {
-          kind: "stream",
-          status: res.status,
-          body: Readable.from(relay),
-          backend: backend.name,
-        },
-      };
-    }
-    try {
-      const chunks: Buffer[] = [];
-      for await (const c of res.body) chunks.push(c as Buffer);
-      const buf = Buffer.concat(chunks);
-      const ok = res.status < 400;
-      account(choice, call, startMs, ok, ok ? usageOfJson(buf) : null);
-      const contentType = String(res.headers["content-type"] ?? "application/json");
-      return {
-        kind: "done",
-        result: {
-          kind: "buffered",
-          status: res.status,
-          contentType,
-          body: buf,
-          backend: backend.name,
-        },
-      };
-    } catch (err) {
-      account(choice, call, startMs, false, null);
-      return { kind: "next", reason: `${backend.name}: ${coerceError(err).message}` };
-    }
+  function job(
+    target: RouteTarget,
+    call: { agent: AuthenticatedAgent; signal: AbortSignal },
+    req: Pick<ProxyJob, "method" | "path" | "body">,
+  ): ProxyJob {
+    return {
+      target,
+      ...req,
+      agent: call.agent,
+      signal: call.signal,
+      startMs: clock.now().getTime(),
+    };
   }
 
   return {
     /** Canonical models served by at least one enabled backend (`GET /v1/models`). */
     models(): string[] {
       const names = new Set<string>();
-      for (const b of deps.registry.all())
-        if (b.enabled) for (const m of b.models.keys()) names.add(m);
+      for (const b of registry.all()) if (b.enabled) for (const m of b.models.keys()) names.add(m);
       return [...names].sort();
     },
 
     /**
-     * Tries backends in route order (DESIGN.md, Routing): a backend without an RPM token is
-     * skipped; 429 (cooldown), 5xx, timeouts and connection errors move to the next one,
-     * only before the client saw a byte; other 4xx go back to the client untouched. When
-     * nothing is left: 503 `all_pools_exhausted` with Retry-After = soonest cooldown end or
-     * token refill.
+     * Forwards a model-addressed call (chat, completions, embeddings, responses). A
+     * Responses call continuing `previous_response_id` goes to the backend that produced it
+     * while that is remembered. Errors come back as OpenAI error bodies: 400 without a model,
+     * 404 when no enabled backend serves the model on that API, 503 `all_pools_exhausted`
+     * with Retry-After (s).
      */
-    async forward(call: ProxyCall): Promise<ProxyResult> {
+    forward(call: ProxyCall): Promise<ProxyResult> {
       const model = call.body.model;
       if (typeof model !== "string" || model === "")
-        return invalid("model: expected a model name", "model");
-      const startMs = clock.now().getTime();
-      const plan = planRoute(deps.registry, runtime, model, startMs);
-      if (!plan.known) {
-        return {
-          kind: "error",
-          status: 404,
-          body: {
-            error: {
-              message: `The model \`${model}\` is not served by any enabled backend`,
-              type: "invalid_request_error",
-              code: "model_not_found",
-              param: "model",
-            },
-          },
-        };
-      }
-      let soonest = plan.soonestCooldownEndMs;
-      const reasons: string[] = [];
-      for (const choice of plan.order) {
-        const nowMs = clock.now().getTime();
-        const bucket = runtime.bucket(choice.backend, nowMs);
-        if (!bucket.tryTake(nowMs)) {
-          const ready = nowMs + bucket.msUntilToken(nowMs);
-          soonest = soonest === undefined ? ready : Math.min(soonest, ready);
-          reasons.push(`${choice.backend.name}: RPM limit reached`);
-          continue;
-        }
-        const a = await attempt(choice, call, startMs);
-        if (a.kind === "done") return a.result;
-        reasons.push(a.reason);
-        if (call.signal.aborted) break;
-        const end = runtime.cooldowns.endsAt(choice.backend.id, clock.now().getTime());
-        if (end !== undefined) soonest = soonest === undefined ? end : Math.min(soonest, end);
-      }
-      const retryAfterS =
-        soonest === undefined
-          ? 1
-          : Math.max(1, Math.ceil((soonest - clock.now().getTime()) / 1000));
-      return {
-        kind: "error",
-        status: 503,
-        headers: { "retry-after": String(retryAfterS) },
-        body: {
-          error: {
-            message: `No backend could serve ${model}: ${reasons.join("; ") || "all cooling down"}`,
-            type: "all_pools_exhausted",
-            code: "all_pools_exhausted",
-          },
-        },
+        return Promise.resolve(invalid("model: expected a model name", "model"));
+      const api = ENDPOINT_API[call.endpoint];
+      const previous = call.body.previous_response_id;
+      const pinnedBackendId =
+        api === "responses" && typeof previous === "string"
+          ? deps.affinity.backendOf(previous, clock.now().getTime())
+          : undefined;
+      const target: RouteTarget = { api, model, pinnedBackendId };
+      return route(job(target, call, { method: "POST", path: call.endpoint, body: call.body }));
+    },
+
+    /**
+     * Forwards a call about a stored response (retrieve, input items, cancel, delete) to the
+     * backend that produced it, or, for an id not remembered, to the first backend serving
+     * the Responses API, which answers for itself.
+     */
+    forwardByResponseId(call: ResponseIdCall): Promise<ProxyResult> {
+      const target: RouteTarget = {
+        api: "responses",
+        model: undefined,
+        pinnedBackendId: deps.affinity.backendOf(call.responseId, clock.now().getTime()),
       };
+      const path = `/responses/${encodeURIComponent(call.responseId)}${call.suffix}${call.query}`;
+      return route(job(target, call, { method: call.method, path, body: undefined }));
     },
   };
 }
 
-/**
- * Reads `usage` from a JSON answer without parsing the whole body: the counts are looked up
- * in the `"usage"` object (OpenAI puts it last, so the search starts from the end).
- */
-export function usageOfJson(buf: Buffer): TokenUsage | null {
-  const at = buf.lastIndexOf('"usage"');
-  if (at < 0) return null;
-  const tail = buf.toString("utf8", at, Math.min(buf.length, at + 400));
-  const prompt = /"prompt_tokens"\s*:\s*(\d+)/.exec(tail);
-  if (!prompt) return null;
-  const completion = /"completion_tokens"\s*:\s*(\d+)/.exec(tail);
-  return {
-    prompt_tokens: Number(prompt[1]),
-    completion_tokens: completion ? Number(completion[1]) : 0,
-  };
-}
-
 function invalid(message: string, param: string): ProxyResult {
-  return {
-    kind: "error",
-    status: 400,
-    body: { error: { message, type: "invalid_request_error", param } },
-  };
+  return { kind: "error", status: 400, body: openAiError(message, INVALID_REQUEST, { param }) };
 }

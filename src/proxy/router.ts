@@ -1,17 +1,30 @@
 import { POOLS } from "../types.ts";
 import type { BackendRuntime } from "./backend-runtime.ts";
 import type { RuntimeBackend } from "./backend-service.ts";
+import type { ProxyApi } from "./proxy-apis.ts";
 import type { BackendRegistry } from "./registry.ts";
 
 /** A backend chosen for one attempt, with the native model id to put in the body. */
 export interface RouteChoice {
   backend: RuntimeBackend;
+  /** The backend's id for the model; "" for calls addressed by response id (no model). */
   nativeModel: string;
+}
+
+/** What one request may be routed to. */
+export interface RouteTarget {
+  api: ProxyApi;
+  /** Canonical model; undefined for calls addressed by response id (any backend of the API). */
+  model: string | undefined;
+  /** Only this backend may serve it (a `previous_response_id` it produced). */
+  pinnedBackendId?: string | undefined;
+  /** Backends this request already saw fail with a 5xx, timeout or connection error. */
+  exclude?: ReadonlySet<string> | undefined;
 }
 
 /** The order in which to try backends for one request. */
 export interface RoutePlan {
-  /** Whether any enabled backend maps the model at all (else: 404 model_not_found). */
+  /** Whether any enabled backend serving the API maps the model (else: 404 model_not_found). */
   known: boolean;
   /** Backends to try, best first. */
   order: RouteChoice[];
@@ -20,14 +33,14 @@ export interface RoutePlan {
 }
 
 /**
- * Plans a request for `canonicalModel` (DESIGN.md, Routing): primary pool, then fallback;
- * within a pool healthy before degraded, then least RPM utilisation. Disabled, `down` and
- * cooling backends are left out.
+ * Plans a request: primary pool, then fallback; within a pool healthy before degraded, then
+ * least RPM utilisation. Disabled backends, backends that do not serve `target.api`, `down`,
+ * cooling and excluded backends are left out.
  */
 export function planRoute(
   registry: BackendRegistry,
   runtime: BackendRuntime,
-  canonicalModel: string,
+  target: RouteTarget,
   nowMs: number,
 ): RoutePlan {
   let known = false;
@@ -36,24 +49,25 @@ export function planRoute(
   for (const pool of POOLS) {
     const inPool: { choice: RouteChoice; rank: number; use: number }[] = [];
     for (const b of registry.all()) {
-      if (b.pool !== pool || !b.enabled) continue;
-      const mapping = b.models.get(canonicalModel);
-      if (!mapping) continue;
+      if (b.pool !== pool || !b.enabled || !b.apis.has(target.api)) continue;
+      if (target.pinnedBackendId !== undefined && b.id !== target.pinnedBackendId) continue;
+      const native = target.model === undefined ? "" : b.models.get(target.model)?.native;
+      if (native === undefined) continue;
       known = true;
       const state = runtime.stateOf(b);
-      if (state === "down") continue;
+      if (state === "down" || target.exclude?.has(b.id)) continue;
       const end = runtime.cooldowns.endsAt(b.id, nowMs);
       if (end !== undefined) {
         soonest = soonest === undefined ? end : Math.min(soonest, end);
         continue;
       }
       inPool.push({
-        choice: { backend: b, nativeModel: mapping.native },
+        choice: { backend: b, nativeModel: native },
         rank: state === "healthy" ? 0 : 1,
         use: runtime.utilisation(b, nowMs),
       });
     }
-    inPool.sort((x, y) => x.rank - y.rank || x.use - y.use);
+    if (inPool.length > 1) inPool.sort((x, y) => x.rank - y.rank || x.use - y.use);
     for (const c of inPool) order.push(c.choice);
   }
   return { known, order, soonestCooldownEndMs: soonest };

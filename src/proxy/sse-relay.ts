@@ -1,11 +1,8 @@
 import type { Readable } from "node:stream";
 import { coerceError } from "../errors.ts";
+import type { SseDialect, TokenUsage } from "./sse-dialects.ts";
 
-/** Token counts as OpenAI reports them. */
-export interface TokenUsage {
-  prompt_tokens: number;
-  completion_tokens: number;
-}
+export type { TokenUsage };
 
 /** How a relayed stream ended. */
 export interface StreamEnd {
@@ -14,27 +11,21 @@ export interface StreamEnd {
   error?: string;
 }
 
-/** Reads `usage` out of an OpenAI-style JSON object, when it carries token counts. */
-export function readUsage(value: unknown): TokenUsage | null {
-  const u = (value as { usage?: Partial<TokenUsage> } | null)?.usage;
-  if (!u || typeof u.prompt_tokens !== "number") return null;
-  return { prompt_tokens: u.prompt_tokens, completion_tokens: u.completion_tokens ?? 0 };
-}
-
 /**
- * Relays an upstream SSE body event by event as it arrives (DESIGN.md, Streaming): the
- * usage chunk is read (and dropped when the client did not ask for usage, since the proxy
- * added `include_usage` itself); an upstream failure after the first byte ends the stream
- * with an `event: error` carrying an OpenAI error body, never a clean-looking end.
- * `onEnd` is called once, whatever happens.
+ * Relays an upstream SSE body event by event as it arrives: each complete event is shown to
+ * the `dialect` (which reads usage and may drop it); an upstream failure after the first
+ * byte, or a Responses stream that ends before its terminal event, ends the stream with the
+ * dialect's error event, never a clean-looking end. `onFirstEvent` runs before the first
+ * bytes go to the client (time to first token); `onEnd` is called once, whatever happens.
  */
 export async function* relaySse(
   upstream: Readable,
-  opts: { clientWantsUsage: boolean; onEnd: (end: StreamEnd) => void },
+  opts: { dialect: SseDialect; onFirstEvent?: () => void; onEnd: (end: StreamEnd) => void },
 ): AsyncGenerator<string> {
-  let usage: TokenUsage | null = null;
+  const { dialect } = opts;
   let carry = "";
   let ended = false;
+  let first = true;
   const finish = (end: StreamEnd) => {
     if (!ended) opts.onEnd(end);
     ended = true;
@@ -46,38 +37,28 @@ export async function* relaySse(
       const events = carry.split(/\r?\n\r?\n/);
       carry = events.pop() ?? "";
       let out = "";
-      for (const event of events) {
-        if (event.includes('"usage"')) {
-          const found = usageOf(event);
-          if (found) {
-            usage = found.usage;
-            if (!opts.clientWantsUsage && found.noChoices) continue;
-          }
-        }
-        out += `${event}\n\n`;
+      for (const event of events) if (dialect.inspect(event)) out += `${event}\n\n`;
+      if (!out) continue;
+      if (first) {
+        first = false;
+        opts.onFirstEvent?.();
       }
-      if (out) yield out;
+      yield out;
     }
-    if (carry.trim()) yield `${carry}\n\n`;
-    finish({ ok: true, usage });
+    if (carry.trim() && dialect.inspect(carry)) yield `${carry}\n\n`;
+    if (!dialect.complete()) {
+      const error = "the upstream ended the stream before its last event";
+      finish({ ok: false, usage: dialect.usage(), error });
+      yield dialect.errorEvent(error);
+      return;
+    }
+    finish({ ok: true, usage: dialect.usage() });
   } catch (err) {
     const message = coerceError(err).message;
-    finish({ ok: false, usage, error: message });
-    yield `event: error\ndata: ${JSON.stringify({ error: { message: `upstream stream failed: ${message}`, type: "upstream_stream_error" } })}\n\n`;
+    finish({ ok: false, usage: dialect.usage(), error: message });
+    yield dialect.errorEvent(message);
   } finally {
-    if (!ended) finish({ ok: false, usage, error: "client went away" });
+    if (!ended) finish({ ok: false, usage: dialect.usage(), error: "client went away" });
     upstream.destroy();
-  }
-}
-
-function usageOf(event: string): { usage: TokenUsage; noChoices: boolean } | null {
-  const line = event.split(/\r?\n/).find((l) => l.startsWith("data:"));
-  if (!line) return null;
-  try {
-    const obj = JSON.parse(line.slice(5).trim()) as { choices?: unknown[] };
-    const usage = readUsage(obj);
-    return usage ? { usage, noChoices: !obj.choices || obj.choices.length === 0 } : null;
-  } catch {
-    return null;
   }
 }

@@ -7,7 +7,7 @@ export interface UpstreamRequest {
   baseUrl: string;
   /** Path under the base URL, e.g. `/chat/completions`. */
   path: string;
-  method: "GET" | "POST";
+  method: "GET" | "POST" | "DELETE";
   apiKey: string;
   body?: string;
   /** Whole-request budget in ms (headers and body). */
@@ -25,7 +25,7 @@ export interface UpstreamResponse {
 
 /**
  * Keep-alive connection pools to the upstream providers, one undici Pool per origin
- * (DESIGN.md stack: undici@7 on Node 20).
+ * (undici 7: undici 8 needs Node ≥ 22.19).
  */
 export interface UpstreamClient {
   /**

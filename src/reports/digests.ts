@@ -5,7 +5,7 @@ import type { SmokeStore } from "../smoke/smoke-store.ts";
 import type { Clock } from "../types.ts";
 import { renderReport } from "./report-message.ts";
 import type { ReportSource } from "./report-source.ts";
-import type { ReportKind } from "./report-types.ts";
+import type { ReportData, ReportKind } from "./report-types.ts";
 
 /**
  * Where a digest goes: the chats, and the base of its outbox dedup keys. The key of each
@@ -26,6 +26,11 @@ export interface DigestDeps {
   timeZone: string;
   /** Wakes the outbox worker after queuing. */
   onQueued: () => void;
+  /**
+   * A short model-written summary of a report's data (src/triage/report-summary.ts), or
+   * undefined when no model answered: the report is sent without one.
+   */
+  summarize?: (d: ReportData) => Promise<string | undefined>;
 }
 
 const DAY_MS = 86_400_000;
@@ -33,7 +38,7 @@ const DAY_MS = 86_400_000;
 /** Builds and queues digests; every message goes through the outbox (DESIGN.md, Outbox). */
 export type Digests = ReturnType<typeof createDigests>;
 
-/** Builds the digest sender (issue 6, items 3 and 4). */
+/** Builds the digest sender: reports and the smoke summary. */
 export function createDigests(deps: DigestDeps) {
   async function queue(text: string, target: DigestTarget): Promise<number> {
     const now = deps.clock.now();
@@ -48,9 +53,14 @@ export function createDigests(deps: DigestDeps) {
   }
 
   return {
-    /** Queues the daily or weekly report whose window ends at `to`. Returns the text. */
+    /**
+     * Queues the daily or weekly report whose window ends at `to`, opened by the model's
+     * summary when one answers (at most `TRIAGE_TIMEOUT_S` later). Returns the text.
+     */
     async report(kind: ReportKind, to: Date, target: DigestTarget): Promise<string> {
-      const text = renderReport(await deps.reports.build(kind, to));
+      const data = await deps.reports.build(kind, to);
+      const summary = await deps.summarize?.(data);
+      const text = renderReport({ ...data, summary });
       await queue(text, target);
       return text;
     },

@@ -18,18 +18,33 @@ function incidentLines(c: ReportCore, p?: ReportCore): string[] {
   ];
 }
 
+function autonomyLines(c: ReportCore, p?: ReportCore): string[] {
+  const a = c.autonomy;
+  const head =
+    a.index === null
+      ? "🤖 Autonomy: no notified events"
+      : `🤖 Autonomy ${pct(a.index)}${changePoints(a.index, p?.autonomy.index)}: ${int(a.notified - a.decided)} of ${int(a.notified)} notified events needed no human decision`;
+  if (!a.trend || a.trend.length === 0) return [head];
+  const days = a.trend.map((d) => (d.index === null ? "—" : pct(d.index))).join(" · ");
+  return [head, `trend, ${a.trend.length} days, oldest first: ${days}`];
+}
+
 function alertLines(c: ReportCore, p?: ReportCore): string[] {
   const a = c.alerts;
   const o = a.byOutcome;
-  const auto = c.autonomy;
-  const autonomy =
-    auto.index === null
-      ? "🤖 Autonomy: no events"
-      : `🤖 Autonomy ${pct(auto.index)}${changePoints(auto.index, p?.autonomy.index)}: ${int(auto.events - auto.humanTouched)} of ${int(auto.events)} events with no human decision`;
   return [
     "<b>Alerts</b>",
     `received ${int(a.received)}${change(a.received, p?.alerts.received)}: notified ${int(o.notified)}, deduplicated ${int(o.deduplicated)}, inhibited ${int(o.inhibited)}, muted ${int(o.muted)}, recorded ${int(o.recorded)}`,
-    autonomy,
+    ...autonomyLines(c, p),
+  ];
+}
+
+function triageLine(c: ReportCore, p?: ReportCore): string[] {
+  const t = c.triage;
+  if (!t) return [];
+  const rules = t.alerts - t.byModel;
+  return [
+    `<b>Triage</b>: ${int(t.alerts)}${change(t.alerts, p?.triage?.alerts)} alerts (${int(t.byModel)} by the model, ${int(rules)} by rules) · ${int(t.modelCalls)} model calls · ${usd(t.costUsd)}`,
   ];
 }
 
@@ -87,11 +102,11 @@ function healLine(c: ReportCore, p?: ReportCore): string {
 }
 
 /**
- * Renders a daily or weekly report as one Telegram HTML message of at most 4096 characters
- * (issue 6, item 4; seed 000's reports): incidents with MTTA/MTTR, alerts by outcome and the
- * autonomy index, proxy usage by backend and agent, cooldowns, smoke distribution, heal
- * plans, then any extra sections. Weekly reports show the change against the week before.
- * Pure: the same data gives the same text.
+ * Renders a daily or weekly report as one Telegram HTML message of at most 4096 characters:
+ * the model-written summary when there is one, incidents with MTTA/MTTR, alerts by outcome,
+ * the autonomy index with its 7-day trend, proxy usage by backend and agent, cooldowns,
+ * smoke distribution, heal plans, triage counts and cost, then any extra sections. Weekly
+ * reports show the change against the week before. Pure: the same data gives the same text.
  */
 export function renderReport(d: ReportData): string {
   const c = d.current;
@@ -106,11 +121,12 @@ export function renderReport(d: ReportData): string {
     [
       title,
       `${span} to ${formatTime(c.window.to, d.timeZone).slice(0, 16)} (${escapeHtml(d.timeZone)})${p ? "; changes against the 7 days before" : ""}`,
+      ...(d.summary ? [`🧠 <i>${escapeHtml(d.summary)}</i> (model summary)`] : []),
     ],
     incidentLines(c, p),
     alertLines(c, p),
     proxyLines(c, p),
-    [cooldownLine(c, p), ...smokeLines(c), healLine(c, p)],
+    [cooldownLine(c, p), ...smokeLines(c), healLine(c, p), ...triageLine(c, p)],
     ...c.sections.map((s) => [`<b>${escapeHtml(s.title)}</b>`, ...s.lines.map(escapeHtml)]),
   ];
   return truncateHtml(

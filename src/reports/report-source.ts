@@ -1,24 +1,19 @@
-import { and, count, eq, gte, lt, or, sql } from "drizzle-orm";
+import { and, count, gte, lt, or } from "drizzle-orm";
 import type { PgColumn } from "drizzle-orm/pg-core";
 import type { Db } from "../../db/client.ts";
 import {
-  alerts,
   type CooldownEventRow,
   events,
   healAudit,
   incidents,
   type UsageRow,
 } from "../../db/schema/index.ts";
+import type { AutonomyService } from "../autonomy/autonomy-service.ts";
 import { dimensionKey, groupUsage, summarize } from "../proxy/stats.ts";
 import type { SmokeStore } from "../smoke/smoke-store.ts";
-import {
-  AUTO_RESOLVED_PREFIX,
-  alertStats,
-  autonomyStats,
-  cooldownStats,
-  healPlanStats,
-  incidentStats,
-} from "./report-stats.ts";
+import { TRIAGE_AGENT } from "../triage/model-client.ts";
+import type { TriageStore } from "../triage/triage-store.ts";
+import { alertStats, cooldownStats, healPlanStats, incidentStats } from "./report-stats.ts";
 import type {
   ReportCore,
   ReportData,
@@ -38,6 +33,10 @@ export interface ReportSourceDeps {
   /** Cooldowns started after `from` (src/proxy cooldown store `since`). */
   cooldownsSince: (from: Date) => Promise<CooldownEventRow[]>;
   smoke: Pick<SmokeStore, "distribution">;
+  /** The autonomy index of a window and its daily trend. */
+  autonomy: Pick<AutonomyService, "window" | "series">;
+  /** Triage counts; without it reports have no triage line. */
+  triage?: Pick<TriageStore, "counts">;
   timeZone: string;
   sections?: ReportSectionProvider[];
 }
@@ -47,7 +46,7 @@ const DAY_MS = 86_400_000;
 /** Report window lengths. */
 export const REPORT_SPAN_MS: Record<ReportKind, number> = { daily: DAY_MS, weekly: 7 * DAY_MS };
 
-/** Gathers report data from the database (issue 6, item 4); rendering is report-message.ts. */
+/** Gathers report data from the database; rendering is report-message.ts. */
 export type ReportSource = ReturnType<typeof createReportSource>;
 
 /** Builds the report source. */
@@ -70,23 +69,24 @@ export function createReportSource(deps: ReportSourceDeps) {
       );
   }
 
-  async function autonomy(w: ReportWindow) {
-    const human = sql`${events.muteId} is not null or ${alerts.acknowledgedBy} is not null
-      or ${alerts.resolvedBy} is not null or ${incidents.acknowledgedBy} is not null
-      or (${incidents.resolvedBy} is not null and ${incidents.resolvedBy} not like ${`${AUTO_RESOLVED_PREFIX}%`})`;
-    const [r] = await db
-      .select({
-        total: count(),
-        human: sql<number>`count(*) filter (where ${human})`.mapWith(Number),
-      })
-      .from(events)
-      .leftJoin(alerts, eq(alerts.id, events.alertId))
-      .leftJoin(incidents, eq(incidents.id, alerts.incidentId))
-      .where(received(w));
-    return autonomyStats(r?.total ?? 0, r?.human ?? 0);
+  /** The window's index and, for the current window, the 7 local days ending with it. */
+  async function autonomy(w: ReportWindow, trend: boolean) {
+    const point = await deps.autonomy.window(w);
+    if (!trend) return point;
+    const series = await deps.autonomy.series(7, new Date(w.to.getTime() - 1));
+    return { ...point, trend: series.days };
   }
 
-  /** Heal plan steps in the window, from the audit trail (issue 5). */
+  async function triage(w: ReportWindow, usage: UsageRow[]) {
+    if (!deps.triage) return undefined;
+    const counts = await deps.triage.counts(w.from, w.to);
+    const cost = usage
+      .filter((u) => u.agent === TRIAGE_AGENT.name)
+      .reduce((a, u) => a + u.costUsd, 0);
+    return { ...counts, costUsd: Math.round(cost * 1e6) / 1e6 };
+  }
+
+  /** Heal plan steps in the window, from the audit trail. */
   async function healPlans(w: ReportWindow) {
     const steps = await db
       .select({ step: healAudit.step, n: count() })
@@ -96,7 +96,7 @@ export function createReportSource(deps: ReportSourceDeps) {
     return healPlanStats(steps);
   }
 
-  async function core(w: ReportWindow): Promise<ReportCore> {
+  async function core(w: ReportWindow, trend = false): Promise<ReportCore> {
     const outcomes = await db
       .select({ outcome: events.outcome, n: count() })
       .from(events)
@@ -108,7 +108,7 @@ export function createReportSource(deps: ReportSourceDeps) {
       window: w,
       incidents: incidentStats(await incidentRows(w), w),
       alerts: alertStats(outcomes),
-      autonomy: await autonomy(w),
+      autonomy: await autonomy(w, trend),
       usage: {
         total: summarize(usage),
         byBackend: groupUsage(usage, dimensionKey("backend")),
@@ -117,6 +117,7 @@ export function createReportSource(deps: ReportSourceDeps) {
       cooldowns: cooldownStats(await deps.cooldownsSince(new Date(w.from.getTime() - 1)), w),
       smoke: await deps.smoke.distribution(w.from, w.to),
       healPlans: await healPlans(w),
+      triage: await triage(w, usage),
       sections: extra.filter((s): s is ReportSection => s !== undefined),
     };
   }
@@ -131,7 +132,7 @@ export function createReportSource(deps: ReportSourceDeps) {
     async build(kind: ReportKind, to: Date): Promise<ReportData> {
       const span = REPORT_SPAN_MS[kind];
       const from = new Date(to.getTime() - span);
-      const current = await core({ from, to });
+      const current = await core({ from, to }, true);
       const previous =
         kind === "weekly"
           ? await core({ from: new Date(from.getTime() - span), to: from })

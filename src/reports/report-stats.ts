@@ -2,7 +2,6 @@ import { OUTCOMES } from "../../db/schema/index.ts";
 import type { Outcome } from "../events/event-router.ts";
 import type {
   AlertStats,
-  AutonomyStats,
   CooldownStats,
   HealPlanStats,
   IncidentStats,
@@ -49,11 +48,6 @@ export function alertStats(counts: readonly { outcome: Outcome; n: number }[]): 
   const byOutcome = Object.fromEntries(OUTCOMES.map((o) => [o, 0])) as Record<Outcome, number>;
   for (const c of counts) byOutcome[c.outcome] += c.n;
   return { received: Object.values(byOutcome).reduce((a, b) => a + b, 0), byOutcome };
-}
-
-/** The autonomy index from its two counts (definition: {@link AutonomyStats}). */
-export function autonomyStats(events: number, humanTouched: number): AutonomyStats {
-  return { events, humanTouched, index: events === 0 ? null : (events - humanTouched) / events };
 }
 
 /** Cooldowns that started in the window, per backend, most first (pure). */

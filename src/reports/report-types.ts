@@ -1,6 +1,8 @@
+import type { AutonomyDay, AutonomyPoint } from "../autonomy/autonomy-service.ts";
 import type { Outcome } from "../events/event-router.ts";
 import type { UsageSummary } from "../proxy/stats.ts";
 import type { SmokeDistribution } from "../smoke/smoke-stats.ts";
+import type { TriageCounts } from "../triage/triage-store.ts";
 
 /** The instants a report covers: `from <= t < to`. */
 export interface ReportWindow {
@@ -43,22 +45,27 @@ export interface CooldownStats {
 }
 
 /**
- * Autonomy index (seed 002's "AI autonomy rate": the one number that says how much the system
- * handled alone). Of the events received in the window (`events`), `humanTouched` are those a
- * person decided something about: the event was muted (a person made the mute), or its alert
- * or that alert's incident was acknowledged or resolved by a person (resolutions that
- * happened because every alert resolved do not count). `index` = (events − humanTouched) ÷
- * events, 0..1, as of report time; null when there were no events. Heal-plan decisions
- * (issue 5) will count as human decisions once heal plans exist.
+ * Autonomy index of the window (src/autonomy/autonomy-service.ts; docs/triage.md): of the
+ * notified events (`notified`), those that needed a human decision (`decided`: an
+ * acknowledgement, resolution or mute of their alert or incident, or a heal plan decision
+ * for it); `index` = 1 − decided ÷ notified, null without notified events. `trend`: the
+ * daily index of the 7 local days ending with the window, oldest first.
  */
-export interface AutonomyStats {
-  events: number;
-  humanTouched: number;
-  index: number | null;
+export interface AutonomyStats extends AutonomyPoint {
+  trend?: AutonomyDay[];
 }
 
 /**
- * Heal plans in a window (issue 5), counted from the audit trail (heal_audit): each step by
+ * AI triage in the window: alert triages finished (`alerts`, `byModel` of them answered by
+ * the model, the rest by the rules), model calls made (triages and report summaries) and
+ * their cost in USD (proxy usage of the built-in agent `commandpost-triage`).
+ */
+export interface TriageStats extends TriageCounts {
+  costUsd: number;
+}
+
+/**
+ * Heal plans in a window, counted from the audit trail (heal_audit): each step by
  * the time it happened, so a plan proposed yesterday and approved today counts as approved
  * today. `failed` includes plans interrupted by a restart; `refused` those a guardrail stopped.
  */
@@ -74,7 +81,7 @@ export interface HealPlanStats {
 }
 
 /**
- * An extra report section from a later module (e.g. agents and coding sessions, issue 8):
+ * An extra report section from a later module (e.g. agents and coding sessions):
  * a title and plain-text lines (the renderer escapes them), shown after the built-in ones.
  */
 export interface ReportSection {
@@ -91,8 +98,10 @@ export interface ReportCore {
   usage: UsageStats;
   cooldowns: CooldownStats;
   smoke: SmokeDistribution;
-  /** Heal plans (issue 5); undefined renders as "not configured". */
+  /** Heal plans; undefined renders as "not configured". */
   healPlans?: HealPlanStats;
+  /** AI triage counts and cost; undefined when the report source has no triage store. */
+  triage?: TriageStats;
   sections: ReportSection[];
 }
 
@@ -106,4 +115,9 @@ export interface ReportData {
   current: ReportCore;
   /** Weekly reports: the week before, for the change. */
   previous?: ReportCore;
+  /**
+   * A short summary of the period written by the triage model (plain text, shown escaped);
+   * undefined when no model is configured or none answered.
+   */
+  summary?: string;
 }

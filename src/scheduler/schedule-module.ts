@@ -1,4 +1,5 @@
 import type { Db } from "../../db/client.ts";
+import type { AutonomyService } from "../autonomy/autonomy-service.ts";
 import type { EventRouter } from "../events/event-router.ts";
 import type { Logger } from "../logger.ts";
 import type { Metrics } from "../metrics.ts";
@@ -6,10 +7,12 @@ import type { OutboxRepository } from "../outbox/outbox-repository.ts";
 import type { ProxyModule } from "../proxy/proxy-module.ts";
 import { createDigests } from "../reports/digests.ts";
 import { createReportSource, type ReportSectionProvider } from "../reports/report-source.ts";
+import type { ReportData } from "../reports/report-types.ts";
 import type { SmokeSettings } from "../smoke/smoke-config.ts";
 import type { SmokeProbeDeps } from "../smoke/smoke-probes.ts";
 import { createSmokeService } from "../smoke/smoke-service.ts";
 import { createSmokeStore } from "../smoke/smoke-store.ts";
+import type { TriageStore } from "../triage/triage-store.ts";
 import type { Clock } from "../types.ts";
 import { createJobHandlers } from "./jobs.ts";
 import { createScheduleRuns } from "./schedule-runs.ts";
@@ -38,6 +41,13 @@ export interface ScheduleModuleDeps {
   reportSections?: ReportSectionProvider[];
   /** Stall facts for the heartbeats smoke check (issue 8, HeartbeatService `stallFacts`). */
   heartbeats?: SmokeProbeDeps["heartbeats"];
+  /** The autonomy index and its trend, for reports. */
+  autonomy: Pick<AutonomyService, "window" | "series">;
+  /** Triage counts for reports, and the model-written summary that opens them. */
+  triage?: {
+    store: Pick<TriageStore, "counts">;
+    summarize: (d: ReportData) => Promise<string | undefined>;
+  };
 }
 
 /** Smoke checks, reports, digests and the scheduler that runs them (issue 6). */
@@ -72,6 +82,8 @@ export function createScheduleModule(deps: ScheduleModuleDeps) {
     },
     cooldownsSince: (from) => deps.proxy.cooldowns.since(from),
     smoke: store,
+    autonomy: deps.autonomy,
+    triage: deps.triage?.store,
     timeZone,
     sections: deps.reportSections,
   });
@@ -82,6 +94,7 @@ export function createScheduleModule(deps: ScheduleModuleDeps) {
     smoke: store,
     timeZone,
     onQueued: deps.onQueued,
+    summarize: deps.triage?.summarize,
   });
   const scheduler = createScheduler({
     runs,

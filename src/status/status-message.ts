@@ -1,3 +1,4 @@
+import { pct } from "../reports/report-format.ts";
 import { renderScheduleLines } from "../scheduler/schedule-status.ts";
 import { escapeHtml, formatDuration } from "../telegram-format.ts";
 import { POOLS } from "../types.ts";
@@ -20,6 +21,14 @@ export function renderStatus(s: StatusSnapshot): string {
   const m = s.mutes;
   if (m.active > 0 || m.mutedEvents24h > 0) {
     lines.push(`🔕 Mutes: ${m.active} active, ${m.mutedEvents24h} events muted in 24 h`);
+  }
+  const a = s.autonomy;
+  if (a) {
+    lines.push(
+      a.index === null
+        ? "🤖 Autonomy (7 d): no notified events"
+        : `🤖 Autonomy (7 d): <b>${pct(a.index)}</b>, ${a.notified - a.decided} of ${a.notified} notified events needed no human decision`,
+    );
   }
   lines.push("", "<b>Backends</b>");
   for (const pool of POOLS) {

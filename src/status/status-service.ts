@@ -1,3 +1,4 @@
+import type { AutonomyPoint } from "../autonomy/autonomy-service.ts";
 import type { IncidentService } from "../incidents/incident-service.ts";
 import type { MuteService } from "../mutes/mute-service.ts";
 import type { OutboxRepository, OutboxStats } from "../outbox/outbox-repository.ts";
@@ -20,6 +21,8 @@ export interface StatusSnapshot {
   botOn: boolean;
   /** Last run of each scheduled job (issue 6); absent when no scheduler is wired. */
   schedules?: ScheduleStatus;
+  /** Autonomy index of the last 7 days; absent when not wired. */
+  autonomy?: AutonomyPoint;
 }
 
 /** Gathers the /status snapshot from the services. */
@@ -36,6 +39,8 @@ export function createStatusService(deps: {
   botOn: boolean;
   /** Last run of each scheduled job (src/scheduler). */
   schedules?: () => Promise<ScheduleStatus>;
+  /** The autonomy index over `[from, to)` (src/autonomy). */
+  autonomy?: (w: { from: Date; to: Date }) => Promise<AutonomyPoint>;
 }) {
   return {
     async snapshot(): Promise<StatusSnapshot> {
@@ -59,6 +64,10 @@ export function createStatusService(deps: {
         uptimeMs: now.getTime() - deps.startedAt.getTime(),
         botOn: deps.botOn,
         schedules: await deps.schedules?.(),
+        autonomy: await deps.autonomy?.({
+          from: new Date(now.getTime() - 7 * 86_400_000),
+          to: now,
+        }),
       };
     },
   };

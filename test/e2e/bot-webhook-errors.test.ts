@@ -2,9 +2,9 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { openDatabase } from "../../db/client.ts";
 import { deriveWebhookSecret } from "../../src/config-secrets.ts";
-import { createLogger } from "../../src/logger.ts";
 import { startTestApp, type TestApp } from "../helpers/app.ts";
 import { type BotTestApp, startBotTestApp } from "../helpers/bot-app.ts";
+import { capturingLogger } from "../helpers/logger.ts";
 import {
   BOT_TOKEN,
   botMessages,
@@ -16,14 +16,6 @@ import { registeredSecret } from "../helpers/webhook-relay.ts";
 
 const ADMIN = 3003;
 const SECRET_HEADER = "x-telegram-bot-api-secret-token";
-
-/** A logger whose JSON lines the test reads. */
-function capturingLogger() {
-  const lines: string[] = [];
-  const logger = createLogger("info", { write: (l: string) => void lines.push(l) });
-  const entries = () => lines.map((l) => JSON.parse(l) as Record<string, unknown>);
-  return { logger, entries };
-}
 
 /** An update as Telegram would post it: `/mute …` from the admin. */
 function forgedMute(updateId: number) {

@@ -155,6 +155,11 @@ describe("the compiled server (node dist/src/main.js)", () => {
     assert.equal((await fetch(`${s.url}/healthz`)).status, 200);
     assert.equal((await fetch(`${s.url}/readyz`)).status, 200);
     assert.ok(s.logs().some((l) => l.msg === "commandpost listening"));
+    // What the compiled code reads beside itself: package.json and the dashboard's sources.
+    const metrics = await (await fetch(`${s.url}/metrics`)).text();
+    assert.match(metrics, /commandpost_build_info\{version="0\.1\.0"/);
+    const app = await fetch(`${s.url}/app/app.js`);
+    assert.equal(app.status, 200, "the dashboard bundles from dist/web");
     s.child.kill("SIGTERM");
     assert.equal(await s.exited, 0);
     assert.ok(s.logs().some((l) => l.msg === "stopped"));

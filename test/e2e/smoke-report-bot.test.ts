@@ -127,7 +127,7 @@ describe("/smoke, /report and scheduled digests end to end (telegram-test-api em
       report.text,
       /received 3: notified 2, deduplicated 1, inhibited 0, muted 0, recorded 0/,
     );
-    assert.match(report.text, /Autonomy 66\.7%: 2 of 3 events with no human decision/);
+    assert.match(report.text, /Autonomy 50%: 1 of 2 notified events needed no human decision/);
     assert.match(report.text, /150 requests \(2 errors\) · 60,000 tokens · \$0\.0450/);
     assert.match(
       report.text,

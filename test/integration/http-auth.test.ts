@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { request } from "node:http";
 import { after, before, describe, it } from "node:test";
-import { createLogger } from "../../src/logger.ts";
 import { ADMIN_TOKEN, call, INGEST_TOKEN, startTestApp, type TestApp } from "../helpers/app.ts";
 import { testDatabases } from "../helpers/db.ts";
+import { capturingLogger } from "../helpers/logger.ts";
 
 const WRONG = "wrong-token-but-long-enough-0000";
 
@@ -52,11 +52,9 @@ function refusedBeforeBody(
 for (const kind of testDatabases()) {
   describe(`authentication before the body, logged and slowed per client on ${kind.name}`, () => {
     let t: TestApp;
-    const lines: string[] = [];
-    const logs = () => lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+    const { logger, lines, entries: logs } = capturingLogger();
 
     before(async () => {
-      const logger = createLogger("info", { write: (l: string) => void lines.push(l) });
       t = await startTestApp(await kind.open(), {}, { logger });
     });
     after(() => t.stop());

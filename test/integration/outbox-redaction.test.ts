@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { deliveries } from "../../db/schema/index.ts";
-import { createLogger } from "../../src/logger.ts";
 import { ADMIN_TOKEN, call, INGEST_TOKEN, startTestApp, type TestApp } from "../helpers/app.ts";
 import { testDatabases } from "../helpers/db.ts";
+import { capturingLogger } from "../helpers/logger.ts";
 import { waitFor } from "../helpers/sender.ts";
 import { freePort } from "../helpers/telegram.ts";
 
@@ -15,7 +15,7 @@ const CHAT = 818181;
 for (const kind of testDatabases()) {
   describe(`a Bot API network error does not leak the bot token on ${kind.name}`, () => {
     let t: TestApp;
-    const lines: string[] = [];
+    const { logger, lines } = capturingLogger("debug");
 
     before(async () => {
       // Nothing listens on this port: every Bot API call fails with ECONNREFUSED, and the
@@ -29,7 +29,7 @@ for (const kind of testDatabases()) {
           TELEGRAM_ALERT_CHAT_IDS: String(CHAT),
           TELEGRAM_WEBHOOK_URL: "https://bot.example.invalid/telegram/webhook",
         },
-        { logger: createLogger("debug", { write: (l: string) => void lines.push(l) }) },
+        { logger },
       );
     });
     after(() => t.stop());

@@ -49,7 +49,8 @@ for (const kind of testDatabases()) {
         startTestUpstream(),
       ]);
       clock = fakeClock();
-      t = await startTestApp(await kind.open(), {}, { clock });
+      // Immediate 503s here; waiting in the queue is tested in proxy-queue.test.ts.
+      t = await startTestApp(await kind.open(), { PROXY_QUEUE_TIMEOUT_S: "0" }, { clock });
       for (const [name, up, pool] of [
         ["a", a, "primary"],
         ["b", b, "primary"],

@@ -47,6 +47,9 @@ describe("loadConfig", () => {
     ["AGENT_CLASSES", "{not json"],
     ["AGENT_CLASSES", '{"development":{"stall_s":0}}'],
     ["AGENT_WATCHDOG_INTERVAL_S", "0"],
+    ["PUBLIC_URL", "ops.example.com"],
+    ["PUBLIC_URL", "ftp://ops.example.com"],
+    ["DASHBOARD_SESSION_TTL_S", "10"],
     ["HEAL_TEMPLATES", "[{]"],
     ["HEAL_TEMPLATES", '[{"match":{"a":"X"},"kind":"restart","target":"a b"}]'],
   ] as const) {
@@ -91,6 +94,15 @@ describe("loadConfig", () => {
     assert.equal(c.heal.templates.length, 1);
     assert.equal(c.heal.templates[0]?.name, "5xx");
     assert.deepEqual(loadConfig({}).heal.templates, []);
+  });
+
+  it("reads the dashboard's public URL without a trailing slash, and its session lifetime", () => {
+    const c = loadConfig({
+      PUBLIC_URL: "https://ops.example.com/",
+      DASHBOARD_SESSION_TTL_S: "900",
+    });
+    assert.deepEqual(c.dashboard, { publicUrl: "https://ops.example.com", sessionTtlMs: 900_000 });
+    assert.deepEqual(loadConfig({}).dashboard, { publicUrl: undefined, sessionTtlMs: 3_600_000 });
   });
 
   it("treats empty strings as unset", () => {

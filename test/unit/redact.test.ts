@@ -59,7 +59,7 @@ const LEAVE_ALONE = [
 /** A logger writing into an array; returns the lines. */
 function logLines(write: (log: ReturnType<typeof createLogger>) => void): string[] {
   const lines: string[] = [];
-  write(createLogger("info", { write: (l: string) => void lines.push(l) }));
+  write(createLogger("info", { destination: { write: (l: string) => void lines.push(l) } }));
   return lines;
 }
 

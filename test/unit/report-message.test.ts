@@ -1,12 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { autonomyPoint } from "../../src/autonomy/autonomy-service.ts";
 import { renderReport } from "../../src/reports/report-message.ts";
-import {
-  alertStats,
-  autonomyStats,
-  cooldownStats,
-  incidentStats,
-} from "../../src/reports/report-stats.ts";
+import { alertStats, cooldownStats, incidentStats } from "../../src/reports/report-stats.ts";
 import { MESSAGE_LIMIT } from "../../src/telegram-format.ts";
 import { DAY, dailyData, dayCore, weeklyData } from "../fixtures/reports.ts";
 import { plain } from "../helpers/telegram.ts";
@@ -23,7 +19,7 @@ describe("report rendering (pure: data → HTML)", () => {
       text,
       /received 40: notified 10, deduplicated 25, inhibited 2, muted 1, recorded 2/,
     );
-    assert.match(text, /Autonomy 87\.5%: 35 of 40 events with no human decision/);
+    assert.match(text, /Autonomy 87\.5%: 35 of 40 notified events needed no human decision/);
     assert.match(text, /1,234 requests \(12 errors\) · 456,789 tokens · \$1\.23/);
     assert.match(
       text,
@@ -56,14 +52,14 @@ describe("report rendering (pure: data → HTML)", () => {
         received: 0,
         byOutcome: { notified: 0, deduplicated: 0, inhibited: 0, muted: 0, recorded: 0 },
       },
-      autonomy: autonomyStats(0, 0),
+      autonomy: autonomyPoint(0, 0),
       usage: { total: { ...dayCore().usage.total, requests: 0 }, byBackend: [], byAgent: [] },
       cooldowns: { count: 0, byBackend: [] },
       smoke: { runs: 0, overall: { ok: 0, warning: 0, critical: 0 }, byCheck: {} },
     });
     const text = plain(renderReport(empty));
     assert.match(text, /MTTA — · MTTR —/);
-    assert.match(text, /Autonomy: no events/);
+    assert.match(text, /Autonomy: no notified events/);
     assert.match(text, /Proxy: no requests/);
     assert.match(text, /Cooldowns: none/);
     assert.match(text, /Smoke: no runs/);
@@ -170,9 +166,9 @@ describe("report statistics (pure)", () => {
     );
   });
 
-  it("computes the autonomy index as the share of events no person decided about", () => {
-    assert.deepEqual(autonomyStats(40, 5), { events: 40, humanTouched: 5, index: 0.875 });
-    assert.equal(autonomyStats(0, 0).index, null);
+  it("computes the autonomy index as the share of notified events no person decided about", () => {
+    assert.deepEqual(autonomyPoint(40, 5), { notified: 40, decided: 5, index: 0.875 });
+    assert.equal(autonomyPoint(0, 0).index, null);
   });
 
   it("counts cooldowns that started in the window, most first", () => {

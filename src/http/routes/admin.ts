@@ -1,10 +1,12 @@
 import type { FastifyInstance } from "fastify";
+import type { AutonomyService } from "../../autonomy/autonomy-service.ts";
 import type { HealService } from "../../heal/heal-service.ts";
 import type { OutboxRepository } from "../../outbox/outbox-repository.ts";
 import type { ProxyModule } from "../../proxy/proxy-module.ts";
 import type { SmokeStore } from "../../smoke/smoke-store.ts";
 import type { Clock } from "../../types.ts";
 import { authenticate, bearerScheme } from "../auth.ts";
+import { registerAutonomyAdminRoutes } from "./admin-autonomy.ts";
 import { registerDeliveryAdminRoutes } from "./admin-deliveries.ts";
 import { registerProxyAdminRoutes } from "./admin-proxy.ts";
 import { registerSmokeAdminRoutes } from "./admin-smoke.ts";
@@ -23,6 +25,8 @@ export function registerAdminRoutes(
     smoke: Pick<SmokeStore, "page">;
     /** Heal plans and their audit (issue 5). */
     heal?: HealService;
+    /** The autonomy index series (`/api/admin/stats/autonomy`). */
+    autonomy?: Pick<AutonomyService, "series">;
   },
 ): void {
   app.register(async (admin) => {
@@ -43,5 +47,7 @@ export function registerAdminRoutes(
     registerSmokeAdminRoutes(admin, { store: deps.smoke });
 
     if (deps.heal) registerHealPlanAdminRoutes(admin, deps.heal);
+
+    if (deps.autonomy) registerAutonomyAdminRoutes(admin, { autonomy: deps.autonomy });
   });
 }

@@ -1,0 +1,2 @@
+ALTER TABLE "backends" ADD COLUMN "apis" text[] DEFAULT '{"chat_completions","completions","embeddings"}' NOT NULL;--> statement-breakpoint
+ALTER TABLE "backends" ADD COLUMN "inject_stream_usage" boolean DEFAULT true NOT NULL;
