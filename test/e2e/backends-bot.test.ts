@@ -6,6 +6,7 @@ import { ADMIN_TOKEN, call, type TestApp } from "../helpers/app.ts";
 import { type BotTestApp, startBotTestApp } from "../helpers/bot-app.ts";
 import {
   type BotMessage,
+  botMessages,
   freePort,
   type TelegramClient,
   waitForBotMessage,
@@ -194,14 +195,32 @@ describe("/backends and /usage on the emulator", () => {
     assert.ok(!(await kvRows()).some((r) => r.key.startsWith("secret:")), "dropped at the end");
   });
 
+  /**
+   * Sends `text` and waits for a new bot message matching `re`: the emulator delivers each
+   * message to the webhook without waiting for the previous delivery, so answers sent back to
+   * back can reach the bot out of order.
+   */
+  const answer = async (text: string, re: RegExp) => {
+    const seen = new Set((await botMessages(admin, ADMIN)).map((m) => m.messageId));
+    await (text.startsWith("/")
+      ? admin.sendCommand(admin.makeCommand(text))
+      : admin.sendMessage(admin.makeMessage(text)));
+    await waitForBotMessage(
+      admin,
+      ADMIN,
+      (m) => !seen.has(m.messageId) && re.test(m.text),
+      `${re}`,
+    );
+  };
+
   it("says what failed when the probe fails, and saves nothing on no", async () => {
     const closed = await freePort();
-    await admin.sendCommand(admin.makeCommand("/addbackend"));
-    await say("dead-backend");
-    await say(`http://127.0.0.1:${closed}/v1`);
-    await say("sk-dead-backend-key-000000");
-    await say("fallback");
-    await say("10");
+    await answer("/addbackend", /New backend — name\?/);
+    await answer("dead-backend", /Base URL/);
+    await answer(`http://127.0.0.1:${closed}/v1`, /API key\?/);
+    await answer("sk-dead-backend-key-000000", /Key sk-dea…0000 received/);
+    await answer("fallback", /Requests per minute/);
+    await answer("10", /Models, one per line/);
     await say("m=n");
     await botSays(/The probe failed: GET \/models failed: .*ECONNREFUSED/, "probe failure");
     await say("no");

@@ -4,6 +4,7 @@ import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
+import { freshPostgres } from "../helpers/db.ts";
 import { freePort } from "../helpers/telegram.ts";
 
 const MAIN = new URL("../../src/main.ts", import.meta.url).pathname;
@@ -89,13 +90,16 @@ describe("the process", () => {
 
   it("uses Postgres when DATABASE_URL is set", {
     skip: !process.env.TEST_DATABASE_URL,
-  }, async () => {
+  }, async (t) => {
+    // Its own database: TEST_DATABASE_URL's may hold another branch's migrations.
+    const pg = await freshPostgres("cp_proc");
+    if (pg) t.after(pg.drop);
     const dataDir = mkdtempSync(join(tmpdir(), "cp-proc-"));
     const port = await freePort();
     const p = startProcess({
       PORT: String(port),
       DATA_DIR: dataDir,
-      DATABASE_URL: process.env.TEST_DATABASE_URL ?? "",
+      DATABASE_URL: pg?.url ?? "",
     });
     try {
       await waitHealthy(`http://127.0.0.1:${port}`);
