@@ -2,8 +2,8 @@ import { type Conversation, createConversation } from "@grammyjs/conversations";
 import { Composer, type Context } from "grammy";
 import { askText } from "../src/bot/ask.ts";
 import { actorName, type BotContext, type CommandInfo } from "../src/bot/context.ts";
+import { askSecret, type SecretInbox } from "../src/bot/secret-input.ts";
 import { InputError } from "../src/errors.ts";
-import { maskSecret } from "../src/proxy/key-crypto.ts";
 import { parseModelLines } from "../src/proxy/model-spec.ts";
 import type { ProxyModule } from "../src/proxy/proxy-module.ts";
 import { escapeHtml } from "../src/telegram-format.ts";
@@ -17,19 +17,27 @@ export const addBackendCommand: CommandInfo = {
   description: "Add an LLM backend step by step",
 };
 
-/** Each answer must come within this time, or the flow ends (its state, key included, is dropped). */
+/** Each answer must come within this time, or the flow ends. */
 const ANSWER_TIMEOUT_MS = 10 * 60_000;
 
 type Flow = Conversation<BotContext, Context>;
 
+const ASK = {
+  cancelled: "Cancelled; no backend was added.",
+  interrupted: "Adding the backend was cancelled.",
+  timeoutMs: ANSWER_TIMEOUT_MS,
+};
+
 /** One question of the flow (see askText): `/cancel` or another command ends it. */
-const ask = <T>(conversation: Flow, parse: (text: string) => T, opts: { secret?: boolean } = {}) =>
-  askText(conversation, parse, {
-    cancelled: "Cancelled; no backend was added.",
-    interrupted: "Adding the backend was cancelled.",
-    timeoutMs: ANSWER_TIMEOUT_MS,
-    ...opts,
-  });
+const ask = <T>(conversation: Flow, parse: (text: string) => T) =>
+  askText(conversation, parse, ASK);
+
+/** What the flow needs. */
+export interface AddBackendDeps {
+  proxy: ProxyModule;
+  /** Takes the typed API key out of the conversation's state (src/bot/secret-input.ts). */
+  secrets: SecretInbox;
+}
 
 const parseName = (t: string) => {
   if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/.test(t))
@@ -62,11 +70,13 @@ const parseYesNo = (t: string) => {
 };
 
 /**
- * The /addbackend conversation (issue 3): name, base URL, API key (its message deleted at
- * once), pool, RPM, model mappings; then a probe of `GET {base}/models` and the save. Side
- * effects (probe, save) run in `conversation.external()` (conversations v2 replay).
+ * The /addbackend conversation: name, base URL, API key, pool, RPM, model
+ * mappings; then a probe of `GET {base}/models` and the save. Side effects (probe, save) run
+ * in `conversation.external()` (conversations v2 replay). The key never enters the
+ * conversation's state: its message is deleted at once and the key is sealed apart, read
+ * only inside `external()` calls whose results hold no key, and dropped at the end.
  */
-export function createAddBackendFlow(deps: { proxy: ProxyModule }) {
+export function createAddBackendFlow(deps: AddBackendDeps) {
   return async function addBackend(conversation: Flow, ctx: Context): Promise<void> {
     await ctx.reply(
       "<b>New backend</b> — name? (e.g. <code>nv-primary-1</code>) /cancel to stop.",
@@ -81,9 +91,24 @@ export function createAddBackendFlow(deps: { proxy: ProxyModule }) {
     const baseUrl = await ask(conversation, parseUrl);
     if (!baseUrl) return;
     await ctx.reply("API key? I delete your message as soon as I read it.");
-    const apiKey = await ask(conversation, (t) => t, { secret: true });
-    if (!apiKey) return;
-    await ctx.reply(`Key ${escapeHtml(maskSecret(apiKey))} received. Pool: primary or fallback?`, {
+    const keyRef = await askSecret(conversation, ctx, deps.secrets, ASK);
+    if (!keyRef) return;
+    await finishWithKey(conversation, ctx, { name, baseUrl, keyRef });
+    await conversation.external(() => deps.secrets.drop(keyRef));
+  };
+
+  /** The questions after the key, then the probe and the save; the key is read by its ref. */
+  async function finishWithKey(
+    conversation: Flow,
+    ctx: Context,
+    got: { name: string; baseUrl: string; keyRef: string },
+  ): Promise<void> {
+    const hint = await conversation.external(() => deps.secrets.hint(got.keyRef));
+    if (!hint) {
+      await ctx.reply("The key is no longer available; send /addbackend again.");
+      return;
+    }
+    await ctx.reply(`Key ${escapeHtml(hint)} received. Pool: primary or fallback?`, {
       parse_mode: "HTML",
     });
     const pool = await ask(conversation, parsePool);
@@ -97,9 +122,28 @@ export function createAddBackendFlow(deps: { proxy: ProxyModule }) {
     );
     const models = await ask(conversation, parseModelLines);
     if (!models) return;
+    await probeAndSave(conversation, ctx, { ...got, pool, rpm, models });
+  }
 
-    await ctx.reply(`Probing ${escapeHtml(baseUrl)}/models …`);
-    const probe = await conversation.external(() => deps.proxy.probe({ baseUrl, apiKey }));
+  /** Probes `GET {base}/models`, asks whether to save after a failure, and saves. */
+  async function probeAndSave(
+    conversation: Flow,
+    ctx: Context,
+    b: {
+      name: string;
+      baseUrl: string;
+      keyRef: string;
+      pool: "primary" | "fallback";
+      rpm: number;
+      models: ReturnType<typeof parseModelLines>;
+    },
+  ): Promise<void> {
+    await ctx.reply(`Probing ${escapeHtml(b.baseUrl)}/models …`);
+    const probe = await conversation.external(async () => {
+      const apiKey = await deps.secrets.reveal(b.keyRef);
+      if (apiKey === undefined) return { ok: false, detail: "the key expired before the probe" };
+      return deps.proxy.probe({ baseUrl: b.baseUrl, apiKey });
+    });
     if (!probe.ok) {
       await ctx.reply(`⚠️ The probe failed: ${escapeHtml(probe.detail)}.\nSave anyway? (yes / no)`, {
         parse_mode: "HTML",
@@ -111,36 +155,41 @@ export function createAddBackendFlow(deps: { proxy: ProxyModule }) {
         return;
       }
     }
-    const who = actorName(ctx);
-    const saved = await conversation.external(async () => {
-      try {
-        const b = await deps.proxy.backends.create({
-          name,
-          base_url: baseUrl,
-          api_key: apiKey,
-          pool,
-          rpm_limit: rpm,
-          models,
-        });
-        return { ok: true as const, id: b.id, hint: b.api_key };
-      } catch (err) {
-        if (err instanceof InputError) return { ok: false as const, error: err.message };
-        throw err;
-      }
-    });
+    const saved = await conversation.external(() => save(b));
     if (!saved.ok) {
       await ctx.reply(`Not saved: ${escapeHtml(saved.error)}`, { parse_mode: "HTML" });
       return;
     }
     await ctx.reply(
-      `✅ Backend <b>${escapeHtml(name)}</b> added to ${pool} (${probe.ok ? "probe ok" : "probe failed"}), key ${escapeHtml(saved.hint)}, ${models.length} model(s), added by ${escapeHtml(who)}. See /backends.`,
+      `✅ Backend <b>${escapeHtml(b.name)}</b> added to ${b.pool} (${probe.ok ? "probe ok" : "probe failed"}), key ${escapeHtml(saved.hint)}, ${b.models.length} model(s), added by ${escapeHtml(actorName(ctx))}. See /backends.`,
       { parse_mode: "HTML" },
     );
-  };
+  }
+
+  /** Saves the backend with the key read by its ref; the result holds no key. */
+  async function save(b: Parameters<typeof probeAndSave>[2]) {
+    const apiKey = await deps.secrets.reveal(b.keyRef);
+    if (apiKey === undefined)
+      return { ok: false as const, error: "the key expired; send /addbackend again" };
+    try {
+      const created = await deps.proxy.backends.create({
+        name: b.name,
+        base_url: b.baseUrl,
+        api_key: apiKey,
+        pool: b.pool,
+        rpm_limit: b.rpm,
+        models: b.models,
+      });
+      return { ok: true as const, id: created.id, hint: created.api_key };
+    } catch (err) {
+      if (err instanceof InputError) return { ok: false as const, error: err.message };
+      throw err;
+    }
+  }
 }
 
 /** Registers the flow and its /addbackend command; install after `conversations()`. */
-export function createAddBackendFeature(deps: { proxy: ProxyModule }): Composer<BotContext> {
+export function createAddBackendFeature(deps: AddBackendDeps): Composer<BotContext> {
   const composer = new Composer<BotContext>();
   composer.use(createConversation(createAddBackendFlow(deps), ADD_BACKEND_FLOW_ID));
   composer.command("addbackend", (ctx) => ctx.conversation.enter(ADD_BACKEND_FLOW_ID));

@@ -28,7 +28,7 @@ import {
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const SILENT_S = Number(process.env.BENCH_SILENT_S ?? 2.5);
-const TOKEN = "bench-ingest-token";
+const TOKEN = "bench-ingest-token-5e1c9a0d7b24";
 
 const dataDir = mkdtempSync(join(tmpdir(), "bench-aiderw-"));
 const temps: string[] = [dataDir];

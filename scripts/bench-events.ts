@@ -24,7 +24,7 @@ const EVENTS = Number(process.env.BENCH_EVENTS ?? 10_000);
 const FINGERPRINTS = Number(process.env.BENCH_FINGERPRINTS ?? 50);
 const BATCH = Number(process.env.BENCH_BATCH ?? 10);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 4);
-const TOKEN = "bench-ingest-token";
+const TOKEN = "bench-ingest-token-5e1c9a0d7b24";
 
 /** A sender that only counts what Telegram would have received. */
 function countingSender(): TelegramSender & { calls: number } {

@@ -27,6 +27,11 @@ import { signInitData } from "../src/dashboard/init-data.ts";
 import { REDACT_PATHS } from "../src/logger.ts";
 import { AIDERW, FAKE_AIDER, GIT_ENV, makeRepo, sessionIds } from "../test/helpers/aiderw.ts";
 import { type BotMessage, botMessages, freePort } from "../test/helpers/telegram.ts";
+import {
+  registeredSecret,
+  startWebhookRelay,
+  type WebhookRelay,
+} from "../test/helpers/webhook-relay.ts";
 import { type FakeUpstream, startFakeUpstream } from "./fake-upstream.ts";
 
 /** The emulator is CommonJS (`module.exports = TelegramServer`); its typings say `default`. */
@@ -119,6 +124,8 @@ const ALERTMANAGER_FIRING = {
 /** Everything the steps share. */
 interface World {
   emulator: Emulator;
+  /** Adds the registered webhook secret to the emulator's webhook calls, as Telegram does. */
+  relay: WebhookRelay;
   upstream: FakeUpstream;
   app: App;
   appUrl: string;
@@ -246,6 +253,11 @@ async function startEverything(w: Partial<World>): Promise<World> {
   w.upstream = await startFakeUpstream({ triageDelayMs: 400 });
   const appPort = await freePort();
   const token = `${100_000 + Math.floor(Math.random() * 899_999)}:demo-${randomBytes(12).toString("hex")}`;
+  const relay = await startWebhookRelay({
+    target: `http://127.0.0.1:${appPort}/telegram/webhook`,
+    secret: () => registeredSecret(emulator, token),
+  });
+  w.relay = relay;
   const adminToken = randomBytes(24).toString("base64url");
   const ingestToken = randomBytes(24).toString("base64url");
   const config = loadConfig({
@@ -255,7 +267,7 @@ async function startEverything(w: Partial<World>): Promise<World> {
     TELEGRAM_BOT_TOKEN: token,
     TELEGRAM_API_ROOT: emulator.config.apiURL,
     TELEGRAM_ADMIN_IDS: String(ADMIN.userId),
-    TELEGRAM_WEBHOOK_URL: `http://127.0.0.1:${appPort}/telegram/webhook`,
+    TELEGRAM_WEBHOOK_URL: relay.url,
     ADMIN_TOKEN: adminToken,
     INGEST_TOKEN: ingestToken,
     ENCRYPTION_KEY: randomBytes(32).toString("hex"),
@@ -275,6 +287,7 @@ async function startEverything(w: Partial<World>): Promise<World> {
   const port = await app.start();
   const world: World = {
     emulator,
+    relay,
     upstream: w.upstream,
     app,
     appUrl: `http://127.0.0.1:${port}`,
@@ -720,6 +733,7 @@ async function stopEverything(w: Partial<World>): Promise<void> {
   clearInterval(w.keepAlive);
   for (const child of w.children ?? []) child.kill("SIGTERM");
   await w.app?.stop();
+  await w.relay?.stop();
   await w.emulator?.stop();
   await w.upstream?.close();
   for (const dir of [w.dataDir, ...(w.temps ?? [])]) {

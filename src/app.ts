@@ -1,11 +1,11 @@
 import type { AddressInfo } from "node:net";
 import { hostname } from "node:os";
-import { webhookCallback } from "grammy";
 import { type Database, openDatabase } from "../db/client.ts";
 import { createAiderService } from "./aider/aider-service.ts";
 import { createAutonomyService } from "./autonomy/autonomy-service.ts";
 import { createBotLifecycle } from "./bot/bot-lifecycle.ts";
 import { COMMANDS, createBot } from "./bot/create-bot.ts";
+import { createSecretInbox } from "./bot/secret-input.ts";
 import { createUpdateLedger } from "./bot/update-ledger.ts";
 import { packageVersion } from "./build-info.ts";
 import type { Config } from "./config.ts";
@@ -14,10 +14,12 @@ import { createEventsModule } from "./events/events-module.ts";
 import { createHealService } from "./heal/heal-service.ts";
 import { templateFor } from "./heal/plan-templates.ts";
 import { createHeartbeatService } from "./heartbeats/heartbeat-service.ts";
+import { createHttpDrain, type DrainResult, settlesWithin } from "./http/drain.ts";
 import { registerAdminRoutes } from "./http/routes/admin.ts";
 import { registerHealthRoutes } from "./http/routes/health.ts";
 import { registerIngestRoutes } from "./http/routes/ingest.ts";
 import { registerProxyRoutes } from "./http/routes/proxy.ts";
+import { registerTelegramWebhook } from "./http/routes/telegram-webhook.ts";
 import { createHttpServer } from "./http/server.ts";
 import { createIncidentService } from "./incidents/incident-service.ts";
 import type { Logger } from "./logger.ts";
@@ -246,6 +248,7 @@ export async function createApp(config: Config, opts: AppOptions) {
         dashboard,
         triage: triage.service,
         symptoms: triage.memory,
+        secrets: createSecretInbox({ db, cipher, clock }),
       })
     : undefined;
   const leaseMs = opts.outboxLeaseMs ?? config.outbox.leaseMs;
@@ -273,6 +276,7 @@ export async function createApp(config: Config, opts: AppOptions) {
   }
 
   const http = createHttpServer(logger);
+  const drain = createHttpDrain(http);
   registerHealthRoutes(http, {
     ping: database.ping,
     metrics,
@@ -307,16 +311,9 @@ export async function createApp(config: Config, opts: AppOptions) {
   });
   registerProxyRoutes(http, { agents, proxy });
   dashboard.register(http);
-  const webhookMode = bot !== undefined && config.telegram.webhookUrl !== undefined;
-  if (bot && webhookMode) {
-    http.post(
-      "/telegram/webhook",
-      webhookCallback(bot, "fastify", {
-        secretToken: config.telegram.webhookSecret,
-        onTimeout: "return",
-      }),
-    );
-  }
+  const webhookSecret = config.telegram.webhookSecret;
+  if (bot && config.telegram.webhookUrl && webhookSecret)
+    registerTelegramWebhook(http, { bot, secret: webhookSecret });
 
   const botLifecycle = bot
     ? createBotLifecycle({
@@ -334,9 +331,14 @@ export async function createApp(config: Config, opts: AppOptions) {
     reloadMutes: () => mutes.reload(),
     refreshAgents: (names) => heartbeats.refresh(names),
     setWatching: (on) => heartbeats.setWatching(on),
-    setPolling: botLifecycle && !webhookMode ? (on) => botLifecycle.setPolling(on) : undefined,
+    setPolling:
+      botLifecycle && !config.telegram.webhookUrl ? (on) => botLifecycle.setPolling(on) : undefined,
   });
   let stopping: Promise<void> | undefined;
+  const logDrain = (r: DrainResult) => {
+    if (r.drained) logger.info("HTTP drained");
+    else logger.warn({ cut: r.cut, forced: r.forced }, "HTTP drain: grace over; cut what was left");
+  };
 
   return {
     config,
@@ -393,18 +395,27 @@ export async function createApp(config: Config, opts: AppOptions) {
       return port;
     },
 
-    /** Stops scheduler, bot, worker, HTTP and database, in that order. Safe to call twice. */
-    stop(): Promise<void> {
+    /**
+     * Graceful stop (src/http/drain.ts): HTTP stops accepting at once while the scheduler,
+     * the bot and the outbox worker stop (releasing its unsent claims); requests, streams
+     * and heal runs in flight get `graceMs` (`SHUTDOWN_GRACE_S`) to finish, then streams end
+     * with an error event and fixers are killed; then heartbeats, proxy (usage flushed) and
+     * database. Safe to call twice.
+     */
+    stop(graceMs = config.shutdownGraceMs): Promise<void> {
       stopping ??= (async () => {
-        await replicas.stop();
-        await schedules.stop();
-        await botLifecycle?.stop();
-        await heal.stop();
-        await triage?.service.stop();
-        await worker?.stop();
-        // Requests waiting for a backend get their 503 (shutting_down) now, not at HTTP close.
+        const httpClosed = drain.close(graceMs);
+        // Requests waiting for a backend get their 503 (shutting_down) now, not at the end of
+        // the drain.
         proxyModule.queue.close();
-        await http.close();
+        // Roles first, so another replica polls Telegram and watches heartbeats at once.
+        if (!(await settlesWithin(replicas.stop(), 5000)))
+          logger.warn("leaving the replicas took over 5 s; the locks end with the session");
+        await Promise.all([schedules.stop(), botLifecycle?.stop(), triage?.service.stop()]);
+        if (worker && !(await settlesWithin(worker.stop(), graceMs)))
+          logger.warn("outbox worker still sending; its claim ends with the lease");
+        const [result] = await Promise.all([httpClosed, heal.stop(graceMs)]);
+        logDrain(result);
         await heartbeats.stop();
         await proxyModule.stop();
         await database.close();

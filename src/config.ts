@@ -1,5 +1,11 @@
 import { z } from "zod";
 import {
+  deriveWebhookSecret,
+  readSecretFiles,
+  SECRET_FILE_VARIABLES,
+  weakTokenReason,
+} from "./config-secrets.ts";
+import {
   type DashboardSettings,
   dashboardEnvShape,
   dashboardSettings,
@@ -64,7 +70,24 @@ const windowOverride = z.coerce
   .max(7 * 86_400)
   .optional();
 
-/** Environment schema (DESIGN.md, Configuration). Variable names are the keys. */
+/** A bearer token or shared secret: unset, or strong (config-secrets.ts, weakTokenReason). */
+const strongToken = (format?: { re: RegExp; message: string }) =>
+  optionalString.pipe(
+    z
+      .string()
+      .superRefine((s, ctx) => {
+        const weak = weakTokenReason(s);
+        if (weak) ctx.addIssue({ code: "custom", message: weak });
+        else if (format && !format.re.test(s))
+          ctx.addIssue({ code: "custom", message: format.message });
+      })
+      .optional(),
+  );
+
+/**
+ * Environment schema: variable names are the keys (README, Configuration). The secret ones
+ * may also come from files, `<NAME>_FILE` (config-secrets.ts).
+ */
 export const envSchema = z.object({
   PORT: intInRange(0, 65535, 8080),
   HOST: z.string().min(1).default("127.0.0.1"),
@@ -80,14 +103,13 @@ export const envSchema = z.object({
   TELEGRAM_ADMIN_IDS: idList.default([]),
   TELEGRAM_ALERT_CHAT_IDS: idList.optional(),
   TELEGRAM_WEBHOOK_URL: optionalString.pipe(z.url().optional()),
-  TELEGRAM_WEBHOOK_SECRET: optionalString.pipe(
-    z
-      .string()
-      .regex(/^[A-Za-z0-9_-]{1,256}$/, "1-256 characters of A-Z a-z 0-9 _ -")
-      .optional(),
-  ),
-  ADMIN_TOKEN: optionalString,
-  INGEST_TOKEN: optionalString,
+  /** Unset with a webhook URL: derived from the bot token (config-secrets.ts). */
+  TELEGRAM_WEBHOOK_SECRET: strongToken({
+    re: /^[A-Za-z0-9_-]{1,256}$/,
+    message: "up to 256 characters of A-Z a-z 0-9 _ - (Telegram's secret_token)",
+  }),
+  ADMIN_TOKEN: strongToken(),
+  INGEST_TOKEN: strongToken(),
   ENCRYPTION_KEY: optionalString.pipe(
     z
       .string()
@@ -128,6 +150,8 @@ export const envSchema = z.object({
   ...healEnvShape,
   /** Agent heartbeats: `AGENT_CLASSES`, `AGENT_WATCHDOG_INTERVAL_S` (issue 8). */
   ...heartbeatEnvShape,
+  /** Seconds in-flight requests and streams get to finish after SIGTERM (src/http/drain.ts). */
+  SHUTDOWN_GRACE_S: intInRange(0, 3600, 15),
   /** Dashboard: `PUBLIC_URL`, `DASHBOARD_SESSION_TTL_S` (src/dashboard/dashboard-config.ts). */
   ...dashboardEnvShape,
   /** AI triage through the proxy: `TRIAGE_MODEL`, `TRIAGE_TIMEOUT_S`, `TRIAGE_MAX_PER_HOUR`. */
@@ -135,6 +159,12 @@ export const envSchema = z.object({
   /** Replicas: seconds between membership renewals; 3 missed = gone (docs/operations.md). */
   REPLICA_RENEW_S: intInRange(1, 60, 5),
 });
+
+/** Every variable the process reads: the schema's keys and the `<NAME>_FILE` secrets. */
+export const CONFIG_VARIABLES: readonly string[] = [
+  ...Object.keys(envSchema.shape),
+  ...SECRET_FILE_VARIABLES,
+];
 
 /** The typed configuration every service is built from. */
 export interface Config {
@@ -148,6 +178,7 @@ export interface Config {
     adminIds: number[];
     alertChatIds: number[];
     webhookUrl: string | undefined;
+    /** Set whenever `webhookUrl` and `token` are: given, or derived from the token. */
     webhookSecret: string | undefined;
   };
   adminToken: string | undefined;
@@ -177,6 +208,8 @@ export interface Config {
   heal: HealSettings;
   /** Agent heartbeats (issue 8). */
   heartbeats: HeartbeatSettings;
+  /** Time in-flight HTTP requests and streams get after SIGTERM, in ms (`SHUTDOWN_GRACE_S`). */
+  shutdownGraceMs: number;
   /** The dashboard Mini App and its login links. */
   dashboard: DashboardSettings;
   /** AI triage and report summaries (src/triage). */
@@ -186,13 +219,14 @@ export interface Config {
 }
 
 /**
- * Parses the environment into a {@link Config}.
- * @throws ConfigError naming the first invalid variable.
+ * Parses the environment into a {@link Config}; secrets may come from `<NAME>_FILE` files.
+ * @throws ConfigError naming the first invalid variable; also when `ADMIN_TOKEN` equals
+ *   `INGEST_TOKEN` (one leaked token must not open both APIs).
  */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   // An empty value (`X=` in a .env file, `${X:-}` in compose) means "unset": defaults apply.
   const present = Object.fromEntries(
-    Object.entries(env).filter(([, v]) => v !== undefined && v.trim() !== ""),
+    Object.entries(readSecretFiles(env)).filter(([, v]) => v !== undefined && v.trim() !== ""),
   );
   const parsed = envSchema.safeParse(present);
   if (!parsed.success) {
@@ -201,7 +235,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(variable, issue?.message ?? "invalid");
   }
   const e = parsed.data;
+  if (e.ADMIN_TOKEN !== undefined && e.ADMIN_TOKEN === e.INGEST_TOKEN)
+    throw new ConfigError("ADMIN_TOKEN", "must differ from INGEST_TOKEN");
   const heal = healSettings(e);
+  const webhookSecret =
+    e.TELEGRAM_WEBHOOK_SECRET ??
+    (e.TELEGRAM_WEBHOOK_URL && e.TELEGRAM_BOT_TOKEN
+      ? deriveWebhookSecret(e.TELEGRAM_BOT_TOKEN)
+      : undefined);
   return {
     port: e.PORT,
     host: e.HOST,
@@ -213,7 +254,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       adminIds: e.TELEGRAM_ADMIN_IDS,
       alertChatIds: e.TELEGRAM_ALERT_CHAT_IDS ?? e.TELEGRAM_ADMIN_IDS,
       webhookUrl: e.TELEGRAM_WEBHOOK_URL,
-      webhookSecret: e.TELEGRAM_WEBHOOK_SECRET,
+      webhookSecret,
     },
     adminToken: e.ADMIN_TOKEN,
     ingestToken: e.INGEST_TOKEN,
@@ -241,6 +282,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     smoke: smokeSettings(e, { runningLimitMs: runningLimitMs(heal) }),
     heal,
     heartbeats: heartbeatSettings(e),
+    shutdownGraceMs: e.SHUTDOWN_GRACE_S * 1000,
     dashboard: dashboardSettings(e),
     triage: triageSettings(e),
     replicas: { renewMs: e.REPLICA_RENEW_S * 1000 },

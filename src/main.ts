@@ -3,11 +3,15 @@ import { loadConfig } from "./config.ts";
 import { ConfigError, coerceError } from "./errors.ts";
 import { createLogger } from "./logger.ts";
 
+/** Time the stop may take past the grace before the process gives up on it (ms). */
+const STOP_MARGIN_MS = 15_000;
+
 /**
- * Process entry: config → (tracing) → app → listen; SIGINT/SIGTERM stop it cleanly (HTTP
- * closed, bot stopped, database closed). Invalid configuration exits 1 with one line naming
- * the variable. With `OTEL_EXPORTER_OTLP_ENDPOINT` set, OpenTelemetry is loaded and started
- * before the app is imported; without it no tracing code is loaded at all.
+ * Process entry: config → (tracing) → app → listen. SIGINT/SIGTERM stop it gracefully
+ * (app.stop: the HTTP drain within `SHUTDOWN_GRACE_S`, outbox claims released, database
+ * closed) and exit 0; a second signal exits 1 at once. Invalid configuration exits 1 with one
+ * line naming the variable. With `OTEL_EXPORTER_OTLP_ENDPOINT` set, OpenTelemetry is loaded
+ * and started before the app is imported; without it no tracing code is loaded at all.
  */
 async function main(): Promise<void> {
   let config: ReturnType<typeof loadConfig>;
@@ -23,16 +27,23 @@ async function main(): Promise<void> {
   const tracing = config.otlpEndpoint
     ? (await import("./tracing/tracing.ts")).startTracing({ version: packageVersion() })
     : undefined;
-  const logger = createLogger(config.logLevel, tracing?.logMixin);
+  const logger = createLogger(config.logLevel, { mixin: tracing?.logMixin });
   if (tracing && config.otlpEndpoint)
     logger.info({ otlp: new URL(config.otlpEndpoint).host }, "tracing on: OTLP/HTTP export");
   const { createApp } = await import("./app.ts");
   const app = await createApp(config, { logger, tracing });
   let signalled = false;
   const shutdown = (signal: string) => {
-    if (signalled) return;
+    if (signalled) {
+      logger.warn({ signal }, "second signal: exiting now");
+      process.exit(1);
+    }
     signalled = true;
-    logger.info({ signal }, "stopping");
+    logger.info({ signal, graceS: config.shutdownGraceMs / 1000 }, "stopping");
+    setTimeout(() => {
+      logger.error("stop took too long; exiting");
+      process.exit(1);
+    }, config.shutdownGraceMs + STOP_MARGIN_MS).unref();
     app
       .stop()
       .then(() => {

@@ -35,6 +35,8 @@ export function createBotLifecycle(deps: {
   let connected = false;
   let polling = false;
   let wake: (() => void) | undefined;
+  /** Aborts grammY's own getMe retries (it retries network errors for ever) on stop. */
+  const halt = new AbortController();
 
   function runPolling(): void {
     if (deps.webhookUrl || !connected || !polling || stopped || runner?.isRunning()) return;
@@ -43,7 +45,7 @@ export function createBotLifecycle(deps: {
   }
 
   async function connect(): Promise<void> {
-    await bot.init();
+    await bot.init(halt.signal as Parameters<typeof bot.init>[0]);
     try {
       await bot.api.setMyCommands(
         deps.commands.map((c) => ({ command: c.command, description: c.description })),
@@ -70,6 +72,7 @@ export function createBotLifecycle(deps: {
         await connect();
         return;
       } catch (err) {
+        if (stopped) return;
         logger.error(
           { err: coerceError(err).message, retryInMs: delayMs },
           "bot could not reach the Bot API; retrying",
@@ -100,6 +103,7 @@ export function createBotLifecycle(deps: {
     },
     async stop() {
       stopped = true;
+      halt.abort();
       wake?.();
       if (runner?.isRunning()) await runner.stop();
     },

@@ -1,7 +1,7 @@
 import { autoRetry } from "@grammyjs/auto-retry";
 import { conversations } from "@grammyjs/conversations";
 import { sequentialize } from "@grammyjs/runner";
-import { Bot, type BotError, type Context, GrammyError, HttpError } from "grammy";
+import { Bot, BotError, type Context, GrammyError, HttpError } from "grammy";
 import type { Db } from "../../db/client.ts";
 import type { AiderService } from "../aider/aider-service.ts";
 import type { DashboardModule } from "../dashboard/dashboard-module.ts";
@@ -59,6 +59,7 @@ import {
   statusCommand,
   usageCommand,
 } from "./features.ts";
+import type { SecretInbox } from "./secret-input.ts";
 import { onceOnly, type UpdateLedger } from "./update-ledger.ts";
 
 /** Dependencies of {@link createBot}. */
@@ -95,6 +96,8 @@ export interface BotDeps {
   symptoms: SymptomMemory;
   /** Update ids taken by any replica: each update is handled once (src/bot/update-ledger.ts). */
   updates?: UpdateLedger;
+  /** Secrets typed into the chat, kept out of conversation state (/addbackend's key). */
+  secrets: SecretInbox;
 }
 
 /** The command list, in /help order; also sent with setMyCommands. */
@@ -126,15 +129,25 @@ export function createBot(deps: BotDeps): Bot<BotContext> {
     autoRetry({ maxRetryAttempts: 3, maxDelaySeconds: 10, rethrowHttpErrors: true }),
   );
 
+  // The error boundary of every handler, in polling and webhook mode alike (grammY's
+  // `bot.catch` sees polling errors only; a webhook handler's error would become a 500 and
+  // Telegram would redeliver the update): logged with the update id, the user gets a short
+  // apology, and the update counts as handled.
   bot.use(async (ctx, next) => {
     ctx.log = deps.logger.child({ update_id: ctx.update.update_id });
-    await next();
+    try {
+      await next();
+    } catch (err) {
+      await handleBotError(new BotError<BotContext>(err, ctx), deps.logger);
+    }
   });
   if (deps.updates) bot.use(onceOnly(deps.updates, () => deps.clock.now()));
   // Updates of one chat are handled one at a time (the runner and webhooks deliver them
   // concurrently), so conversation state never races.
   bot.use(sequentialize((ctx) => ctx.chat?.id.toString()));
   bot.use(adminOnly(deps.adminIds));
+  // Before conversations(): a secret answer is replaced by its ref before any flow stores it.
+  bot.use(deps.secrets.middleware);
   bot.use(
     conversations<BotContext, Context>({
       storage: conversationStorage(deps.db),
@@ -197,10 +210,11 @@ async function handleBotError(err: BotError<BotContext>, logger: Logger): Promis
   try {
     if (ctx.callbackQuery)
       await ctx.answerCallbackQuery({
-        text: "Something went wrong; it has been logged.",
+        text: "Sorry, something went wrong; it has been logged.",
         show_alert: true,
       });
-    else if (ctx.chat) await ctx.reply("Something went wrong handling that; it has been logged.");
+    else if (ctx.chat)
+      await ctx.reply("Sorry, something went wrong handling that; it has been logged.");
   } catch {
     /* Telegram itself may be the problem */
   }

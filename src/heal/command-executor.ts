@@ -2,18 +2,22 @@ import type { HealPlanRow } from "../../db/schema/index.ts";
 import type { HealSettings } from "./heal-config.ts";
 import { checkNotProtected } from "./protected.ts";
 import { keepOutput } from "./redact.ts";
-import { fillTemplate, runProcess } from "./run-process.ts";
+import { failureOf, fillTemplate, runProcess } from "./run-process.ts";
 import type { Outcome, StepReporter } from "./step-reporter.ts";
 
 /**
  * Runs a restart, rollback or command plan: only the argv template configured for its kind
- * in `HEAL_COMMANDS` (with `{target}` filled in as one argument), through execFile, never a
- * shell string from the request. Protected targets are refused first (seed 004).
+ * in `HEAL_COMMANDS` (with `{target}` filled in as one argument), never through a shell, in
+ * its own process group (run-process.ts). Protected targets are refused first.
  */
 export async function executeCommandPlan(
   plan: Pick<HealPlanRow, "kind" | "target">,
-  settings: Pick<HealSettings, "commands" | "commandTimeoutMs" | "protectedPattern">,
+  settings: Pick<
+    HealSettings,
+    "commands" | "commandTimeoutMs" | "protectedPattern" | "killGraceMs"
+  >,
   report: StepReporter,
+  signal?: AbortSignal,
 ): Promise<Outcome> {
   const guard = checkNotProtected(plan.target, settings.protectedPattern);
   if (!guard.ok) return { status: "refused", reason: guard.reason };
@@ -23,12 +27,14 @@ export async function executeCommandPlan(
   const [file, ...args] = fillTemplate(template, { target: plan.target });
   if (!file) return { status: "refused", reason: "empty command template" };
   await report("command", { argv: [file, ...args] }, "Running the command…");
-  const r = await runProcess(file, args, { timeoutMs: settings.commandTimeoutMs });
+  const timing = { timeoutMs: settings.commandTimeoutMs, killGraceMs: settings.killGraceMs };
+  const r = await runProcess(file, args, { ...timing, signal });
   const output = keepOutput(`${r.stdout}\n${r.stderr}`.trim());
-  await report("command_result", { code: r.code, timedOut: r.timedOut, output });
-  return r.code === 0
+  const { code, timedOut, overflow } = r;
+  await report("command_result", { code, timedOut, overflow, output });
+  return code === 0 && !timedOut && !overflow && !r.aborted
     ? { status: "succeeded", reason: "command exited 0" }
-    : { status: "failed", reason: r.timedOut ? "command timed out" : `command exited ${r.code}` };
+    : { status: "failed", reason: failureOf("command", r, timing) };
 }
 
 /**

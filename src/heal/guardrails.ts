@@ -36,35 +36,16 @@ export function checkFileAllowed(file: string, allowlist: RegExp): Verdict {
   return pass;
 }
 
-/** Lines changed in the work tree: added + deleted over `git diff --numstat` (binary = 0). */
-export async function changedLines(repoPath: string): Promise<number> {
-  const out = await git(repoPath, "diff", "--numstat");
-  let total = 0;
-  for (const line of out.split("\n")) {
-    const [added, deleted] = line.split("\t");
-    total += (Number(added) || 0) + (Number(deleted) || 0);
-  }
-  return total;
-}
-
-/** Throws away every uncommitted change: `git checkout -- . && git clean -fd`. */
-export async function discardChanges(repoPath: string): Promise<void> {
-  await git(repoPath, "checkout", "--", ".");
-  await git(repoPath, "clean", "-fd");
-}
-
 /**
- * Guardrail L2 (seed 001): after the fixer ran, the changed lines (numstat added + deleted)
- * must be within `min`–`max` (1–50). Outside that the change is discarded, leaving a clean
- * tree, and the plan is refused.
+ * Guardrail L2: the change about to be committed (lines added + deleted in the
+ * index, work-tree.ts `stagedLines`) must be within `min`–`max` (1–50). The caller discards
+ * the change when it is not.
  */
-export async function checkDiffSize(
-  repoPath: string,
+export function checkDiffSize(
+  lines: number,
   limits: { min: number; max: number } = { min: 1, max: 50 },
-): Promise<Verdict & { lines: number }> {
-  const lines = await changedLines(repoPath);
+): Verdict & { lines: number } {
   if (lines >= limits.min && lines <= limits.max) return { ok: true, lines };
-  await discardChanges(repoPath);
   return {
     ok: false,
     lines,
@@ -122,8 +103,11 @@ export async function waitHealthy(url: string, t: HealthTiming): Promise<Verdict
   }
 }
 
-/** The L4 rollback: `git revert --no-edit HEAD`, then push. */
-export async function revertAndPush(repoPath: string): Promise<void> {
+/** The L4 rollback: `git revert --no-edit HEAD`, then push it to `remote` `branch`. */
+export async function revertAndPush(
+  repoPath: string,
+  to: { remote: string; branch: string },
+): Promise<void> {
   await git(repoPath, "revert", "--no-edit", "HEAD");
-  await git(repoPath, "push");
+  await git(repoPath, "push", to.remote, `HEAD:${to.branch}`);
 }

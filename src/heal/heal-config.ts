@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { ConfigError } from "../errors.ts";
 import { type PlanTemplate, parseTemplates } from "./plan-templates.ts";
+import type { GitTarget } from "./repo-sync.ts";
 
 const int = (min: number, max: number, dflt: number) =>
   z.coerce.number().int().min(min).max(max).default(dflt);
@@ -32,6 +33,12 @@ export const healEnvShape = {
   /** JSON array argv with `{message}` and `{file}` placeholders. */
   HEAL_FIXER_CMD: z.string().optional(),
   HEAL_FIXER_TIMEOUT_S: int(1, 3600, 600),
+  /** Time between SIGTERM and SIGKILL to a fixer's or command's process group. */
+  HEAL_KILL_GRACE_MS: int(0, 60_000, 5000),
+  /** Remote a code_fix fetches before it starts and pushes to. */
+  HEAL_GIT_REMOTE: z.string().default("origin"),
+  /** Branch a code_fix starts from and pushes to. Unset: the branch checked out. */
+  HEAL_GIT_BRANCH: z.string().optional(),
   /** JSON object: command name → argv template with `{target}`. */
   HEAL_COMMANDS: z.string().optional(),
   HEAL_COMMAND_TIMEOUT_S: int(1, 3600, 300),
@@ -54,6 +61,10 @@ export interface HealSettings {
   fileAllowlist: RegExp;
   fixerCmd: string[];
   fixerTimeoutMs: number;
+  /** SIGTERM → SIGKILL grace for fixer and command process groups, in ms. */
+  killGraceMs: number;
+  /** Remote and branch of code_fix runs. */
+  git: GitTarget;
   /** Allowlisted commands for restart/rollback/command plans: name → argv template. */
   commands: Record<string, string[]>;
   commandTimeoutMs: number;
@@ -101,6 +112,8 @@ export function healSettings(e: HealEnv): HealSettings {
     fileAllowlist: regex("HEAL_FILE_ALLOWLIST", e.HEAL_FILE_ALLOWLIST),
     fixerCmd: e.HEAL_FIXER_CMD ? json("HEAL_FIXER_CMD", e.HEAL_FIXER_CMD, argv) : DEFAULT_FIXER_CMD,
     fixerTimeoutMs: e.HEAL_FIXER_TIMEOUT_S * 1000,
+    killGraceMs: e.HEAL_KILL_GRACE_MS,
+    git: { remote: e.HEAL_GIT_REMOTE.trim(), branch: e.HEAL_GIT_BRANCH?.trim() || undefined },
     commands: e.HEAL_COMMANDS
       ? json("HEAL_COMMANDS", e.HEAL_COMMANDS, z.record(z.string(), argv))
       : {},

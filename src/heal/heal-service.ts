@@ -208,10 +208,22 @@ export function createHealService(deps: HealServiceDeps) {
       timer.unref();
     },
 
-    /** Stops the sweep and waits for running executions. */
-    async stop(): Promise<void> {
+    /**
+     * Stops the sweep and waits for running executions; after `graceMs` (default: no limit)
+     * their fixers and commands are killed, so the plans end `failed` and say why.
+     */
+    async stop(graceMs = Number.POSITIVE_INFINITY): Promise<void> {
       if (timer) clearInterval(timer);
       timer = undefined;
+      if (Number.isFinite(graceMs) && executor.busy()) {
+        let t: NodeJS.Timeout | undefined;
+        const expired = new Promise<void>((r) => {
+          t = setTimeout(r, graceMs);
+        });
+        await Promise.race([executor.idle(), expired]);
+        clearTimeout(t);
+        executor.abort();
+      }
       await executor.idle();
     },
   };

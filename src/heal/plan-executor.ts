@@ -45,6 +45,8 @@ export function createPlanExecutor(deps: PlanExecutorDeps) {
   const { store, clock, settings } = deps;
   const busyTargets = new Set<string>();
   const running = new Set<Promise<void>>();
+  /** Aborted by {@link abort}: running fixers and commands are killed. */
+  const halt = new AbortController();
 
   async function preflight(plan: HealPlanRow): Promise<Verdict> {
     const own =
@@ -94,8 +96,8 @@ export function createPlanExecutor(deps: PlanExecutorDeps) {
       try {
         outcome =
           plan.kind === "code_fix"
-            ? await executeCodeFix(plan, settings, report)
-            : await executeCommandPlan(plan, settings, report);
+            ? await executeCodeFix(plan, settings, report, halt.signal)
+            : await executeCommandPlan(plan, settings, report, halt.signal);
       } catch (err) {
         outcome = { status: "failed", reason: coerceError(err).message.slice(0, 500) };
       }
@@ -116,6 +118,17 @@ export function createPlanExecutor(deps: PlanExecutorDeps) {
     /** Resolves when every execution started so far has finished. */
     async idle(): Promise<void> {
       while (running.size > 0) await Promise.all([...running]);
+    },
+    /** Whether an execution is in progress. */
+    busy(): boolean {
+      return running.size > 0;
+    },
+    /**
+     * Kills the process groups of running fixers and commands (shutdown); their plans end
+     * `failed` with the reason. Executions started later are killed at once.
+     */
+    abort(): void {
+      halt.abort();
     },
   };
 }

@@ -3,6 +3,18 @@ import type { IncomingMessage } from "node:http";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from "fastify";
 import { InputError } from "../errors.ts";
 import type { Logger } from "../logger.ts";
+import {
+  type AuthFailureLimiter,
+  type AuthLimiterOptions,
+  createAuthFailureLimiter,
+} from "./auth-limiter.ts";
+
+declare module "fastify" {
+  interface FastifyInstance {
+    /** Failed-authentication limiter shared by every authenticated route (auth.ts). */
+    authLimiter: AuthFailureLimiter;
+  }
+}
 
 /** A client's `x-request-id` is kept when it is 1–128 printable ASCII characters. */
 const CLIENT_REQUEST_ID = /^[\x21-\x7e]{1,128}$/;
@@ -17,9 +29,13 @@ export function requestId(req: IncomingMessage): string {
  * Creates the Fastify instance with commandpost's error contract: 4xx bodies name what is
  * wrong (`{"error":{"message","field"}}`), 5xx bodies never leak internals. Every answer
  * carries `x-request-id` (the client's, or a generated one), which is also the `request_id`
- * of the request's log lines.
+ * of the request's log lines. `close()` stops accepting and closes idle keep-alive
+ * connections but lets requests in flight finish (src/http/drain.ts bounds how long).
  */
-export function createHttpServer(logger: Logger): FastifyInstance {
+export function createHttpServer(
+  logger: Logger,
+  opts: { authLimiter?: AuthLimiterOptions } = {},
+): FastifyInstance {
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
     // The proxy's hot path logs nothing per request; failures are logged where they happen.
@@ -28,13 +44,14 @@ export function createHttpServer(logger: Logger): FastifyInstance {
       requestIdLogLabel: "request_id",
     }),
     bodyLimit: 1024 * 1024,
-    forceCloseConnections: true,
+    forceCloseConnections: "idle",
     genReqId: requestId,
   });
   app.addHook("onRequest", (req, reply, done) => {
     reply.header("x-request-id", req.id);
     done();
   });
+  app.decorate("authLimiter", createAuthFailureLimiter(opts.authLimiter));
   app.setErrorHandler((err, req, reply) => {
     if (err instanceof InputError) {
       return reply

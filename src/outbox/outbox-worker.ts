@@ -33,7 +33,10 @@ export interface OutboxWorkerDeps {
 /** The loop that drains the outbox into Telegram. */
 export interface OutboxWorker {
   start(): void;
-  /** Stops: lanes finish the delivery in hand, unhandled claims are released. */
+  /**
+   * Stops: claims not yet being sent are released at once; lanes finish the delivery in
+   * hand, then anything left is released.
+   */
   stop(): Promise<void>;
   /** Wakes the loop now (called after deliveries are queued). */
   kick(): void;
@@ -64,6 +67,8 @@ export function createOutboxWorker(deps: OutboxWorkerDeps): OutboxWorker {
   const handle = createDeliveryHandler({ ...deps, hold });
   const lanes = new Map<number, Promise<void>>();
   const held = new Set<string>();
+  /** Claimed rows whose send has started (they cannot be released: they may be sent). */
+  const inFlight = new Set<string>();
   let stopping = new AbortController();
   let running = false;
   let loop: Promise<void> | undefined;
@@ -86,16 +91,20 @@ export function createOutboxWorker(deps: OutboxWorkerDeps): OutboxWorker {
       const wait = pacer.reserve(row.chatId, Date.now());
       if (wait > 0) await sleep(wait, undefined, { signal: stopping.signal }).catch(() => {});
       if (stopping.signal.aborted) return;
+      if (!leaseLeft(row)) {
+        await repo
+          .release([row.id], deps.workerId)
+          .catch((err) => logger.error({ err: coerceError(err) }, "releasing a claim failed"));
+        held.delete(row.id);
+        continue;
+      }
+      inFlight.add(row.id);
       try {
-        if (!leaseLeft(row)) {
-          await repo.release([row.id], deps.workerId);
-          held.delete(row.id);
-          continue;
-        }
         await handle(row);
       } catch (err) {
         logger.error({ err: coerceError(err), delivery: row.id }, "delivery handling failed");
       }
+      inFlight.delete(row.id);
       held.delete(row.id);
     }
   }
@@ -175,6 +184,10 @@ export function createOutboxWorker(deps: OutboxWorkerDeps): OutboxWorker {
       stopping.abort();
       wake?.();
       await loop;
+      // Claims not yet in a send go back at once, before waiting for the sends in hand.
+      const waiting = [...held].filter((id) => !inFlight.has(id));
+      await repo.release(waiting, deps.workerId);
+      for (const id of waiting) held.delete(id);
       await Promise.all(lanes.values());
       await repo.release([...held], deps.workerId);
       held.clear();

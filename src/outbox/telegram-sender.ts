@@ -1,5 +1,6 @@
 import { Api, GrammyError, HttpError } from "grammy";
 import type { InlineKeyboard } from "../../db/schema/index.ts";
+import { redactText } from "../redact.ts";
 
 /** Why a send failed, in the terms the worker acts on (DESIGN.md, Delivery details). */
 export type SendFailure =
@@ -73,8 +74,14 @@ export function createTelegramSender(opts: {
  * `migrate_to_chat_id` → migrated; "message is not modified" → not_modified (success);
  * blocked / chat not found / other 400 and 403 → permanent; 5xx and unknown errors → transient;
  * no answer at all (network error, Telegram or the Bot API server unreachable) → unreachable.
+ * Descriptions are redacted: a network error names the request URL, which holds the token.
  */
 export function classifySendError(err: unknown): SendFailure {
+  const f = classify(err);
+  return { ...f, description: redactText(f.description) };
+}
+
+function classify(err: unknown): SendFailure {
   if (err instanceof GrammyError) {
     const description = `${err.error_code}: ${err.description}`;
     if (err.error_code === 429) {

@@ -1,10 +1,12 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import OpenAI from "openai";
+import { kv } from "../../db/schema/index.ts";
 import { ADMIN_TOKEN, call, type TestApp } from "../helpers/app.ts";
 import { type BotTestApp, startBotTestApp } from "../helpers/bot-app.ts";
 import {
   type BotMessage,
+  botMessages,
   freePort,
   type TelegramClient,
   waitForBotMessage,
@@ -148,6 +150,7 @@ describe("/backends and /usage on the emulator", () => {
   const say = async (text: string) => {
     await admin.sendMessage(admin.makeMessage(text));
   };
+  const kvRows = () => t.app.database.db.select().from(kv);
   const botSays = (re: RegExp, what: string) =>
     waitForBotMessage(admin, ADMIN, (m) => re.test(m.text), what);
 
@@ -167,6 +170,17 @@ describe("/backends and /usage on the emulator", () => {
       !history.includes("nvapi-typed-in-chat-secret-9876"),
       "the message holding the key is deleted",
     );
+    // The conversation's state (every update of the flow) is in the kv table: no key there.
+    const midFlow = await kvRows();
+    assert.ok(
+      midFlow.some((r) => r.key.startsWith("conversation:")),
+      "the flow's state is stored",
+    );
+    assert.ok(!JSON.stringify(midFlow).includes("typed-in-chat-secret"), "no plaintext key in kv");
+    assert.ok(
+      midFlow.some((r) => r.key.startsWith("secret:")),
+      "the key is kept sealed apart",
+    );
     await say("primary");
     await botSays(/Requests per minute/, "RPM question");
     await say("-");
@@ -178,16 +192,35 @@ describe("/backends and /usage on the emulator", () => {
     assert.equal(saved?.rpm_limit, 60);
     assert.equal(saved?.models[0]?.input_cost_per_token, 0.0000006);
     assert.equal(saved?.api_key, "nvapi-…9876");
+    assert.ok(!(await kvRows()).some((r) => r.key.startsWith("secret:")), "dropped at the end");
   });
+
+  /**
+   * Sends `text` and waits for a new bot message matching `re`: the emulator delivers each
+   * message to the webhook without waiting for the previous delivery, so answers sent back to
+   * back can reach the bot out of order.
+   */
+  const answer = async (text: string, re: RegExp) => {
+    const seen = new Set((await botMessages(admin, ADMIN)).map((m) => m.messageId));
+    await (text.startsWith("/")
+      ? admin.sendCommand(admin.makeCommand(text))
+      : admin.sendMessage(admin.makeMessage(text)));
+    await waitForBotMessage(
+      admin,
+      ADMIN,
+      (m) => !seen.has(m.messageId) && re.test(m.text),
+      `${re}`,
+    );
+  };
 
   it("says what failed when the probe fails, and saves nothing on no", async () => {
     const closed = await freePort();
-    await admin.sendCommand(admin.makeCommand("/addbackend"));
-    await say("dead-backend");
-    await say(`http://127.0.0.1:${closed}/v1`);
-    await say("sk-dead-backend-key-000000");
-    await say("fallback");
-    await say("10");
+    await answer("/addbackend", /New backend — name\?/);
+    await answer("dead-backend", /Base URL/);
+    await answer(`http://127.0.0.1:${closed}/v1`, /API key\?/);
+    await answer("sk-dead-backend-key-000000", /Key sk-dea…0000 received/);
+    await answer("fallback", /Requests per minute/);
+    await answer("10", /Models, one per line/);
     await say("m=n");
     await botSays(/The probe failed: GET \/models failed: .*ECONNREFUSED/, "probe failure");
     await say("no");

@@ -1,69 +1,17 @@
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
-import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
-import { createServer, type IncomingMessage, type Server } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
-import postgres from "postgres";
 import { call, ENCRYPTION_KEY, INGEST_TOKEN } from "../helpers/app.ts";
+import { startBlackHole } from "../helpers/black-hole.ts";
+import { freshPostgres } from "../helpers/db.ts";
 import { waitFor } from "../helpers/sender.ts";
 import { BOT_TOKEN, botMessages, freePort, startEmulator } from "../helpers/telegram.ts";
 
 const MAIN = new URL("../../src/main.ts", import.meta.url).pathname;
 const CHAT = 4004;
-
-/**
- * A Bot API that answers getMe and setWebhook but swallows sendMessage without ever
- * answering: the process that calls it has claimed the delivery and is mid-send.
- */
-async function startBlackHole(): Promise<{ url: string; sends: () => number; close(): void }> {
-  let sends = 0;
-  const held: IncomingMessage[] = [];
-  const server: Server = createServer((req, res) => {
-    const method = req.url?.split("/").pop() ?? "";
-    if (method === "sendMessage") {
-      sends++;
-      held.push(req);
-      return;
-    }
-    const result =
-      method === "getMe"
-        ? { id: 123456, is_bot: true, first_name: "cp", username: "cp_bot" }
-        : true;
-    res.writeHead(200, { "content-type": "application/json" });
-    res.end(JSON.stringify({ ok: true, result }));
-  });
-  const port = await freePort();
-  await new Promise<void>((r) => server.listen(port, "127.0.0.1", r));
-  return {
-    url: `http://127.0.0.1:${port}`,
-    sends: () => sends,
-    close: () => {
-      server.closeAllConnections();
-      server.close();
-    },
-  };
-}
-
-/** A fresh Postgres database when TEST_DATABASE_URL is set (dropped by `drop`). */
-async function freshPostgres(): Promise<{ url: string; drop(): Promise<void> } | undefined> {
-  const base = process.env.TEST_DATABASE_URL;
-  if (!base) return undefined;
-  const name = `cp_crash_${randomBytes(5).toString("hex")}`;
-  const admin = postgres(base, { max: 1, onnotice: () => {} });
-  await admin.unsafe(`create database ${name}`);
-  const u = new URL(base);
-  u.pathname = `/${name}`;
-  return {
-    url: u.toString(),
-    drop: async () => {
-      await admin.unsafe(`drop database if exists ${name} with (force)`);
-      await admin.end();
-    },
-  };
-}
 
 function startMain(env: Record<string, string>): ChildProcess {
   return spawn(process.execPath, ["--import", "tsx", MAIN], {
@@ -87,7 +35,7 @@ describe("the process killed between claim and send", () => {
   });
 
   it("sends the delivery exactly once after a restart on the same database", async () => {
-    const pg = await freshPostgres();
+    const pg = await freshPostgres("cp_crash");
     if (pg) cleanups.push(pg.drop);
     const hole = await startBlackHole();
     cleanups.push(hole.close);

@@ -4,7 +4,7 @@ import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { type FreshPostgres, freshPostgres } from "../helpers/postgres.ts";
+import { freshPostgres } from "../helpers/db.ts";
 import { freePort } from "../helpers/telegram.ts";
 
 const MAIN = new URL("../../src/main.ts", import.meta.url).pathname;
@@ -48,6 +48,14 @@ describe("the process", () => {
     assert.match(lines[0] ?? "", /PORT/);
   });
 
+  it("refuses a 1-character ADMIN_TOKEN with one line naming it", async () => {
+    const p = startProcess({ ADMIN_TOKEN: "x" });
+    assert.equal(await p.exited, 1);
+    const lines = p.err().trim().split("\n");
+    assert.equal(lines.length, 1, p.err());
+    assert.match(lines[0] ?? "", /^commandpost: invalid configuration: ADMIN_TOKEN: too short/);
+  });
+
   it("starts on an empty DATA_DIR with PGlite, says the bot is off, and stops cleanly on SIGTERM", async () => {
     const dataDir = mkdtempSync(join(tmpdir(), "cp-proc-"));
     const port = await freePort();
@@ -82,16 +90,16 @@ describe("the process", () => {
 
   it("uses Postgres when DATABASE_URL is set", {
     skip: !process.env.TEST_DATABASE_URL,
-  }, async () => {
-    // An empty database of its own: the shared server's own database may carry migrations
-    // of other branches.
-    const pg = (await freshPostgres("cp_proc", { migrate: false })) as FreshPostgres;
+  }, async (t) => {
+    // Its own database: TEST_DATABASE_URL's may hold another branch's migrations.
+    const pg = await freshPostgres("cp_proc");
+    if (pg) t.after(pg.drop);
     const dataDir = mkdtempSync(join(tmpdir(), "cp-proc-"));
     const port = await freePort();
     const p = startProcess({
       PORT: String(port),
       DATA_DIR: dataDir,
-      DATABASE_URL: pg.url,
+      DATABASE_URL: pg?.url ?? "",
     });
     try {
       await waitHealthy(`http://127.0.0.1:${port}`);
@@ -101,9 +109,7 @@ describe("the process", () => {
       assert.equal(await p.exited, 0);
     } finally {
       p.child.kill("SIGKILL");
-      await p.exited;
       rmSync(dataDir, { recursive: true, force: true });
-      await pg.drop();
     }
   });
 });

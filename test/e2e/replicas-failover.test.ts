@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { call, INGEST_TOKEN } from "../helpers/app.ts";
 import { type BotApiRelay, startBotApiRelay } from "../helpers/bot-api-relay.ts";
-import { type FreshPostgres, freshPostgres } from "../helpers/postgres.ts";
+import { type ReplicaDatabase, replicaDatabase } from "../helpers/replica-db.ts";
 import {
   killAll,
   type ReplicaProcess,
@@ -52,14 +52,14 @@ function webhook(i: number) {
 }
 
 describe("failover under load", onPostgres, () => {
-  let pg: FreshPostgres;
+  let pg: ReplicaDatabase;
   let emulator: Awaited<ReturnType<typeof startEmulator>>;
   let relay: BotApiRelay;
   let admin: TelegramClient;
   const replicas: ReplicaProcess[] = [];
 
   before(async () => {
-    pg = (await freshPostgres("cp_fo")) as FreshPostgres;
+    pg = (await replicaDatabase("cp_fo")) as ReplicaDatabase;
     emulator = await startEmulator();
     relay = await startBotApiRelay({
       emulator: emulator.server,

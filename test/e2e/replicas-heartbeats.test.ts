@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { call, INGEST_TOKEN } from "../helpers/app.ts";
 import { type BotApiRelay, startBotApiRelay } from "../helpers/bot-api-relay.ts";
-import { type FreshPostgres, freshPostgres } from "../helpers/postgres.ts";
+import { type ReplicaDatabase, replicaDatabase } from "../helpers/replica-db.ts";
 import {
   killAll,
   type ReplicaProcess,
@@ -18,13 +18,13 @@ const AGENT = "twin-agent";
 const onPostgres = { skip: !process.env.TEST_DATABASE_URL && "TEST_DATABASE_URL unset" };
 
 describe("heartbeats across two replicas", onPostgres, () => {
-  let pg: FreshPostgres;
+  let pg: ReplicaDatabase;
   let emulator: Awaited<ReturnType<typeof startEmulator>>;
   let relay: BotApiRelay;
   const replicas: ReplicaProcess[] = [];
 
   before(async () => {
-    pg = (await freshPostgres("cp_hb")) as FreshPostgres;
+    pg = (await replicaDatabase("cp_hb")) as ReplicaDatabase;
     emulator = await startEmulator();
     relay = await startBotApiRelay({
       emulator: emulator.server,

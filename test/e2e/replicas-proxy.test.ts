@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { ADMIN_TOKEN, call } from "../helpers/app.ts";
-import { type FreshPostgres, freshPostgres } from "../helpers/postgres.ts";
+import { type ReplicaDatabase, replicaDatabase } from "../helpers/replica-db.ts";
 import {
   killAll,
   type ReplicaProcess,
@@ -37,14 +37,14 @@ const ask = (r: ReplicaProcess, key: string, model = MODEL) =>
   });
 
 describe("proxy state shared by replicas", onPostgres, () => {
-  let pg: FreshPostgres;
+  let pg: ReplicaDatabase;
   let upstream: TestUpstream;
   const replicas: ReplicaProcess[] = [];
   let env: Record<string, string>;
   const timings: Record<string, number> = {};
 
   before(async () => {
-    pg = (await freshPostgres("cp_px")) as FreshPostgres;
+    pg = (await replicaDatabase("cp_px")) as ReplicaDatabase;
     upstream = await startTestUpstream();
     // No wait queue: a request finding the backend cooling is answered 503 at once.
     env = { ...replicaEnv(pg.url), PROXY_QUEUE_TIMEOUT_S: "0" };

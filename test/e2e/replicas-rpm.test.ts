@@ -3,7 +3,7 @@ import { after, before, describe, it } from "node:test";
 import { burstOf } from "../../src/proxy/token-bucket.ts";
 import { LEASE_MS } from "../../src/replicas/shared-rpm.ts";
 import { ADMIN_TOKEN, call } from "../helpers/app.ts";
-import { type FreshPostgres, freshPostgres } from "../helpers/postgres.ts";
+import { type ReplicaDatabase, replicaDatabase } from "../helpers/replica-db.ts";
 import {
   killAll,
   type ReplicaProcess,
@@ -18,12 +18,12 @@ const RPM = 120;
 const RUN_MS = 10_000;
 
 describe("a backend's RPM limit across three replicas", onPostgres, () => {
-  let pg: FreshPostgres;
+  let pg: ReplicaDatabase;
   let upstream: TestUpstream;
   const replicas: ReplicaProcess[] = [];
 
   before(async () => {
-    pg = (await freshPostgres("cp_rpm")) as FreshPostgres;
+    pg = (await replicaDatabase("cp_rpm")) as ReplicaDatabase;
     upstream = await startTestUpstream();
     // A request without a token waits up to 2 s in the proxy's queue, then gets a 503.
     const env = { ...replicaEnv(pg.url), PROXY_QUEUE_TIMEOUT_S: "2" };

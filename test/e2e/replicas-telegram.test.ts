@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { once } from "node:events";
 import { after, before, describe, it } from "node:test";
 import { type BotApiRelay, startBotApiRelay } from "../helpers/bot-api-relay.ts";
-import { type FreshPostgres, freshPostgres } from "../helpers/postgres.ts";
+import { type ReplicaDatabase, replicaDatabase } from "../helpers/replica-db.ts";
 import {
   killAll,
   type ReplicaProcess,
@@ -29,13 +29,13 @@ async function count(client: TelegramClient, re: RegExp): Promise<number> {
 }
 
 describe("Telegram long polling across replicas", onPostgres, () => {
-  let pg: FreshPostgres;
+  let pg: ReplicaDatabase;
   let emulator: Awaited<ReturnType<typeof startEmulator>>;
   let relay: BotApiRelay;
   const replicas: ReplicaProcess[] = [];
 
   before(async () => {
-    pg = (await freshPostgres("cp_tg")) as FreshPostgres;
+    pg = (await replicaDatabase("cp_tg")) as ReplicaDatabase;
     emulator = await startEmulator();
     relay = await startBotApiRelay({
       emulator: emulator.server,
@@ -128,14 +128,14 @@ describe("Telegram long polling across replicas", onPostgres, () => {
 });
 
 describe("Telegram webhooks across replicas", onPostgres, () => {
-  let pg: FreshPostgres;
+  let pg: ReplicaDatabase;
   let emulator: Awaited<ReturnType<typeof startEmulator>>;
   let balancer: RoundRobin;
   const replicas: ReplicaProcess[] = [];
   const SECRET = "replica-test-secret";
 
   before(async () => {
-    pg = (await freshPostgres("cp_wh")) as FreshPostgres;
+    pg = (await replicaDatabase("cp_wh")) as ReplicaDatabase;
     emulator = await startEmulator();
     balancer = await startRoundRobin([], { "x-telegram-bot-api-secret-token": SECRET });
   });

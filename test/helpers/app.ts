@@ -6,9 +6,9 @@ import { type App, type AppOptions, createApp } from "../../src/app.ts";
 import { loadConfig } from "../../src/config.ts";
 import { testLogger } from "./logger.ts";
 
-/** Tokens every test app is configured with. */
-export const ADMIN_TOKEN = "test-admin-token";
-export const INGEST_TOKEN = "test-ingest-token";
+/** Tokens every test app is configured with (24+ characters, distinct: config-secrets.ts). */
+export const ADMIN_TOKEN = "test-admin-token-3f9c2a7e81d4";
+export const INGEST_TOKEN = "test-ingest-token-b62d0e5c47a9";
 /** A fixed 32-byte key (64 hex chars). */
 export const ENCRYPTION_KEY = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
 

@@ -3,11 +3,14 @@ import { openDatabase } from "../../db/client.ts";
 import type { AppOptions } from "../../src/app.ts";
 import { startTestApp, type TestApp } from "./app.ts";
 import { BOT_TOKEN, freePort, startEmulator, type TelegramClient } from "./telegram.ts";
+import { registeredSecret, startWebhookRelay, type WebhookRelay } from "./webhook-relay.ts";
 
 /** The real app with its bot in webhook mode against a fresh telegram-test-api emulator. */
 export interface BotTestApp {
   t: TestApp;
   emulator: Awaited<ReturnType<typeof startEmulator>>;
+  /** Carries the emulator's webhook calls to the app with the registered secret. */
+  relay: WebhookRelay;
   /** A simulated user in a private chat whose id is the user's id. */
   user(id: number, firstName: string, userName?: string): TelegramClient;
   /** Stops the app, then the emulator. */
@@ -15,9 +18,10 @@ export interface BotTestApp {
 }
 
 /**
- * Starts the emulator and the app (webhook mode, so the bot does not spin polling against
- * the emulator; DESIGN.md pitfalls). `adminIds` become TELEGRAM_ADMIN_IDS; `env` and
- * `options` pass through to {@link startTestApp}; the database defaults to in-memory PGlite.
+ * Starts the emulator and the app in webhook mode (so the bot does not spin polling against
+ * the emulator), with a relay that adds the secret the bot registered, as Telegram does.
+ * `adminIds` become TELEGRAM_ADMIN_IDS; `env` and `options` pass through to
+ * {@link startTestApp}; the database defaults to in-memory PGlite.
  */
 export async function startBotTestApp(opts: {
   adminIds: readonly number[];
@@ -27,6 +31,10 @@ export async function startBotTestApp(opts: {
 }): Promise<BotTestApp> {
   const emulator = await startEmulator();
   const port = await freePort();
+  const relay = await startWebhookRelay({
+    target: `http://127.0.0.1:${port}/telegram/webhook`,
+    secret: () => registeredSecret(emulator.server, BOT_TOKEN),
+  });
   const t = await startTestApp(
     opts.database ?? (await openDatabase({})),
     {
@@ -34,7 +42,7 @@ export async function startBotTestApp(opts: {
       TELEGRAM_BOT_TOKEN: BOT_TOKEN,
       TELEGRAM_API_ROOT: emulator.apiRoot,
       TELEGRAM_ADMIN_IDS: opts.adminIds.join(","),
-      TELEGRAM_WEBHOOK_URL: `http://127.0.0.1:${port}/telegram/webhook`,
+      TELEGRAM_WEBHOOK_URL: relay.url,
       ...opts.env,
     },
     opts.options,
@@ -42,6 +50,7 @@ export async function startBotTestApp(opts: {
   return {
     t,
     emulator,
+    relay,
     user: (id, firstName, userName) =>
       emulator.server.getClient(BOT_TOKEN, {
         userId: id,
@@ -51,6 +60,7 @@ export async function startBotTestApp(opts: {
       }),
     stop: async () => {
       await t.stop();
+      await relay.stop();
       await emulator.stop();
     },
   };

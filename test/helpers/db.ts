@@ -36,3 +36,26 @@ async function openFreshPostgres(url: string): Promise<Database> {
     },
   };
 }
+
+/**
+ * A fresh, empty Postgres database for a separate process when TEST_DATABASE_URL is set
+ * (`prefix` + random suffix); `drop` removes it. Undefined without TEST_DATABASE_URL.
+ */
+export async function freshPostgres(
+  prefix: string,
+): Promise<{ url: string; drop(): Promise<void> } | undefined> {
+  const base = process.env.TEST_DATABASE_URL;
+  if (!base) return undefined;
+  const name = `${prefix}_${randomBytes(5).toString("hex")}`;
+  const admin = postgres(base, { max: 1, onnotice: () => {} });
+  await admin.unsafe(`create database ${name}`);
+  const u = new URL(base);
+  u.pathname = `/${name}`;
+  return {
+    url: u.toString(),
+    drop: async () => {
+      await admin.unsafe(`drop database if exists ${name} with (force)`);
+      await admin.end();
+    },
+  };
+}

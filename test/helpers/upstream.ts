@@ -14,6 +14,8 @@ export type Behaviour =
   | { kind: "status"; status: number; body?: unknown; headers?: Record<string, string> }
   | { kind: "hang" }
   | { kind: "midstream_fail" }
+  /** Streams chat completions of `max_tokens` word chunks (default 10), one every `everyMs`. */
+  | { kind: "slow_stream"; everyMs: number }
   /**
    * Chat completions answer `content` (a function sees the request body, e.g. to "obey" what
    * the prompt says) after `delayMs`, with `refusal` when given; other paths answer as "ok".
@@ -141,6 +143,7 @@ function answer(
     const chunk = (delta: Record<string, unknown>, extra: Record<string, unknown> = {}) =>
       `data: ${JSON.stringify({ id: "c1", object: "chat.completion.chunk", created: 1, model, choices: [{ index: 0, delta, finish_reason: null }], ...extra })}\n\n`;
     res.write(chunk({ role: "assistant", content: "" }));
+    if (b.kind === "slow_stream") return slowWords(res, chunk, Number(body.max_tokens ?? 10), b);
     for (const word of ["hello ", "from ", model]) res.write(chunk({ content: word }));
     if (b.kind === "midstream_fail") {
       setTimeout(() => res.destroy(), 30); // after the first chunks reached the proxy
@@ -210,4 +213,23 @@ function json(res: ServerResponse, headers: Record<string, string>, value: unkno
     ...headers,
   });
   res.end(s);
+}
+
+/** Writes `n` word chunks one every `everyMs`, then `[DONE]`; stops when the client goes. */
+function slowWords(
+  res: ServerResponse,
+  chunk: (delta: Record<string, unknown>) => string,
+  n: number,
+  b: { everyMs: number },
+): void {
+  let sent = 0;
+  const timer = setInterval(() => {
+    if (sent === n) {
+      clearInterval(timer);
+      res.end("data: [DONE]\n\n");
+      return;
+    }
+    res.write(chunk({ content: `w${sent++} ` }));
+  }, b.everyMs);
+  res.once("close", () => clearInterval(timer));
 }

@@ -13,7 +13,7 @@ import { createReplicaModule } from "../../src/replicas/replica-module.ts";
 import { createRoleElector, type Role } from "../../src/replicas/role-elector.ts";
 import { createSharedRpmLimiter, LEASE_MS } from "../../src/replicas/shared-rpm.ts";
 import { testLogger } from "../helpers/logger.ts";
-import { type FreshPostgres, freshPostgres } from "../helpers/postgres.ts";
+import { type ReplicaDatabase, replicaDatabase } from "../helpers/replica-db.ts";
 import { waitFor } from "../helpers/sender.ts";
 
 const onPostgres = { skip: !process.env.TEST_DATABASE_URL && "TEST_DATABASE_URL unset" };
@@ -36,9 +36,9 @@ function elector(database: Database) {
 }
 
 describe("replica coordination on one Postgres", onPostgres, () => {
-  let pg: FreshPostgres;
+  let pg: ReplicaDatabase;
   before(async () => {
-    pg = (await freshPostgres()) as FreshPostgres;
+    pg = (await replicaDatabase("cp_rep")) as ReplicaDatabase;
   });
   after(() => pg?.drop());
 

@@ -1,7 +1,16 @@
 import assert from "node:assert/strict";
-import { describe, it } from "node:test";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, describe, it } from "node:test";
 import { loadConfig } from "../../src/config.ts";
+import { deriveWebhookSecret } from "../../src/config-secrets.ts";
 import { ConfigError } from "../../src/errors.ts";
+
+const STRONG = "k3Jd9_x2LmQ7vB4nR8tY1wZ6";
+const OTHER = "Pq5sT0uV2wX4yZ6aB8cD0eF2";
+const names = (variable: string) => (err: unknown) =>
+  err instanceof ConfigError && err.variable === variable;
 
 describe("loadConfig", () => {
   it("applies the documented defaults to an empty environment", () => {
@@ -101,5 +110,101 @@ describe("loadConfig", () => {
     assert.equal(c.databaseUrl, undefined);
     assert.equal(c.telegram.token, undefined);
     assert.equal(c.encryptionKeyHex, undefined);
+  });
+
+  for (const [variable, value, why] of [
+    ["ADMIN_TOKEN", "x", /too short \(1 characters; at least 24/],
+    ["INGEST_TOKEN", "short-token", /too short/],
+    ["ADMIN_TOKEN", "a".repeat(40), /too few different characters/],
+    ["INGEST_TOKEN", `${STRONG} x`, /whitespace/],
+    ["TELEGRAM_WEBHOOK_SECRET", "abc", /too short/],
+    ["TELEGRAM_WEBHOOK_SECRET", `${STRONG}!`, /A-Z a-z 0-9 _ -/],
+  ] as const) {
+    it(`refuses a weak ${variable} (${value.slice(0, 12)}…), naming it`, () => {
+      assert.throws(
+        () => loadConfig({ [variable]: value }),
+        (err: unknown) => names(variable)(err) && why.test((err as Error).message),
+      );
+    });
+  }
+
+  it("refuses ADMIN_TOKEN equal to INGEST_TOKEN", () => {
+    assert.throws(
+      () => loadConfig({ ADMIN_TOKEN: STRONG, INGEST_TOKEN: STRONG }),
+      (err: unknown) =>
+        names("ADMIN_TOKEN")(err) && /must differ from INGEST_TOKEN/.test(String(err)),
+    );
+    const c = loadConfig({ ADMIN_TOKEN: STRONG, INGEST_TOKEN: OTHER });
+    assert.deepEqual([c.adminToken, c.ingestToken], [STRONG, OTHER]);
+  });
+
+  it("derives the webhook secret from the bot token in webhook mode unless one is given", () => {
+    const token = "123456:AAHfakefakefakefakefakefakefakefake";
+    const hook = { TELEGRAM_BOT_TOKEN: token, TELEGRAM_WEBHOOK_URL: "https://x.example/hook" };
+    assert.equal(loadConfig(hook).telegram.webhookSecret, deriveWebhookSecret(token));
+    assert.notEqual(deriveWebhookSecret(token), deriveWebhookSecret(`${token}x`));
+    assert.equal(
+      loadConfig({ ...hook, TELEGRAM_WEBHOOK_SECRET: STRONG }).telegram.webhookSecret,
+      STRONG,
+    );
+    assert.equal(loadConfig({ TELEGRAM_BOT_TOKEN: token }).telegram.webhookSecret, undefined);
+  });
+
+  it("reads SHUTDOWN_GRACE_S (default 15 s)", () => {
+    assert.equal(loadConfig({}).shutdownGraceMs, 15_000);
+    assert.equal(loadConfig({ SHUTDOWN_GRACE_S: "3" }).shutdownGraceMs, 3000);
+  });
+
+  describe("secrets from files (<NAME>_FILE, Docker secrets)", () => {
+    const dir = mkdtempSync(join(tmpdir(), "cp-secrets-"));
+    after(() => rmSync(dir, { recursive: true, force: true }));
+    const file = (name: string, content: string) => {
+      const path = join(dir, name);
+      writeFileSync(path, content);
+      return path;
+    };
+
+    it("reads each secret variable from its file, without the trailing newline", () => {
+      const key = "ab".repeat(32);
+      const c = loadConfig({
+        ADMIN_TOKEN_FILE: file("admin", `${STRONG}\n`),
+        INGEST_TOKEN_FILE: file("ingest", OTHER),
+        ENCRYPTION_KEY_FILE: file("key", `${key}\n`),
+        DATABASE_URL_FILE: file("db", "postgres://app:s3cret@db:5432/app\n"),
+        TELEGRAM_BOT_TOKEN_FILE: file("bot", "123456:AAHfakefakefakefakefakefakefakefake\n"),
+        TELEGRAM_WEBHOOK_SECRET_FILE: file("hook", `${OTHER}x\n`),
+      });
+      assert.equal(c.adminToken, STRONG);
+      assert.equal(c.ingestToken, OTHER);
+      assert.equal(c.encryptionKeyHex, key);
+      assert.equal(c.databaseUrl, "postgres://app:s3cret@db:5432/app");
+      assert.equal(c.telegram.token, "123456:AAHfakefakefakefakefakefakefakefake");
+      assert.equal(c.telegram.webhookSecret, `${OTHER}x`);
+    });
+
+    it("names the _FILE variable when its file cannot be read or is empty", () => {
+      assert.throws(
+        () => loadConfig({ ADMIN_TOKEN_FILE: join(dir, "missing") }),
+        (err: unknown) => names("ADMIN_TOKEN_FILE")(err) && /ENOENT/.test(String(err)),
+      );
+      assert.throws(
+        () => loadConfig({ INGEST_TOKEN_FILE: file("empty", "\n") }),
+        names("INGEST_TOKEN_FILE"),
+      );
+    });
+
+    it("refuses a variable given both directly and as a file", () => {
+      assert.throws(
+        () => loadConfig({ ADMIN_TOKEN: STRONG, ADMIN_TOKEN_FILE: file("both", STRONG) }),
+        (err: unknown) => names("ADMIN_TOKEN")(err) && /not both/.test(String(err)),
+      );
+    });
+
+    it("checks a secret read from a file like one given directly", () => {
+      assert.throws(
+        () => loadConfig({ ADMIN_TOKEN_FILE: file("weak", "x\n") }),
+        names("ADMIN_TOKEN"),
+      );
+    });
   });
 });

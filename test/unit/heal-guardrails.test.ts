@@ -26,6 +26,7 @@ import { interruptedReason, processAlive, type Runner } from "../../src/heal/pla
 import { checkNotProtected } from "../../src/heal/protected.ts";
 import { redactSecrets } from "../../src/heal/redact.ts";
 import { fillTemplate, git } from "../../src/heal/run-process.ts";
+import { discardChanges, stagedLines } from "../../src/heal/work-tree.ts";
 import {
   type HealthServer,
   makeTestRepo,
@@ -68,22 +69,24 @@ describe("heal guardrails (seed 001 L0–L4, seed 004)", () => {
     assert.equal(checkFileAllowed("/services/x.py", allow).ok, false);
   });
 
-  it("L2 passes 1–50 changed lines and discards a larger change, leaving a clean tree", async () => {
+  it("L2 passes 1–50 staged lines and refuses more, or none", async () => {
     const file = join(repo.work, "services", "app.py");
     writeFileSync(file, `${readFileSync(file, "utf8")}x = 1\n`);
-    const small = await checkDiffSize(repo.work);
-    assert.equal(small.ok, true);
-    assert.equal(small.lines, 1);
+    await git(repo.work, "add", "-A");
+    const small = checkDiffSize(await stagedLines(repo.work));
+    assert.deepEqual(small, { ok: true, lines: 1 });
     writeFileSync(file, Array.from({ length: 60 }, (_, i) => `y${i} = ${i}\n`).join(""));
     writeFileSync(join(repo.work, "services", "new.py"), "z = 1\n");
-    const big = await checkDiffSize(repo.work);
+    await git(repo.work, "add", "-A");
+    const big = checkDiffSize(await stagedLines(repo.work));
     assert.equal(big.ok, false);
-    assert.match(big.ok ? "" : big.reason, /L2: 61 changed lines/);
+    assert.match(big.ok ? "" : big.reason, /L2: 62 changed lines/);
+    await discardChanges(repo.work, {
+      modified: ["services/app.py"],
+      created: ["services/new.py"],
+    });
     assert.equal(await repo.status(), "", "tree is clean after the discard");
-  });
-
-  it("L2 refuses a fixer that changed nothing", async () => {
-    const none = await checkDiffSize(repo.work);
+    const none = checkDiffSize(await stagedLines(repo.work));
     assert.equal(none.ok, false);
     assert.equal(none.lines, 0);
   });
@@ -123,7 +126,7 @@ describe("heal guardrails (seed 001 L0–L4, seed 004)", () => {
     writeFileSync(file, `${readFileSync(file, "utf8")}bad = 1\n`);
     await git(repo.work, "commit", "-am", "bad change");
     await git(repo.work, "push");
-    await revertAndPush(repo.work);
+    await revertAndPush(repo.work, { remote: "origin", branch: "main" });
     const log = await repo.remoteLog();
     assert.match(log[0] ?? "", /^Revert "bad change"/);
     assert.equal(log[1], "bad change");

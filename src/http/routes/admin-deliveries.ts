@@ -3,6 +3,7 @@ import { z } from "zod";
 import { DELIVERY_STATUSES, type DeliveryRow } from "../../../db/schema/index.ts";
 import { InputError, NotFoundError } from "../../errors.ts";
 import type { OutboxRepository } from "../../outbox/outbox-repository.ts";
+import { redactText } from "../../redact.ts";
 import type { Clock } from "../../types.ts";
 import { parseInput } from "../../validation.ts";
 
@@ -25,7 +26,8 @@ export function deliveryJson(r: DeliveryRow) {
     next_attempt_at: r.nextAttemptAt.toISOString(),
     locked_by: r.lockedBy,
     locked_until: r.lockedUntil?.toISOString() ?? null,
-    last_error: r.lastError,
+    // Redacted again on the way out: rows written before redaction may hold a Bot API URL.
+    last_error: r.lastError === null ? null : redactText(r.lastError),
     telegram_message_id: r.telegramMessageId,
     created_at: r.createdAt.toISOString(),
     sent_at: r.sentAt?.toISOString() ?? null,

@@ -6,7 +6,7 @@ import type { ProxyModule } from "../../proxy/proxy-module.ts";
 import type { ReplicaListing } from "../../replicas/membership.ts";
 import type { SmokeStore } from "../../smoke/smoke-store.ts";
 import type { Clock } from "../../types.ts";
-import { requireBearer } from "../auth.ts";
+import { authenticate, bearerScheme } from "../auth.ts";
 import { registerAutonomyAdminRoutes } from "./admin-autonomy.ts";
 import { registerDeliveryAdminRoutes } from "./admin-deliveries.ts";
 import { registerProxyAdminRoutes } from "./admin-proxy.ts";
@@ -14,7 +14,7 @@ import { registerReplicaAdminRoutes } from "./admin-replicas.ts";
 import { registerSmokeAdminRoutes } from "./admin-smoke.ts";
 import { registerHealPlanAdminRoutes } from "./heal-plans.ts";
 
-/** `/api/admin/*`, bearer `ADMIN_TOKEN` (DESIGN.md, HTTP surface). */
+/** `/api/admin/*`, bearer `ADMIN_TOKEN` (README, HTTP surface). */
 export function registerAdminRoutes(
   app: FastifyInstance,
   deps: {
@@ -34,7 +34,11 @@ export function registerAdminRoutes(
   },
 ): void {
   app.register(async (admin) => {
-    admin.addHook("preHandler", requireBearer(deps.adminToken, "ADMIN_TOKEN"));
+    // onRequest: the token is checked before the body is read.
+    admin.addHook(
+      "onRequest",
+      authenticate(bearerScheme("admin", deps.adminToken, "ADMIN_TOKEN"), app.authLimiter),
+    );
 
     registerProxyAdminRoutes(admin, {
       proxy: deps.proxy,

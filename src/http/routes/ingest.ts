@@ -7,12 +7,12 @@ import type { HealService } from "../../heal/heal-service.ts";
 import type { HeartbeatService } from "../../heartbeats/heartbeat-service.ts";
 import type { Clock } from "../../types.ts";
 import { systemClock } from "../../types.ts";
-import { requireBearer } from "../auth.ts";
+import { authenticate, bearerScheme } from "../auth.ts";
 import { registerAiderIngestRoute } from "./aider.ts";
 import { registerHealPlanIngestRoute } from "./heal-plans.ts";
 import { registerHeartbeatRoute } from "./heartbeats.ts";
 
-/** Ingest endpoints, bearer `INGEST_TOKEN` (DESIGN.md, HTTP surface). */
+/** Ingest endpoints, bearer `INGEST_TOKEN` (README, HTTP surface). */
 export function registerIngestRoutes(
   app: FastifyInstance,
   deps: {
@@ -29,7 +29,11 @@ export function registerIngestRoutes(
 ): void {
   const clock = deps.clock ?? systemClock;
   app.register(async (ingest) => {
-    ingest.addHook("preHandler", requireBearer(deps.ingestToken, "INGEST_TOKEN"));
+    // onRequest: the token is checked before the body is read.
+    ingest.addHook(
+      "onRequest",
+      authenticate(bearerScheme("ingest", deps.ingestToken, "INGEST_TOKEN"), app.authLimiter),
+    );
 
     /**
      * Alertmanager webhook v4. Answers 200 only after the events are stored; a database

@@ -3,7 +3,7 @@ import type { AgentKeyService, AuthenticatedAgent } from "../../proxy/agent-keys
 import { INVALID_REQUEST, openAiError } from "../../proxy/openai-error.ts";
 import { ENDPOINT_API, type ProxyEndpoint } from "../../proxy/proxy-apis.ts";
 import type { ProxyService, ResponseIdCall } from "../../proxy/proxy-service.ts";
-import { bearerToken } from "../auth.ts";
+import { type AuthRefusal, type AuthScheme, authenticate, bearerToken } from "../auth.ts";
 import {
   badRequest,
   logProxyResult,
@@ -25,7 +25,8 @@ const MAX_RESPONSE_ID = 256;
 
 /**
  * The OpenAI-compatible surface under `/v1`, bearer = an agent's proxy key (checked before
- * the body is read). Every failure answers OpenAI's error shape.
+ * the body is read, failures logged and limited per client: src/http/auth.ts). Every failure
+ * answers OpenAI's error shape.
  */
 export function registerProxyRoutes(
   app: FastifyInstance,
@@ -35,19 +36,8 @@ export function registerProxyRoutes(
     async (v1) => {
       v1.setErrorHandler(openAiErrorHandler);
       v1.setNotFoundHandler(openAiNotFound);
-      v1.addHook("onRequest", async (req: FastifyRequest, reply: FastifyReply) => {
-        const key = bearerToken(req);
-        const agent = key ? deps.agents.authenticate(key) : undefined;
-        if (!agent) {
-          const message = key
-            ? "Incorrect proxy key provided"
-            : "Missing proxy key (Authorization: Bearer cp_…)";
-          return reply
-            .code(401)
-            .send(openAiError(message, INVALID_REQUEST, { code: "invalid_api_key" }));
-        }
-        req.agent = agent;
-      });
+      // onRequest: the proxy key is checked before the body (up to 32 MB) is read.
+      v1.addHook("onRequest", authenticate(proxyKeyScheme(deps.agents), app.authLimiter));
 
       v1.get("/models", async () => ({
         object: "list",
@@ -121,4 +111,30 @@ function clientSignal(reply: FastifyReply): AbortSignal {
     if (!reply.raw.writableFinished) abort.abort();
   });
   return abort.signal;
+}
+
+/** Proxy keys (`cp_…`) as bearer; refusals in OpenAI's error shape, which SDKs raise. */
+function proxyKeyScheme(agents: AgentKeyService): AuthScheme {
+  return {
+    scope: "proxy",
+    verify(req: FastifyRequest): true | AuthRefusal {
+      const key = bearerToken(req);
+      if (!key) return "missing";
+      const agent = agents.authenticate(key);
+      if (!agent) return "wrong";
+      req.agent = agent;
+      return true;
+    },
+    body(status, refusal, message) {
+      if (status === 429)
+        return openAiError(message, "rate_limit_error", { code: "too_many_auth_failures" });
+      return openAiError(
+        refusal === "wrong"
+          ? "Incorrect proxy key provided"
+          : "Missing proxy key (Authorization: Bearer cp_…)",
+        INVALID_REQUEST,
+        { code: "invalid_api_key" },
+      );
+    },
+  };
 }

@@ -1,0 +1,42 @@
+import type { FastifyInstance, FastifyRequest } from "fastify";
+import { type Bot, webhookCallback } from "grammy";
+import type { BotContext } from "../../bot/context.ts";
+import { safeEqual } from "../../proxy/key-crypto.ts";
+import { type AuthRefusal, authenticate } from "../auth.ts";
+
+/** Header Telegram sends with the `secret_token` given to setWebhook. */
+export const SECRET_HEADER = "x-telegram-bot-api-secret-token";
+
+/**
+ * `POST /telegram/webhook` (webhook mode). An update without the registered secret in
+ * {@link SECRET_HEADER} is refused 401 before its body is read (and counted by the auth
+ * limiter), so nobody who merely reaches the port can act as an admin. grammY checks the
+ * secret again and answers Telegram as soon as the update is handled (or after its 10 s
+ * timeout, `onTimeout: "return"`, so a slow handler is not redelivered).
+ */
+export function registerTelegramWebhook(
+  app: FastifyInstance,
+  deps: { bot: Bot<BotContext>; secret: string },
+): void {
+  app.register(async (hook) => {
+    hook.addHook(
+      "onRequest",
+      authenticate(
+        {
+          scope: "telegram_webhook",
+          verify(req: FastifyRequest): true | AuthRefusal {
+            const given = req.headers[SECRET_HEADER];
+            if (typeof given !== "string") return "missing";
+            return safeEqual(given, deps.secret) ? true : "wrong";
+          },
+          body: (_status, _refusal, message) => ({ error: { message } }),
+        },
+        app.authLimiter,
+      ),
+    );
+    hook.post(
+      "/telegram/webhook",
+      webhookCallback(deps.bot, "fastify", { secretToken: deps.secret, onTimeout: "return" }),
+    );
+  });
+}
