@@ -132,7 +132,7 @@ describe("Telegram webhooks across replicas", onPostgres, () => {
   let emulator: Awaited<ReturnType<typeof startEmulator>>;
   let balancer: RoundRobin;
   const replicas: ReplicaProcess[] = [];
-  const SECRET = "replica-test-secret";
+  const SECRET = "replica-test-webhook-secret-0123456789";
 
   before(async () => {
     pg = (await replicaDatabase("cp_wh")) as ReplicaDatabase;
