@@ -9,6 +9,7 @@ import {
 } from "../src/proxy/backend-message.ts";
 import type { BackendLive, ProxyModule } from "../src/proxy/proxy-module.ts";
 import { startOfLocalDay, summarize } from "../src/proxy/stats.ts";
+import { escapeHtml } from "../src/telegram-format.ts";
 import type { Clock } from "../src/types.ts";
 
 /** `/backends`: the backends menu (issue 3). */
@@ -56,7 +57,10 @@ export function createBackendsFeature(deps: BackendsDeps): Composer<BotContext> 
       parse_mode: "HTML",
     });
   };
-  /** Runs an action on the payload's backend, then redraws the detail screen. */
+  /**
+   * Runs an action on the payload's backend, answers the press once with its note, then
+   * redraws the detail screen (the menus do not answer on their own: `autoAnswer: false`).
+   */
   const act =
     (action: (b: BackendLive, ctx: MenuContext) => Promise<string>) =>
     async (ctx: MenuContext): Promise<void> => {
@@ -72,86 +76,108 @@ export function createBackendsFeature(deps: BackendsDeps): Composer<BotContext> 
       await ctx.answerCallbackQuery({ text: note });
       await showDetail(ctx, b.id);
     };
+  /** Answers the press without a note, then runs `show`. */
+  const plain =
+    (show: (ctx: MenuContext) => Promise<void>) =>
+    async (ctx: MenuContext): Promise<void> => {
+      await ctx.answerCallbackQuery();
+      await show(ctx);
+    };
+  // Each handler answers its press exactly once itself: Telegram refuses a second answer.
+  const menuOptions = { onMenuOutdated: "Updated; press again.", autoAnswer: false } as const;
 
-  const list = new Menu<MenuContext>("bk", { onMenuOutdated: "Updated; press again." }).dynamic(
-    async (_ctx, range) => {
-      for (const b of await proxy.live()) {
-        range
-          .text({ text: `${backendIcon(b)} ${b.name}`, payload: b.id }, async (ctx) => {
-            ctx.menu.nav("bkd");
-            await showDetail(ctx, ctx.match as string);
-          })
-          .row();
-      }
-      range.text("↻ Refresh", async (ctx) => {
-        await showList(ctx);
-      });
-    },
-  );
-
-  const detail = new Menu<MenuContext>("bkd", { onMenuOutdated: "Updated; press again." }).dynamic(
-    async (ctx, range) => {
-      const b = await find(ctx.match);
-      if (!b) return;
-      const payload = b.id;
+  const list = new Menu<MenuContext>("bk", menuOptions).dynamic(async (_ctx, range) => {
+    for (const b of await proxy.live()) {
       range
         .text(
-          { text: b.enabled ? "⏸ Disable" : "▶️ Enable", payload },
-          act(async (x) => {
-            await proxy.backends.update(x.id, { enabled: !x.enabled });
-            return x.enabled ? "Disabled." : "Enabled.";
-          }),
-        )
-        .text(
-          { text: `⇄ Move to ${b.pool === "primary" ? "fallback" : "primary"}`, payload },
-          act(async (x) => {
-            const pool = x.pool === "primary" ? "fallback" : "primary";
-            await proxy.backends.update(x.id, { pool });
-            return `Moved to ${pool}.`;
+          { text: `${backendIcon(b)} ${b.name}`, payload: b.id },
+          plain(async (ctx) => {
+            ctx.menu.nav("bkd");
+            await showDetail(ctx, ctx.match as string);
           }),
         )
         .row();
-      if (b.cooldown_until) {
-        range.text(
-          { text: "🧊 Clear cooldown", payload },
-          act(async (x, c) => {
-            await proxy.clearCooldown(x.id, actorName(c));
-            return "Cooldown cleared.";
-          }),
-        );
-      }
-      range.text({ text: "🗑 Delete…", payload }, async (c) => {
+    }
+    // An unchanged list edits to the same text: the bot's API layer takes Telegram's
+    // "message is not modified" as success (src/bot/callback-answer.ts).
+    range.text("↻ Refresh", plain(showList));
+  });
+
+  const detail = new Menu<MenuContext>("bkd", menuOptions).dynamic(async (ctx, range) => {
+    const b = await find(ctx.match);
+    if (!b) return;
+    const payload = b.id;
+    range
+      .text(
+        { text: b.enabled ? "⏸ Disable" : "▶️ Enable", payload },
+        act(async (x) => {
+          await proxy.backends.update(x.id, { enabled: !x.enabled });
+          return x.enabled ? "Disabled." : "Enabled.";
+        }),
+      )
+      .text(
+        { text: `⇄ Move to ${b.pool === "primary" ? "fallback" : "primary"}`, payload },
+        act(async (x) => {
+          const pool = x.pool === "primary" ? "fallback" : "primary";
+          await proxy.backends.update(x.id, { pool });
+          return `Moved to ${pool}.`;
+        }),
+      )
+      .row();
+    if (b.cooldown_until) {
+      range.text(
+        { text: "🧊 Clear cooldown", payload },
+        act(async (x, c) => {
+          await proxy.clearCooldown(x.id, actorName(c));
+          return "Cooldown cleared.";
+        }),
+      );
+    }
+    range.text(
+      { text: "🗑 Delete…", payload },
+      plain(async (c) => {
         c.menu.nav("bkdel");
-        await c.editMessageText(`Delete backend <b>${b.name}</b>? Agents lose it at once.`, {
-          parse_mode: "HTML",
-        });
-      });
-      range.row().text("« Back", async (c) => {
+        await c.editMessageText(
+          `Delete backend <b>${escapeHtml(b.name)}</b>? Agents lose it at once.`,
+          { parse_mode: "HTML" },
+        );
+      }),
+    );
+    // « Back carries the payload too: the menu re-renders the pressed screen from it to
+    // find the button, and an empty render would be taken as outdated.
+    range.row().text(
+      { text: "« Back", payload },
+      plain(async (c) => {
         c.menu.nav("bk");
         await showList(c);
-      });
-    },
-  );
+      }),
+    );
+  });
 
-  const confirmDelete = new Menu<MenuContext>("bkdel").dynamic(async (ctx, range) => {
+  const confirmDelete = new Menu<MenuContext>("bkdel", menuOptions).dynamic(async (ctx, range) => {
     const payload = ctx.match ?? "";
     range
       .text({ text: "Yes, delete", payload }, async (c) => {
+        let note = "That backend no longer exists.";
         try {
           const b = await find(c.match);
           await proxy.backends.remove(c.match ?? "");
           c.log.info({ backend: b?.name, who: actorName(c) }, "backend deleted from the bot");
-          await c.answerCallbackQuery({ text: `Deleted ${b?.name ?? "backend"}.` });
+          note = `Deleted ${b?.name ?? "backend"}.`;
         } catch (err) {
           if (!(err instanceof NotFoundError)) throw err;
         }
+        await c.answerCallbackQuery({ text: note });
         c.menu.nav("bk");
         await showList(c);
       })
-      .text({ text: "Cancel", payload }, async (c) => {
-        c.menu.nav("bkd");
-        await showDetail(c, c.match ?? "");
-      });
+      .text(
+        { text: "Cancel", payload },
+        plain(async (c) => {
+          c.menu.nav("bkd");
+          await showDetail(c, c.match ?? "");
+        }),
+      );
   });
 
   list.register(detail);

@@ -27,6 +27,7 @@ import { createMetrics } from "./metrics.ts";
 import { createOutboxRepository } from "./outbox/outbox-repository.ts";
 import { createOutboxWorker, type OutboxWorker } from "./outbox/outbox-worker.ts";
 import type { PacingOptions } from "./outbox/pacer.ts";
+import { createPacer } from "./outbox/pacer.ts";
 import {
   createTelegramSender,
   sendTimeoutMs,
@@ -225,8 +226,11 @@ export async function createApp(config: Config, opts: AppOptions) {
     replicas: () => replicas.list(),
     autonomy: autonomy.window,
   });
+  // One pacer per process for every send to Telegram: the outbox and the bot's own replies.
+  const pacer = createPacer(opts.outboxPacing);
   const bot = token
     ? createBot({
+        pacer,
         token,
         apiRoot: config.telegram.apiRoot,
         adminIds: config.telegram.adminIds,
@@ -271,7 +275,7 @@ export async function createApp(config: Config, opts: AppOptions) {
       workerId: identity.id,
       maxAttempts: config.outbox.maxAttempts,
       leaseMs,
-      pacing: opts.outboxPacing,
+      pacer,
     });
   }
 

@@ -11,6 +11,7 @@ import type { IncidentActions } from "../incidents/incident-actions.ts";
 import type { IncidentService } from "../incidents/incident-service.ts";
 import type { Logger } from "../logger.ts";
 import type { MuteService } from "../mutes/mute-service.ts";
+import type { Pacer } from "../outbox/pacer.ts";
 import type { ProxyModule } from "../proxy/proxy-module.ts";
 import type { Digests } from "../reports/digests.ts";
 import type { SmokeService } from "../smoke/smoke-service.ts";
@@ -19,6 +20,7 @@ import type { SymptomMemory } from "../triage/symptom-memory.ts";
 import type { TriageService } from "../triage/triage-service.ts";
 import type { Clock } from "../types.ts";
 import { adminOnly } from "./auth.ts";
+import { callbackAnswered, callbackAnswerOnce } from "./callback-answer.ts";
 import type { BotContext } from "./context.ts";
 import { conversationStorage } from "./conversation-storage.ts";
 import {
@@ -59,6 +61,7 @@ import {
   statusCommand,
   usageCommand,
 } from "./features.ts";
+import { pacedFetch } from "./paced-sends.ts";
 import type { SecretInbox } from "./secret-input.ts";
 import { onceOnly, type UpdateLedger } from "./update-ledger.ts";
 
@@ -96,6 +99,8 @@ export interface BotDeps {
   symptoms: SymptomMemory;
   /** Update ids taken by any replica: each update is handled once (src/bot/update-ledger.ts). */
   updates?: UpdateLedger;
+  /** Telegram's send limits, shared with the outbox (src/outbox/pacer.ts); none: unpaced. */
+  pacer?: Pacer;
   /** Secrets typed into the chat, kept out of conversation state (/addbackend's key). */
   secrets: SecretInbox;
 }
@@ -124,7 +129,9 @@ export const COMMANDS: readonly CommandInfo[] = [
  * command, an unknown-command catch-all, and an error boundary that logs and answers.
  */
 export function createBot(deps: BotDeps): Bot<BotContext> {
-  const bot = new Bot<BotContext>(deps.token, { client: { apiRoot: deps.apiRoot } });
+  const bot = new Bot<BotContext>(deps.token, {
+    client: { apiRoot: deps.apiRoot, ...(deps.pacer && { fetch: pacedFetch(deps.pacer) }) },
+  });
   bot.api.config.use(
     autoRetry({ maxRetryAttempts: 3, maxDelaySeconds: 10, rethrowHttpErrors: true }),
   );
@@ -141,6 +148,7 @@ export function createBot(deps: BotDeps): Bot<BotContext> {
       await handleBotError(new BotError<BotContext>(err, ctx), deps.logger);
     }
   });
+  bot.use(callbackAnswerOnce());
   if (deps.updates) bot.use(onceOnly(deps.updates, () => deps.clock.now()));
   // Updates of one chat are handled one at a time (the runner and webhooks deliver them
   // concurrently), so conversation state never races.
@@ -208,7 +216,8 @@ async function handleBotError(err: BotError<BotContext>, logger: Logger): Promis
   else if (e instanceof HttpError) log.error({ err: e.error }, "could not reach the Bot API");
   else log.error({ err: e }, "bot handler failed");
   try {
-    if (ctx.callbackQuery)
+    // A press is answered once: after the handler's own answer the apology goes to the chat.
+    if (ctx.callbackQuery && !callbackAnswered(ctx))
       await ctx.answerCallbackQuery({
         text: "Sorry, something went wrong; it has been logged.",
         show_alert: true,

@@ -51,12 +51,11 @@ export function createOutboxQueue(db: Db, onChatMigrated: () => void) {
      * replicas) from claiming the same row.
      */
     async claim(o: ClaimOptions): Promise<DeliveryRow[]> {
-      const conditions = [
-        or(
-          and(eq(deliveries.status, "pending"), lte(deliveries.nextAttemptAt, o.now)),
-          and(eq(deliveries.status, "sending"), lte(deliveries.lockedUntil, o.now)),
-        ),
-      ];
+      const isDue = or(
+        and(eq(deliveries.status, "pending"), lte(deliveries.nextAttemptAt, o.now)),
+        and(eq(deliveries.status, "sending"), lte(deliveries.lockedUntil, o.now)),
+      );
+      const conditions = [inArray(deliveries.status, ["pending", "sending"])];
       if (o.excludeChats?.length) {
         conditions.push(notInArray(deliveries.chatId, [...o.excludeChats]));
       }
@@ -71,26 +70,31 @@ export function createOutboxQueue(db: Db, onChatMigrated: () => void) {
             .where(and(eq(deliveries.status, "sending"), gt(deliveries.lockedUntil, o.now))),
         ),
       );
-      const dueWhere = and(...conditions);
+      // Per-chat order is creation order, kept also when a row was put back for later (a
+      // 429, a retry): a row is due only when every earlier unsent row of its chat is due too,
+      // so a row waiting for its retry holds back the rest of its chat instead of being passed.
+      const chatOrder = sql`partition by ${deliveries.chatId} order by ${deliveries.createdAt}, ${deliveries.id}`;
       const ranked = db
         .select({
           id: deliveries.id,
-          rank: sql<number>`row_number() over (partition by ${deliveries.chatId} order by ${deliveries.nextAttemptAt}, ${deliveries.id})`.as(
-            "rank",
-          ),
+          rank: sql<number>`row_number() over (${chatOrder})`.as("rank"),
+          blocked:
+            sql<boolean>`bool_or(not (${isDue})) over (${chatOrder} rows between unbounded preceding and current row)`.as(
+              "blocked",
+            ),
         })
         .from(deliveries)
-        .where(dueWhere)
+        .where(and(...conditions))
         .as("ranked");
       const firstPerChat = db
         .select({ id: ranked.id })
         .from(ranked)
-        .where(lte(ranked.rank, o.perChat ?? o.limit));
+        .where(and(lte(ranked.rank, o.perChat ?? o.limit), sql`not ${ranked.blocked}`));
       const due = db
         .select({ id: deliveries.id })
         .from(deliveries)
-        .where(and(dueWhere, inArray(deliveries.id, firstPerChat)))
-        .orderBy(asc(deliveries.nextAttemptAt), asc(deliveries.id))
+        .where(and(isDue, inArray(deliveries.id, firstPerChat)))
+        .orderBy(asc(deliveries.createdAt), asc(deliveries.id))
         .limit(o.limit)
         .for("update", { skipLocked: true });
       // Claims run one at a time across replicas (a transaction-scoped advisory lock), so each
@@ -108,7 +112,7 @@ export function createOutboxQueue(db: Db, onChatMigrated: () => void) {
           .returning();
       });
       return rows.sort(
-        (a, b) => a.nextAttemptAt.getTime() - b.nextAttemptAt.getTime() || (a.id < b.id ? -1 : 1),
+        (a, b) => a.createdAt.getTime() - b.createdAt.getTime() || (a.id < b.id ? -1 : 1),
       );
     },
 

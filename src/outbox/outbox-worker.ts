@@ -6,7 +6,7 @@ import type { Metrics } from "../metrics.ts";
 import type { Clock } from "../types.ts";
 import { createDeliveryHandler, type SendHold } from "./delivery-handler.ts";
 import type { OutboxRepository } from "./outbox-repository.ts";
-import { createPacer, type PacingOptions } from "./pacer.ts";
+import { createPacer, type Pacer, type PacingOptions } from "./pacer.ts";
 import { sendTimeoutMs, type TelegramSender } from "./telegram-sender.ts";
 
 /** Dependencies and tuning of {@link createOutboxWorker}. */
@@ -24,8 +24,10 @@ export interface OutboxWorkerDeps {
   leaseMs?: number;
   /** Idle poll interval (ms, default 1000); {@link OutboxWorker.kick} wakes it sooner. */
   pollMs?: number;
-  /** Pacing limits (default 1 message/s per chat, 25/s overall). */
+  /** Pacing limits (default 1 message/s per chat, 20/min per group, 25/s overall). */
   pacing?: PacingOptions;
+  /** A pacer shared with the bot's own replies (default: one of its own from `pacing`). */
+  pacer?: Pacer;
   /** The sender's timeout (ms, default {@link sendTimeoutMs}(leaseMs)). */
   sendTimeoutMs?: number;
 }
@@ -52,7 +54,8 @@ const PER_CHAT = 3;
  * Builds the outbox worker (DESIGN.md, Outbox). Each claim takes at most {@link PER_CHAT}
  * rows per chat and skips chats that are still paced or busy; the rows of each chat run in
  * their own lane (sequential within the chat, chats in parallel), so one busy chat never
- * delays the others. Slots come from a shared pacer (1/s per chat, 25/s overall) that runs
+ * delays the others. Slots come from a shared pacer (1/s per chat, 20/min per group, 25/s
+ * overall) that runs
  * on the wall clock, since Telegram's limits are real time; holds (429, outage) and leases
  * use the injected clock. See
  * {@link createDeliveryHandler} for how each answer from Telegram is settled.
@@ -62,7 +65,7 @@ export function createOutboxWorker(deps: OutboxWorkerDeps): OutboxWorker {
   const leaseMs = deps.leaseMs ?? 30_000;
   const pollMs = deps.pollMs ?? 1000;
   const callMs = deps.sendTimeoutMs ?? sendTimeoutMs(leaseMs);
-  const pacer = createPacer(deps.pacing);
+  const pacer = deps.pacer ?? createPacer(deps.pacing);
   const hold: SendHold = { until: 0, outages: 0 };
   const handle = createDeliveryHandler({ ...deps, hold });
   const lanes = new Map<number, Promise<void>>();

@@ -4,6 +4,7 @@ import OpenAI from "openai";
 import { kv } from "../../db/schema/index.ts";
 import { ADMIN_TOKEN, call, type TestApp } from "../helpers/app.ts";
 import { type BotTestApp, startBotTestApp } from "../helpers/bot-app.ts";
+import { waitFor } from "../helpers/sender.ts";
 import {
   type BotMessage,
   botMessages,
@@ -123,6 +124,27 @@ describe("/backends and /usage on the emulator", () => {
     );
   });
 
+  it("answers every press once; « Back and an unchanged ↻ Refresh redraw without an error", async () => {
+    const strict = bot.emulator.strict;
+    const answeredBefore = strict.answered.size;
+    await press(list, /« Back/);
+    list = await screen(
+      (m) => m.text.startsWith("Backends") && m.buttons.some((b) => b.text === "↻ Refresh"),
+      "the list again, with its keyboard",
+    );
+    await press(list, /Refresh/);
+    await waitFor(() => strict.answered.size === answeredBefore + 2, 5000, "the refresh answered");
+    await press(list, /Refresh/);
+    await waitFor(() => strict.answered.size === answeredBefore + 3, 5000, "again answered");
+    // Whether the list changed in between (RPM use decays) or not ("message is not
+    // modified", which the bot takes as success), a refresh never ends in an apology.
+    const texts = (await botMessages(admin, ADMIN)).map((m) => m.text);
+    assert.ok(!texts.some((t) => t.includes("went wrong")), "no apology: the refresh succeeded");
+    await press(list, /nv-primary-1/);
+    list = await screen((m) => m.text.includes("Models"), "detail again");
+    assert.ok(list.buttons.some((b) => b.text === "« Back"));
+  });
+
   it("deletes only after confirmation", async () => {
     await press(list, /Delete/);
     list = await screen((m) => m.text.includes("Delete backend nv-primary-1?"), "confirmation");
@@ -192,7 +214,12 @@ describe("/backends and /usage on the emulator", () => {
     assert.equal(saved?.rpm_limit, 60);
     assert.equal(saved?.models[0]?.input_cost_per_token, 0.0000006);
     assert.equal(saved?.api_key, "nvapi-…9876");
-    assert.ok(!(await kvRows()).some((r) => r.key.startsWith("secret:")), "dropped at the end");
+    // The flow drops the sealed key right after its last reply.
+    await waitFor(
+      async () => !(await kvRows()).some((r) => r.key.startsWith("secret:")),
+      5000,
+      "the sealed key dropped at the end",
+    );
   });
 
   /**

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { createServer } from "node:net";
 import { TelegramServer } from "telegram-test-api/lib/telegramServer.js";
+import { type StrictBotApi, startStrictBotApi } from "./strict-bot-api.ts";
 
 /** A bot message as the emulator stores it (edits merged in). */
 export interface BotMessage {
@@ -31,21 +32,84 @@ export async function freePort(): Promise<number> {
   });
 }
 
-/** Starts the telegram-test-api emulator on `port` (default: a free port). */
-export async function startEmulator(port?: number): Promise<{
+/**
+ * Starts the telegram-test-api emulator behind the strict Bot API layer
+ * (./strict-bot-api.ts), which refuses what real Telegram refuses. `apiRoot` is the layer's,
+ * listening on `port` (default: a free port). `stop()` closes both and fails the suite when
+ * the layer refused any call (listing them), so every e2e test also proves Telegram would
+ * have accepted each call the app made; `allowRefusals` skips that check for a test that
+ * provokes refusals on purpose.
+ */
+export async function startEmulator(
+  port?: number,
+  opts: { allowRefusals?: boolean } = {},
+): Promise<{
   server: TelegramServer;
   apiRoot: string;
+  strict: StrictBotApi;
   stop(): Promise<void>;
 }> {
-  port ??= await freePort();
-  const server = new TelegramServer({ port, host: "127.0.0.1", storeTimeout: 600 });
+  const server = new TelegramServer({
+    port: await freePort(),
+    host: "127.0.0.1",
+    storeTimeout: 600,
+  });
+  uniqueIds(server);
   await server.start();
+  const strict = await startStrictBotApi({ target: server.config.apiURL, port });
   return {
     server,
-    apiRoot: server.config.apiURL,
+    apiRoot: strict.apiRoot,
+    strict,
     stop: async () => {
+      await strict.close();
       await server.stop();
+      const label =
+        process.argv
+          .find((a) => a.endsWith(".test.ts"))
+          ?.split("/")
+          .pop() ?? "suite";
+      console.log(
+        `strict Bot API layer (${label}): ${strict.forwarded} calls passed, ${strict.refusals.length} refused, ${strict.notModified} not-modified edits, ${strict.failures.length} not passed on`,
+      );
+      if (!opts.allowRefusals)
+        assert.deepEqual(strict.refusals, [], "the strict Bot API layer refused calls");
     },
+  };
+}
+
+/**
+ * Makes the emulator's ids unique under concurrency. telegram-test-api takes the update,
+ * message and callback query ids of a user update before awaiting its webhook delivery and
+ * advances them only after it, so two updates sent while a handler still runs share
+ * `update_id` and callback query id (Telegram never reuses either). The patch takes each id
+ * and advances the counter at once; the emulator's later increments only skip numbers.
+ */
+function uniqueIds(server: TelegramServer): void {
+  const s = server as unknown as {
+    updateId: number;
+    messageId: number;
+    callbackId: number;
+    getCommonFields(botToken: string): Record<string, unknown>;
+    addUserUpdate(update: Record<string, unknown>): Promise<void>;
+    addUserCallback(cq: { botToken: string }): Promise<void>;
+    emit(event: string): boolean;
+  };
+  s.getCommonFields = (botToken) => ({
+    time: Date.now(),
+    botToken,
+    updateId: s.updateId++,
+    messageId: s.messageId++,
+    isRead: false,
+  });
+  s.addUserCallback = async (callbackQuery) => {
+    const callbackId = s.callbackId++;
+    await s.addUserUpdate({
+      ...s.getCommonFields(callbackQuery.botToken),
+      callbackQuery,
+      callbackId,
+    });
+    s.emit("AddedUserCallbackQuery");
   };
 }
 
