@@ -3,6 +3,7 @@ import { Composer, type Context } from "grammy";
 import { actorName, type BotContext } from "../src/bot/context.ts";
 import type { HealService } from "../src/heal/heal-service.ts";
 import { escapeHtml } from "../src/telegram-format.ts";
+import { cutAt } from "../src/text-cut.ts";
 
 /** Conversation id of the reject-with-reason flow. */
 export const REJECT_PLAN_FLOW_ID = "reject-plan";
@@ -34,7 +35,7 @@ export function createRejectPlanFlow(deps: { heal: HealService }) {
       await answer.reply("Reject cancelled; the plan is still pending.");
       await conversation.halt({ next: true });
     }
-    const reason = text === "-" ? null : text.slice(0, 500);
+    const reason = text === "-" ? null : cutAt(text, 500);
     const who = actorName(answer);
     const result = await conversation.external(() => deps.heal.reject(planId, who, reason));
     await answer.reply(

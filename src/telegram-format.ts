@@ -1,3 +1,5 @@
+import { cutAt } from "./text-cut.ts";
+
 /** Telegram's message limit in characters after entity parsing (DESIGN.md, Delivery). */
 export const MESSAGE_LIMIT = 4096;
 
@@ -75,7 +77,9 @@ export function truncateHtml(html: string, note: string, limit = MESSAGE_LIMIT):
     len += line.length + 1;
   }
   if (out.length === 0)
-    return (escapeHtml(stripTags(html)).slice(0, limit - tail.length) + tail).slice(0, limit);
+    return (
+      cutAt(escapeHtml(cutAt(stripTags(html), limit - tail.length)), limit - tail.length) + tail
+    );
   return out.join("\n") + tail;
 }
 

@@ -1,6 +1,7 @@
 import { basename } from "node:path";
 import type { EventInput } from "../events/event.ts";
 import { computeFingerprint } from "../events/fingerprint.ts";
+import { cutText } from "../text-cut.ts";
 import type { Severity } from "../types.ts";
 import type { AiderEvent } from "./aider-event-schema.ts";
 
@@ -37,7 +38,7 @@ export function repoName(cwd: string | null | undefined): string {
 
 const typeOf = (kind: string) => (kind === "silent_timeout" ? "aider_silence" : "aider_error");
 
-const cut = (s: string, n: number) => (s.length > n ? `${s.slice(0, n - 1)}…` : s);
+const cut = (s: string, n: number) => cutText(s, n);
 
 function base(sessionId: string, kind: string, repo: string, occurredAt: Date) {
   const type = typeOf(kind);

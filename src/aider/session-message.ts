@@ -1,4 +1,5 @@
 import { escapeHtml, formatTime, truncateHtml } from "../telegram-format.ts";
+import { cutText } from "../text-cut.ts";
 import { repoName } from "./aider-alerts.ts";
 import type { Capped, SessionView, ViewLimits } from "./aider-queries.ts";
 
@@ -37,7 +38,7 @@ export const plural = (n: number, word: string): string => `${n} ${word}${n === 
 /** One line of text, cut to `n` characters, then escaped. */
 const line = (s: string, n: number) => {
   const one = s.replace(/\s+/g, " ").trim();
-  return escapeHtml(one.length > n ? `${one.slice(0, n - 1)}…` : one);
+  return escapeHtml(cutText(one, n));
 };
 
 const more = (c: Capped<unknown>) =>

@@ -1,5 +1,6 @@
 import { closeSync, openSync, readSync, statSync } from "node:fs";
 import { isAbsolute, join, resolve } from "node:path";
+import { cutAt } from "../text-cut.ts";
 import {
   addTokens,
   classifyErrorLine,
@@ -138,7 +139,7 @@ function aiderLine(facts: HistoryFacts, line: string, i: number, last: Map<Error
     return;
   }
   const m = classifyErrorLine(line);
-  if (m && isNewError(m, i, last)) facts.errors.push({ kind: m.kind, message: line.slice(0, 500) });
+  if (m && isNewError(m, i, last)) facts.errors.push({ kind: m.kind, message: cutAt(line, 500) });
 }
 
 /** Counts SEARCH/REPLACE blocks: the file is the last plain line before the block's fence. */

@@ -1,3 +1,4 @@
+import { cutAt } from "../text-cut.ts";
 import {
   addTokens,
   classifyErrorLine,
@@ -134,7 +135,7 @@ export class OutputParser {
       : this.recent;
     const e: ErrorFinding = {
       kind: m.kind,
-      message: line.trim().slice(0, 500),
+      message: cutAt(line.trim(), 500),
       context: before.slice(-50),
     };
     this.errors.push(e);

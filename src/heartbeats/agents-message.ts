@@ -7,6 +7,7 @@ import {
   pagerRow,
   truncateHtml,
 } from "../telegram-format.ts";
+import { cutText } from "../text-cut.ts";
 import { type AgentClass, roundsWarnAt } from "./agent-classes.ts";
 import type { AgentViewState } from "./agent-state.ts";
 import type { AgentView } from "./agent-views.ts";
@@ -62,7 +63,7 @@ function line(a: AgentView): string {
   ]
     .filter(Boolean)
     .join(" · ");
-  return a.task ? `${head}\n    <i>${escapeHtml(a.task.slice(0, 80))}</i>` : head;
+  return a.task ? `${head}\n    <i>${escapeHtml(cutText(a.task, 80))}</i>` : head;
 }
 
 /**
@@ -107,9 +108,9 @@ export function renderAgentsPage(agents: readonly AgentView[], requested: number
 
 function beatLine(b: AgentBeatRow, timeZone: string): string {
   const parts = [formatTime(b.at, timeZone).slice(5), b.status];
-  if (b.task) parts.push(escapeHtml(b.task.slice(0, 40)));
+  if (b.task) parts.push(escapeHtml(cutText(b.task, 40)));
   if (b.round !== null) parts.push(`r${b.round}`);
-  const note = b.note ? ` — <i>${escapeHtml(b.note.slice(0, 160))}</i>` : "";
+  const note = b.note ? ` — <i>${escapeHtml(cutText(b.note, 160))}</i>` : "";
   return `• ${parts.join(" · ")}${note}`;
 }
 
@@ -132,7 +133,7 @@ export function renderAgentDetails(
     `Round: ${a.round ?? "not reported"} of ${a.cls.maxRounds} (warns at ${roundsWarnAt(a.cls)})`,
     `Last beat: ${formatTime(a.lastBeatAt, timeZone)} (${formatDuration(a.ageMs)} ago)`,
   ];
-  if (a.note) out.push(`Note: <i>${escapeHtml(a.note.slice(0, 500))}</i>`);
+  if (a.note) out.push(`Note: <i>${escapeHtml(cutText(a.note, 500))}</i>`);
   out.push("", `<b>Last beats</b> (${escapeHtml(timeZone)})`);
   out.push(...(beats.length > 0 ? beats.map((b) => beatLine(b, timeZone)) : ["none kept"]));
   return {

@@ -2,6 +2,7 @@ import { and, desc, eq, lt, sql } from "drizzle-orm";
 import { ulid } from "ulid";
 import { type Db, rowsOf } from "../../db/client.ts";
 import { type ScheduleRunRow, scheduleRuns } from "../../db/schema/index.ts";
+import { cutAt } from "../text-cut.ts";
 
 /** Class (first key) of the advisory locks taken while claiming a period (key 2: its hash). */
 const CLAIM_LOCK_CLASS = 7_262_006;
@@ -49,7 +50,7 @@ export function createScheduleRuns(db: Db) {
     async finish(id: string, outcome: "ok" | "failed", detail: string, now: Date): Promise<void> {
       await db
         .update(scheduleRuns)
-        .set({ outcome, detail: detail.slice(0, 500), finishedAt: now })
+        .set({ outcome, detail: cutAt(detail, 500), finishedAt: now })
         .where(eq(scheduleRuns.id, id));
     },
 

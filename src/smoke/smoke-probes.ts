@@ -7,6 +7,7 @@ import type { StallFacts } from "../heartbeats/agent-views.ts";
 import { checkHeartbeats } from "../heartbeats/heartbeat-check.ts";
 import type { OutboxRepository } from "../outbox/outbox-repository.ts";
 import type { ScheduleRuns } from "../scheduler/schedule-runs.ts";
+import { cutAt } from "../text-cut.ts";
 import type { Clock } from "../types.ts";
 import { checkHealPlans, type HealPlanFacts } from "./checks-heal.ts";
 import {
@@ -106,7 +107,7 @@ async function guard(name: CheckName, fn: () => Promise<CheckResult>): Promise<C
     return {
       name,
       status: "critical",
-      detail: `check failed: ${coerceError(err).message.slice(0, 200)}`,
+      detail: `check failed: ${cutAt(coerceError(err).message, 200)}`,
     };
   } finally {
     clearTimeout(timer);
