@@ -8,11 +8,14 @@ import {
   type AuthLimiterOptions,
   createAuthFailureLimiter,
 } from "./auth-limiter.ts";
+import { rejectHostileInput } from "./hostile-input.ts";
 
 declare module "fastify" {
   interface FastifyInstance {
     /** Failed-authentication limiter shared by every authenticated route (auth.ts). */
     authLimiter: AuthFailureLimiter;
+    /** Every route registered (method and URL pattern), for tests that cover them all. */
+    routeList: { method: string; url: string }[];
   }
 }
 
@@ -52,6 +55,12 @@ export function createHttpServer(
     done();
   });
   app.decorate("authLimiter", createAuthFailureLimiter(opts.authLimiter));
+  const routeList: { method: string; url: string }[] = [];
+  app.decorate("routeList", routeList);
+  app.addHook("onRoute", (r) => {
+    for (const method of [r.method].flat()) routeList.push({ method, url: r.url });
+  });
+  rejectHostileInput(app);
   app.setErrorHandler((err, req, reply) => {
     if (err instanceof InputError) {
       return reply
