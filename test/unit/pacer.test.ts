@@ -30,3 +30,24 @@ describe("outbox pacer reservations (concurrent lanes)", () => {
     assert.deepEqual(p.busyChats(11_041), [1]);
   });
 });
+
+describe("outbox pacer for groups (20 per minute)", () => {
+  it("sends a burst of 24 to a group with at most 20 in any 60 s", () => {
+    const p = createPacer();
+    const times: number[] = [];
+    for (let i = 0; i < 24; i++) times.push(10_000 + p.reserve(-100, 10_000));
+    for (const start of times) {
+      const inWindow = times.filter((t) => t >= start && t < start + 60_000).length;
+      assert.ok(inWindow <= 20, `window from ${start}: ${inWindow}`);
+    }
+    assert.equal(times[19], 10_000 + 19_000, "the first 20 one second apart");
+    assert.equal(times[20], 10_000 + 60_000, "the 21st when the first is a minute old");
+  });
+
+  it("keeps private chats at one per second", () => {
+    const p = createPacer();
+    const times = Array.from({ length: 24 }, () => 5_000 + p.reserve(7, 5_000));
+    assert.equal(times[23], 5_000 + 23 * 1000);
+    assert.deepEqual(p.busyChats(5_000), [7]);
+  });
+});
