@@ -80,7 +80,6 @@ describe("EventRouter through the bot (telegram-test-api emulator)", () => {
     // Pacing itself is proven in test/integration/outbox-lanes.test.ts; keep this suite quick.
     bot = await startBotTestApp({
       adminIds: [ADMIN],
-      options: { outboxPacing: { perChatMs: 100 } },
     });
     t = bot.t;
     admin = bot.user(ADMIN, "Ada", "ada");

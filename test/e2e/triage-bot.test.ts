@@ -5,6 +5,7 @@ import { deliveries, healPlans, triages } from "../../db/schema/index.ts";
 import { ADMIN_TOKEN, call, INGEST_TOKEN, type TestApp } from "../helpers/app.ts";
 import { type BotTestApp, startBotTestApp } from "../helpers/bot-app.ts";
 import { fixture } from "../helpers/fixtures.ts";
+import { waitFor } from "../helpers/sender.ts";
 import {
   type BotMessage,
   pressButton,
@@ -105,11 +106,19 @@ describe("AI triage of alerts on the bot (emulator, local OpenAI-compatible upst
       "the alert message",
     );
     const alertId = alertIdOf(alert);
-    const [send] = await db()
-      .select()
-      .from(deliveries)
-      .where(and(eq(deliveries.subject, `alert:${alertId}`), eq(deliveries.kind, "send")));
-    assert.ok(send?.sentAt, "the alert was sent");
+    // The message reaches the chat a moment before the outbox records it sent.
+    const send = await waitFor(
+      async () => {
+        const [row] = await db()
+          .select()
+          .from(deliveries)
+          .where(and(eq(deliveries.subject, `alert:${alertId}`), eq(deliveries.kind, "send")));
+        return row?.sentAt ? row : undefined;
+      },
+      5000,
+      "the alert recorded as sent",
+    );
+    assert.ok(send.sentAt, "the alert was sent");
     assert.ok(!send.text.includes("Triage"), "…without waiting for its triage");
 
     const triaged = await waitForBotMessage(
