@@ -118,6 +118,7 @@ describe("AI triage of alerts on the bot (emulator, local OpenAI-compatible upst
       5000,
       "the alert recorded as sent",
     );
+    if (!send) throw new Error("no sent alert");
     assert.ok(send.sentAt, "the alert was sent");
     assert.ok(!send.text.includes("Triage"), "…without waiting for its triage");
 
