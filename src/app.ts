@@ -24,6 +24,9 @@ import { createHttpServer } from "./http/server.ts";
 import { createIncidentService } from "./incidents/incident-service.ts";
 import type { Logger } from "./logger.ts";
 import { createMetrics } from "./metrics.ts";
+import { createEscalationStore } from "./notifications/escalation-store.ts";
+import { createEscalations } from "./notifications/escalations.ts";
+import { createNotificationRouter, targetsFor } from "./notifications/notification-router.ts";
 import { createOutboxRepository } from "./outbox/outbox-repository.ts";
 import { createOutboxWorker, type OutboxWorker } from "./outbox/outbox-worker.ts";
 import type { PacingOptions } from "./outbox/pacer.ts";
@@ -108,6 +111,12 @@ export async function createApp(config: Config, opts: AppOptions) {
   });
   const { backends, registry, agents, proxy } = proxyModule;
   const outbox = createOutboxRepository(db);
+  // Where every notification goes: NOTIFY_ROUTES, else TELEGRAM_ALERT_CHAT_IDS.
+  const notifyRouter = createNotificationRouter({
+    routes: config.notifications.routes,
+    alertChatIds: () => config.telegram.alertChatIds,
+  });
+  const escalationStore = createEscalationStore(db);
   const incidents = createIncidentService({ db, clock });
   let worker: OutboxWorker | undefined;
   // AI triage: its reads come first (alert messages show triages), the service after the
@@ -121,7 +130,8 @@ export async function createApp(config: Config, opts: AppOptions) {
     metrics,
     outbox,
     incidents,
-    alertChatIds: () => config.telegram.alertChatIds,
+    notifyRouter,
+    escalations: escalationStore,
     timeZone: config.reportTimezone,
     windows: config.events.dedupWindowsMs,
     onQueued: () => worker?.kick(),
@@ -131,6 +141,17 @@ export async function createApp(config: Config, opts: AppOptions) {
     onIncidentsOpened: (alertIds) => triage?.service.onIncidentsOpened(alertIds),
   });
   const { router, mutes } = eventsModule;
+  const escalations = createEscalations({
+    db,
+    clock,
+    logger: logger.child({ component: "escalations" }),
+    store: escalationStore,
+    alerts: eventsModule.alerts,
+    notifier: eventsModule.notifier,
+    router: notifyRouter,
+    onQueued: () => worker?.kick(),
+    tickMs: config.notifications.tickMs,
+  });
   triage = createTriageModule({
     db,
     clock,
@@ -151,7 +172,7 @@ export async function createApp(config: Config, opts: AppOptions) {
     logger: logger.child({ component: "aider" }),
     outbox,
     router,
-    alertChatIds: () => config.telegram.alertChatIds,
+    sessionChats: targetsFor(notifyRouter, "aider_session"),
     timeZone: config.reportTimezone,
     onQueued: () => worker?.kick(),
   });
@@ -175,7 +196,7 @@ export async function createApp(config: Config, opts: AppOptions) {
     proxy: proxyModule,
     timeZone: config.reportTimezone,
     settings: config.smoke,
-    alertChatIds: () => config.telegram.alertChatIds,
+    notifyRouter,
     onQueued: () => worker?.kick(),
     runner: `${hostname()}:${process.pid}`,
     reportSections: [aider.reportSection],
@@ -190,7 +211,7 @@ export async function createApp(config: Config, opts: AppOptions) {
     logger: logger.child({ component: "heal" }),
     outbox,
     settings: config.heal,
-    alertChatIds: () => config.telegram.alertChatIds,
+    planChats: targetsFor(notifyRouter, "heal_plan"),
     timeZone: config.reportTimezone,
     onQueued: () => worker?.kick(),
     suggestedTemplate: triageReads.suggestedTemplate,
@@ -249,6 +270,7 @@ export async function createApp(config: Config, opts: AppOptions) {
         triage: triage.service,
         symptoms: triage.memory,
         secrets: createSecretInbox({ db, cipher, clock }),
+        notifyRouter,
       })
     : undefined;
   const leaseMs = opts.outboxLeaseMs ?? config.outbox.leaseMs;
@@ -331,6 +353,7 @@ export async function createApp(config: Config, opts: AppOptions) {
     reloadMutes: () => mutes.reload(),
     refreshAgents: (names) => heartbeats.refresh(names),
     setWatching: (on) => heartbeats.setWatching(on),
+    setEscalating: (on) => escalations.setRunning(on),
     setPolling:
       botLifecycle && !config.telegram.webhookUrl ? (on) => botLifecycle.setPolling(on) : undefined,
   });
@@ -373,6 +396,10 @@ export async function createApp(config: Config, opts: AppOptions) {
     triage,
     /** The autonomy index (reports, /status, `/api/admin/stats/autonomy`, dashboard). */
     autonomy,
+    /** Notification routes (`NOTIFY_ROUTES`): where each kind and label set goes. */
+    notifyRouter,
+    /** Escalation and repeat of unacknowledged alerts; `tick()` runs one pass. */
+    escalations,
 
     /**
      * Joins the replicas (membership, change feed, roles), listens on HTTP, starts the bot

@@ -29,6 +29,8 @@ export const mutes = pgTable(
     alertId: text("alert_id"),
     liftedAt: timestamp("lifted_at", { withTimezone: true }),
     liftedBy: text("lifted_by"),
+    /** The Alertmanager silence made for this mute (`ALERTMANAGER_URL`), if one was. */
+    silenceId: text("silence_id"),
   },
   (t) => [index("mutes_ends_idx").on(t.endsAt)],
 );

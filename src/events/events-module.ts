@@ -19,8 +19,10 @@ export interface EventsModuleDeps {
   metrics: Metrics;
   outbox: OutboxRepository;
   incidents: IncidentService;
-  /** Chats that receive alerts (`TELEGRAM_ALERT_CHAT_IDS`). */
-  alertChatIds: () => readonly number[];
+  /** Where alerts go (src/notifications). */
+  notifyRouter: AlertNotifierDeps["notifyRouter"];
+  /** Escalation and repeat timers (src/notifications/escalation-store.ts). */
+  escalations: AlertNotifierDeps["escalations"];
   timeZone: string;
   windows: DedupWindows;
   /** Wakes the outbox worker after a commit that queued deliveries. */
