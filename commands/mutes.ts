@@ -28,7 +28,12 @@ export interface MutesFeatureDeps {
 export function createMutesFeature(deps: MutesFeatureDeps): Composer<BotContext> {
   const composer = new Composer<BotContext>();
   const render = async () =>
-    renderMuteList(await deps.mutes.listActive(), deps.clock.now(), deps.timeZone);
+    renderMuteList(
+      await deps.mutes.listActive(),
+      deps.clock.now(),
+      deps.timeZone,
+      await deps.mutes.foreignSilences(),
+    );
 
   composer.command("mutes", async (ctx) => {
     const { text, keyboard } = await render();
@@ -42,12 +47,33 @@ export function createMutesFeature(deps: MutesFeatureDeps): Composer<BotContext>
       if (err instanceof NotFoundError) return undefined;
       throw err;
     });
-    await ctx.answerCallbackQuery({ text: result?.message ?? "That mute does not exist." });
+    await ctx.answerCallbackQuery({
+      text: result?.message ?? "That mute does not exist.",
+      show_alert: result?.silence?.state === "failed",
+    });
     ctx.log.info({ mute: muteId, who, changed: result?.changed }, "unmute pressed");
     if (kind !== "lift") return;
     const { text, keyboard } = await render();
     await ctx
       .editMessageText(text, { parse_mode: "HTML", reply_markup: { inline_keyboard: keyboard } })
+      .catch((err) => ctx.log.warn({ err }, "could not redraw /mutes"));
+  });
+
+  composer.callbackQuery(/^silx:([0-9a-f-]{36})$/, async (ctx) => {
+    const [, silenceId] = ctx.match as unknown as [string, string];
+    const outcome = await deps.mutes.expireSilence(silenceId);
+    const text =
+      outcome.state === "failed"
+        ? `Alertmanager ${outcome.error}; the silence is still there.`
+        : "Silence expired in Alertmanager.";
+    await ctx.answerCallbackQuery({ text, show_alert: outcome.state === "failed" });
+    ctx.log.info(
+      { silence: silenceId, who: actorName(ctx), state: outcome.state },
+      "expire pressed",
+    );
+    const { text: list, keyboard } = await render();
+    await ctx
+      .editMessageText(list, { parse_mode: "HTML", reply_markup: { inline_keyboard: keyboard } })
       .catch((err) => ctx.log.warn({ err }, "could not redraw /mutes"));
   });
   return composer;

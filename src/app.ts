@@ -24,6 +24,7 @@ import { createHttpServer } from "./http/server.ts";
 import { createIncidentService } from "./incidents/incident-service.ts";
 import type { Logger } from "./logger.ts";
 import { createMetrics } from "./metrics.ts";
+import { createSilenceClient } from "./mutes/alertmanager-silences.ts";
 import { createEscalationStore } from "./notifications/escalation-store.ts";
 import { createEscalations } from "./notifications/escalations.ts";
 import { createNotificationRouter, targetsFor } from "./notifications/notification-router.ts";
@@ -137,6 +138,9 @@ export async function createApp(config: Config, opts: AppOptions) {
     onQueued: () => worker?.kick(),
     planTemplateFor: (labels) => templateFor(config.heal.templates, labels)?.template.name,
     muteVersion: replicas.shared ? () => replicas.feed.version("mutes") : undefined,
+    silences: config.alertmanagerUrl
+      ? createSilenceClient({ baseUrl: config.alertmanagerUrl })
+      : undefined,
     triageFor: triageReads.triageFor,
     onIncidentsOpened: (alertIds) => triage?.service.onIncidentsOpened(alertIds),
   });

@@ -19,6 +19,8 @@ export const callbackData = {
   unmute: (muteId: string) => `unmute:${muteId}`,
   /** Lift mute `<muteId>` from the /mutes list (the list is redrawn in place). */
   liftMute: (muteId: string) => `lift:${muteId}`,
+  /** Expire Alertmanager silence `<silenceId>` (a 36-character UUID) listed by /mutes. */
+  expireSilence: (silenceId: string) => `silx:${silenceId}`,
   /** Triage alert `<alertId>` now (model through the proxy, or the rules). */
   triage: (alertId: string) => `tri:${alertId}`,
   /** Show page `<n>` (0-based) of the /incidents list. */
