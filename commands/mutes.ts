@@ -1,5 +1,6 @@
-import { Composer } from "grammy";
+import { type CallbackQueryContext, Composer } from "grammy";
 import { actorName, type BotContext, type CommandInfo } from "../src/bot/context.ts";
+import { callbackData } from "../src/callback-data.ts";
 import { NotFoundError } from "../src/errors.ts";
 import type { IncidentActions } from "../src/incidents/incident-actions.ts";
 import { renderMuteList } from "../src/mutes/mute-message.ts";
@@ -40,8 +41,10 @@ export function createMutesFeature(deps: MutesFeatureDeps): Composer<BotContext>
     await ctx.reply(text, { parse_mode: "HTML", reply_markup: { inline_keyboard: keyboard } });
   });
 
-  composer.callbackQuery(/^(lift|unmute):([0-9A-Z]{26})$/, async (ctx) => {
-    const [, kind, muteId] = ctx.match as unknown as [string, string, string];
+  const unmute = async (ctx: CallbackQueryContext<BotContext>, kind: "lift" | "unmute") => {
+    const action = kind === "lift" ? callbackData.liftMute : callbackData.unmute;
+    const muteId = action.parse(ctx.callbackQuery.data);
+    if (!muteId) return;
     const who = actorName(ctx);
     const result = await deps.actions.unmute(muteId, who).catch((err: unknown) => {
       if (err instanceof NotFoundError) return undefined;
@@ -57,10 +60,13 @@ export function createMutesFeature(deps: MutesFeatureDeps): Composer<BotContext>
     await ctx
       .editMessageText(text, { parse_mode: "HTML", reply_markup: { inline_keyboard: keyboard } })
       .catch((err) => ctx.log.warn({ err }, "could not redraw /mutes"));
-  });
+  };
+  composer.callbackQuery(callbackData.liftMute.pattern, (ctx) => unmute(ctx, "lift"));
+  composer.callbackQuery(callbackData.unmute.pattern, (ctx) => unmute(ctx, "unmute"));
 
-  composer.callbackQuery(/^silx:([0-9a-f-]{36})$/, async (ctx) => {
-    const [, silenceId] = ctx.match as unknown as [string, string];
+  composer.callbackQuery(callbackData.expireSilence.pattern, async (ctx) => {
+    const silenceId = callbackData.expireSilence.parse(ctx.callbackQuery.data);
+    if (!silenceId) return;
     const outcome = await deps.mutes.expireSilence(silenceId);
     const text =
       outcome.state === "failed"
