@@ -29,7 +29,7 @@ export function runAlertAction(
 }
 
 /**
- * The buttons on alert messages (DESIGN.md, Incidents): Acknowledge (`ack:<alertId>`),
+ * The buttons on alert messages (docs/architecture.md, the path of an alert): Acknowledge (`ack:<alertId>`),
  * Resolve (`res:`), Mute 1 h (`m1h:`), Mute 24 h (`m24h:`). The allowlist is checked before
  * this runs (adminOnly); each press is answered with what happened, and the message itself
  * is edited through the outbox, in every chat that received it.

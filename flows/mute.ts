@@ -25,7 +25,7 @@ function parseDurationAnswer(text: string): number {
 }
 
 /**
- * The /mute conversation (DESIGN.md, Mutes): matchers, duration, reason, then the mute is
+ * The /mute conversation: matchers, duration, reason, then the mute is
  * created. Conversations v2 replay this function on every update, so the only side effect
  * besides replies, creating the mute, runs inside `conversation.external()` and returns
  * plain JSON. `/cancel` at any step stops it.

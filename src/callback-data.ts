@@ -26,8 +26,9 @@ const mute1h = action("m1h", "ulid");
 const mute24h = action("m24h", "ulid");
 
 /**
- * Callback data for inline buttons: an action and a short id, ≤ 64 bytes (Telegram's
- * limit, DESIGN.md). The state lives in the database, never in the button.
+ * Callback data for inline buttons: an action and a short id, ≤ 64 bytes (Telegram's limit,
+ * https://core.telegram.org/bots/api#inlinekeyboardbutton). The state lives in the database,
+ * never in the button.
  */
 export const callbackData = {
   /** Acknowledge alert `<alertId>` (a 26-character ULID) and its incident. */
@@ -55,7 +56,7 @@ export const callbackData = {
   triage: (alertId: string) => `tri:${alertId}`,
   /** Show page `<n>` (0-based) of the /incidents list. */
   incidentsPage: (page: number) => `incp:${page}`,
-  /** Heal plan `<planId>` (a ULID): approve, reject, show details (issue 5). */
+  /** Heal plan `<planId>` (a ULID): approve, reject, show details. */
   plan: {
     approve: (planId: string) => `pa:${planId}`,
     reject: (planId: string) => `pr:${planId}`,

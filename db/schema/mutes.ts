@@ -12,7 +12,7 @@ export interface Matcher {
 
 /**
  * A mute (Alertmanager calls it a silence): events whose labels satisfy every matcher
- * between `startsAt` and `endsAt` are stored but not delivered (DESIGN.md, Mutes). Lifting a
+ * between `startsAt` and `endsAt` are stored but not delivered (docs/operations.md). Lifting a
  * mute early sets `liftedAt`; rows are kept for the audit trail.
  */
 export const mutes = pgTable(

@@ -58,7 +58,7 @@ export function routeLabels(alert: AlertRow): Record<string, string> {
 
 /**
  * Turns alert changes into deliveries: the first message, edits in place, and the
- * re-notification that retires the previous message (DESIGN.md, Dedup). Every method
+ * re-notification that retires the previous message (README, Events API, dedup). Every method
  * writes through the caller's transaction.
  */
 export type AlertNotifier = ReturnType<typeof createAlertNotifier>;

@@ -1,6 +1,6 @@
 import type { EventStatus, Severity } from "../types.ts";
 
-/** A normalised event, as every ingest adapter produces it (DESIGN.md, Ingest). */
+/** A normalised event, as every ingest adapter produces it (docs/architecture.md, the path of an alert). */
 export interface EventInput {
   source: string;
   type: string;

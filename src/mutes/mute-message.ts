@@ -55,7 +55,7 @@ export function describeMute(m: MuteRow, now: Date, timeZone: string): string {
 
 /**
  * The /mutes screen: every active mute numbered, with an Unmute button each
- * (DESIGN.md, Mutes), then the silences made in Alertmanager itself (its UI, amtool), each
+ * (docs/operations.md, Alertmanager silences), then the silences made in Alertmanager itself (its UI, amtool), each
  * with an Expire button, or a line saying Alertmanager did not answer. Text and keyboard are
  * built from the same lists, so button n acts on entry n.
  */

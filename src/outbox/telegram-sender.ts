@@ -2,7 +2,7 @@ import { Api, GrammyError, HttpError } from "grammy";
 import type { InlineKeyboard } from "../../db/schema/index.ts";
 import { redactText } from "../redact.ts";
 
-/** Why a send failed, in the terms the worker acts on (DESIGN.md, Delivery details). */
+/** Why a send failed, in the terms the worker acts on (outbox/delivery-handler.ts). */
 export type SendFailure =
   | { kind: "rate_limited"; retryAfterS: number; description: string }
   | { kind: "migrated"; toChatId: number; description: string }
