@@ -37,7 +37,8 @@ export type Escalations = ReturnType<typeof createEscalations>;
  * Builds the escalation runner (docs/operations.md, Routes). Each tick reads the timers due
  * by the injected clock from the `escalations` table and, per alert in its own transaction
  * (the row locked, skipped when another replica holds it):
- * - an alert acknowledged, resolved or gone → its timers are deleted (nothing more is sent);
+ * - an alert acknowledged, resolved, muted from its buttons, or gone → its timers are deleted
+ *   (nothing more is sent);
  * - an escalation step due → a copy of the alert message with the same buttons goes to the
  *   step's receiver, and every copy is redrawn noting "Escalated to <receiver> at HH:MM";
  * - a repeat due → the alert is re-announced (the previous messages lose their buttons, as a
@@ -56,7 +57,8 @@ export function createEscalations(deps: EscalationsDeps) {
       if (!row) return;
       const now = clock.now();
       const alert = await deps.alerts.getForUpdate(alertId, tx);
-      if (alert?.status !== "firing" || alert.acknowledgedAt) {
+      // Acknowledged, resolved, or muted from its message's buttons: someone decided.
+      if (alert?.status !== "firing" || alert.acknowledgedAt || alert.muteId) {
         await store.stop(alertId, tx);
         tally.stopped++;
         return;
