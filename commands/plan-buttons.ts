@@ -1,6 +1,7 @@
 import { Composer } from "grammy";
 import { REJECT_PLAN_FLOW_ID } from "../flows/reject-plan.ts";
 import { actorName, type BotContext } from "../src/bot/context.ts";
+import { callbackData } from "../src/callback-data.ts";
 import type { HealService } from "../src/heal/heal-service.ts";
 import { describeAction } from "../src/heal/plan-message.ts";
 import { escapeHtml, formatTime } from "../src/telegram-format.ts";
@@ -21,8 +22,9 @@ export interface PlanButtonsDeps {
  */
 export function createPlanButtonsFeature(deps: PlanButtonsDeps): Composer<BotContext> {
   const composer = new Composer<BotContext>();
-  composer.callbackQuery(/^pf:([0-9A-Z]{26})$/, async (ctx) => {
-    const alertId = ctx.match[1] as string;
+  composer.callbackQuery(callbackData.proposeFix.pattern, async (ctx) => {
+    const alertId = callbackData.proposeFix.parse(ctx.callbackQuery.data);
+    if (!alertId) return;
     const who = actorName(ctx);
     const result = await deps.heal.proposeFromAlert(alertId, who);
     await ctx.answerCallbackQuery({ text: result.message, show_alert: !result.created });
@@ -31,8 +33,22 @@ export function createPlanButtonsFeature(deps: PlanButtonsDeps): Composer<BotCon
       "propose fix pressed",
     );
   });
-  composer.callbackQuery(/^(pa|pr|pd):([0-9A-Z]{26})$/, async (ctx) => {
-    const [, action, planId] = ctx.match as unknown as [string, string, string];
+  const planActions = [
+    ["pa", callbackData.plan.approve],
+    ["pr", callbackData.plan.reject],
+    ["pd", callbackData.plan.details],
+  ] as const;
+  const pressed = (data: string) => {
+    for (const [action, a] of planActions) {
+      const planId = a.parse(data);
+      if (planId) return { action, planId };
+    }
+    return undefined;
+  };
+  composer.callbackQuery(/^(pa|pr|pd):/, async (ctx) => {
+    const press = pressed(ctx.callbackQuery.data);
+    if (!press) return;
+    const { action, planId } = press;
     const who = actorName(ctx);
     if (action === "pa") {
       const result = await deps.heal.approve(planId, who);

@@ -53,14 +53,16 @@ export const callbackData = {
   /** Expire Alertmanager silence `<silenceId>` (a 36-character UUID) listed by /mutes. */
   expireSilence: action("silx", "uuid"),
   /** Triage alert `<alertId>` now (model through the proxy, or the rules). */
-  triage: (alertId: string) => `tri:${alertId}`,
+  triage: action("tri", "ulid"),
+  /** Propose the fix a plan template describes for alert `<alertId>`. */
+  proposeFix: action("pf", "ulid"),
   /** Show page `<n>` (0-based) of the /incidents list. */
   incidentsPage: (page: number) => `incp:${page}`,
   /** Heal plan `<planId>` (a ULID): approve, reject, show details. */
   plan: {
-    approve: (planId: string) => `pa:${planId}`,
-    reject: (planId: string) => `pr:${planId}`,
-    details: (planId: string) => `pd:${planId}`,
+    approve: action("pa", "ulid"),
+    reject: action("pr", "ulid"),
+    details: action("pd", "ulid"),
   },
 };
 
