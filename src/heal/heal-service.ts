@@ -219,7 +219,13 @@ export function createHealService(deps: HealServiceDeps) {
     ): Promise<DecisionResult> {
       const current = await store.get(id);
       if (current?.status === "pending" && current.expiresAt > clock.now()) {
-        const verdict = await vet(current);
+        const busy = [
+          ...(await store.inStatus("approved")),
+          ...(await store.inStatus("running")),
+        ].some((p) => p.target === current.target);
+        const verdict: Verdict = busy
+          ? { ok: false, reason: `another plan is running on ${current.target}; try when it ends` }
+          : await vet(current);
         const rate = verdict.ok
           ? await checkRate(
               (since) => store.startedSince(since),
