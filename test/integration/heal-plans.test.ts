@@ -227,7 +227,10 @@ for (const kind of testDatabases()) {
       nextHour();
       const id = await codeFix("fix config", "config/settings.py");
       const msg = await message(id);
-      assert.match(msg.text, /🛑 The guardrails would refuse it: L1: config\/settings\.py is not allowed/);
+      assert.match(
+        msg.text,
+        /🛑 The guardrails would refuse it: L1: config\/settings\.py is not allowed/,
+      );
       assert.ok(!JSON.stringify(msg.replyMarkup).includes("pa:"), "no Approve on the message");
       await refusedAtApproval(id, /^Not approved: L1: config\/settings\.py is not allowed/);
       assert.equal(existsSync(join(repo.work, "config")), false, "fixer never ran");
