@@ -328,6 +328,10 @@ export async function createApp(config: Config, opts: AppOptions) {
         webhookUrl: config.telegram.webhookUrl,
         webhookSecret: config.telegram.webhookSecret,
         logger,
+        menuFor: {
+          adminIds: config.telegram.adminIds,
+          alertChatIds: config.telegram.alertChatIds,
+        },
       })
     : undefined;
   wireReplicas(replicas, {
