@@ -93,11 +93,15 @@ export function createPlanButtonsFeature(deps: PlanButtonsDeps): Composer<BotCon
       );
       if (result.needsConfirm) {
         await ctx.answerCallbackQuery({ text: result.message });
-        await ctx
-          .editMessageReplyMarkup({
-            reply_markup: { inline_keyboard: confirmKeyboard({ id: planId }) },
-          })
-          .catch(notModified);
+        // The plan itself (not its details, if they were open) above the confirming button.
+        const msg = await deps.heal.message(planId);
+        if (msg)
+          await ctx
+            .editMessageText(msg.text, {
+              parse_mode: "HTML",
+              reply_markup: { inline_keyboard: confirmKeyboard({ id: planId }) },
+            })
+            .catch(notModified);
         return;
       }
       await ctx.answerCallbackQuery({ text: result.message, show_alert: !result.changed });

@@ -203,10 +203,15 @@ describe("/status as the home screen, incident numbers and plan decisions (emula
       "home",
     );
     await pressButton(admin, homeAgain, "🤖 Agents");
-    await reply(
+    const agents = await reply(
       (m) => m.messageId === home.messageId && /Agents \(1/.test(m.text),
       "agents in place",
     );
+    assert.match(
+      agents.text,
+      /Needs you \(1\)\n🔴 builder escalated · silent 52m 00s · BIZ-7 build/,
+    );
+    assert.equal(agents.buttons[0]?.text, "🔎 builder (escalated)", "its action first");
     await t.app.heal.reject(planId, "test", null);
   });
 
