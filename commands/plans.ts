@@ -3,6 +3,7 @@ import type { BotContext, CommandInfo } from "../src/bot/context.ts";
 import { callbackData, homeButton } from "../src/callback-data.ts";
 import type { HealService } from "../src/heal/heal-service.ts";
 import { KIND_LABEL, planListLine } from "../src/heal/plan-message.ts";
+import { truncateHtml } from "../src/telegram-format.ts";
 import type { Clock } from "../src/types.ts";
 
 /** `/plans`: pending and recent heal plans. */
@@ -52,7 +53,7 @@ export function createPlansFeature(deps: {
     ]);
     keyboard.push([{ text: "↻ Refresh", callback_data: callbackData.home.plans }, homeButton()]);
     return {
-      text: lines.join("\n"),
+      text: truncateHtml(lines.join("\n"), "older plans are not shown"),
       options: { parse_mode: "HTML" as const, reply_markup: { inline_keyboard: keyboard } },
     };
   }
