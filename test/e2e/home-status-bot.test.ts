@@ -212,6 +212,20 @@ describe("/status as the home screen, incident numbers and plan decisions (emula
       /Needs you \(1\)\n🔴 builder escalated · silent 52m 00s · BIZ-7 build/,
     );
     assert.equal(agents.buttons[0]?.text, "🔎 builder (escalated)", "its action first");
+    await pressButton(admin, agents, "🏠 Status");
+    const home3 = await reply(
+      (m) => m.messageId === home.messageId && m.text.includes("commandpost status"),
+      "home from agents",
+    );
+    await pressButton(admin, home3, "🔌 Backends");
+    const backends = await reply(
+      (m) => m.messageId === home.messageId && m.text.startsWith("Backends"),
+      "backends in place",
+    );
+    assert.ok(
+      backends.buttons.some((b) => b.text === "↻ Refresh"),
+      "the backends menu",
+    );
     await t.app.heal.reject(planId, "test", null);
   });
 
