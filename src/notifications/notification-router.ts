@@ -43,6 +43,8 @@ export interface NotificationRouter {
   receiverChats(name: string): ChatTarget[];
   /** The configured routes, or undefined when every notification goes to the alert chats. */
   config(): RoutesConfig | undefined;
+  /** Every chat id notifications may go to: all receivers' chats, or the alert chats. */
+  chatIds(): number[];
 }
 
 /** Name given to the implicit receiver when no routes are configured. */
@@ -97,6 +99,10 @@ export function createNotificationRouter(deps: {
     receiverChats: (name) =>
       cfg ? chatsOf(name) : name === ALERT_CHATS_RECEIVER ? alertChats() : [],
     config: () => cfg,
+    chatIds: () =>
+      cfg
+        ? [...new Set([...cfg.receivers.values()].flatMap((r) => r.chats.map((c) => c.chatId)))]
+        : [...deps.alertChatIds()],
   };
 }
 
