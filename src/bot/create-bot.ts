@@ -11,6 +11,7 @@ import type { IncidentActions } from "../incidents/incident-actions.ts";
 import type { IncidentService } from "../incidents/incident-service.ts";
 import type { Logger } from "../logger.ts";
 import type { MuteService } from "../mutes/mute-service.ts";
+import type { NotificationRouter } from "../notifications/notification-router.ts";
 import type { Pacer } from "../outbox/pacer.ts";
 import type { ProxyModule } from "../proxy/proxy-module.ts";
 import type { Digests } from "../reports/digests.ts";
@@ -42,6 +43,7 @@ import {
   createPlansFeature,
   createRejectPlanFlowFeature,
   createReportFeature,
+  createRoutesFeature,
   createSessionsFeature,
   createSmokeFeature,
   createStartFeature,
@@ -55,6 +57,7 @@ import {
   mutesCommand,
   plansCommand,
   reportCommand,
+  routesCommand,
   sessionsCommand,
   smokeCommand,
   startCommand,
@@ -103,6 +106,8 @@ export interface BotDeps {
   pacer?: Pacer;
   /** Secrets typed into the chat, kept out of conversation state (/addbackend's key). */
   secrets: SecretInbox;
+  /** Notification routes for /routes. */
+  notifyRouter: NotificationRouter;
 }
 
 /** The command list, in /help order; also sent with setMyCommands. */
@@ -111,6 +116,7 @@ export const COMMANDS: readonly CommandInfo[] = [
   incidentsCommand,
   muteCommand,
   mutesCommand,
+  routesCommand,
   backendsCommand,
   addBackendCommand,
   usageCommand,
@@ -175,11 +181,12 @@ export function createBot(deps: BotDeps): Bot<BotContext> {
   bot.use(createRejectPlanFlowFeature(deps));
   bot.use(createStartFeature());
   bot.use(createHelpFeature(COMMANDS));
-  bot.use(createStatusFeature({ status: deps.status }));
+  bot.use(createStatusFeature(deps));
   bot.use(createIncidentButtonsFeature(deps));
   bot.use(createIncidentsFeature(deps));
   bot.use(createMuteFeature(deps));
   bot.use(createMutesFeature(deps));
+  bot.use(createRoutesFeature(deps));
   bot.use(createBackendsFeature(deps));
   bot.use(createUsageFeature(deps));
   bot.use(createSmokeFeature(deps));

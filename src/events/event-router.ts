@@ -9,7 +9,7 @@ import { symptomOf } from "../triage/symptom.ts";
 import type { Clock } from "../types.ts";
 import type { AlertNotifier } from "./alert-notifier.ts";
 import type { AlertRepository } from "./alert-repository.ts";
-import type { EventInput } from "./event.ts";
+import { alertDetails, type EventInput } from "./event.ts";
 import { inhibitionKey, matchLabels } from "./event-labels.ts";
 import { eventRow } from "./event-row.ts";
 import { type Decision, type DedupWindows, decide } from "./routing.ts";
@@ -119,6 +119,7 @@ export function createEventRouter(deps: EventRouterDeps) {
         lastEventAt: now,
         lastNotifiedAt: now,
         incidentId,
+        ...alertDetails(e),
       },
       tx,
     );

@@ -1,8 +1,9 @@
 import { eq, sql } from "drizzle-orm";
 import { ulid } from "ulid";
 import type { Db, DbOrTx } from "../../db/client.ts";
-import { alerts, type HealPlanRow } from "../../db/schema/index.ts";
+import { alerts, type HealPlanRow, type InlineKeyboard } from "../../db/schema/index.ts";
 import { InputError } from "../errors.ts";
+import { type NotifyTargets, targetKey } from "../notifications/notification-router.ts";
 import type { OutboxRepository } from "../outbox/outbox-repository.ts";
 import type { Clock } from "../types.ts";
 import { parseInput } from "../validation.ts";
@@ -13,7 +14,7 @@ import {
   type Proposal,
   proposalSchema,
 } from "./plan-content.ts";
-import { planSubject, renderPlanMessage } from "./plan-message.ts";
+import { planSubject } from "./plan-message.ts";
 import type { PlanStore } from "./plan-store.ts";
 import { templateFor, templateNamed, vetTarget } from "./plan-templates.ts";
 
@@ -24,9 +25,14 @@ export interface PlanProposalsDeps {
   clock: Clock;
   outbox: OutboxRepository;
   settings: Pick<HealSettings, "templates" | "commands" | "protectedPattern" | "fileAllowlist">;
-  alertChatIds: () => readonly number[];
+  /** Chats that get plan proposals (kind `heal_plan`, src/notifications). */
+  planChats: NotifyTargets;
   timeZone: string;
   onQueued: () => void;
+  /** Renders a plan's message as it stands (heal-service.ts). */
+  render(plan: HealPlanRow, tx: DbOrTx): Promise<{ text: string; keyboard: InlineKeyboard | null }>;
+  /** Redraws the other pending plans on the plan's target. */
+  redrawSiblings(plan: HealPlanRow, tx: DbOrTx): Promise<void>;
   /** The template the alert's latest triage suggested (src/triage), preferred when it applies. */
   suggestedTemplate?: (alertId: string) => Promise<string | undefined>;
 }
@@ -45,13 +51,13 @@ export interface AlertProposalResult {
 const MAX_PROPOSER = 100;
 
 /**
- * Proposals of heal plans (issue 5, behaviour 1): over HTTP (`POST /api/heal-plans`) and from
+ * Proposals of heal plans: over HTTP (`POST /api/heal-plans`) and from
  * an alert's "Propose fix" button when a plan template (`HEAL_TEMPLATES`) maps the alert to a
  * plan. Both pass the same schema and the same insert: plan row, `proposed` audit row and one
  * message per alert chat, in one transaction.
  */
 export function createPlanProposals(deps: PlanProposalsDeps) {
-  const { db, store, clock, outbox, timeZone } = deps;
+  const { db, store, clock, outbox } = deps;
 
   async function insert(
     p: Proposal,
@@ -85,20 +91,22 @@ export function createPlanProposals(deps: PlanProposalsDeps) {
       now,
       tx,
     );
-    const msg = renderPlanMessage(row, timeZone);
-    for (const chatId of deps.alertChatIds()) {
+    const msg = await deps.render(row, tx);
+    for (const c of deps.planChats({ risk: row.risk, proposed_by: row.proposedBy })) {
       await outbox.enqueue(
         {
-          chatId,
+          chatId: c.chatId,
+          threadId: c.threadId,
           text: msg.text,
           keyboard: msg.keyboard,
           subject: planSubject(id),
-          dedupKey: `plan:${id}:${chatId}`,
+          dedupKey: `plan:${id}:${targetKey(c)}`,
         },
         now,
         tx,
       );
     }
+    await deps.redrawSiblings(row, tx);
     return row;
   }
 

@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import type { AgentBeatRow, InlineKeyboard } from "../../db/schema/index.ts";
+import { homeButton } from "../callback-data.ts";
 import {
   escapeHtml,
   formatDuration,
@@ -8,6 +9,7 @@ import {
   truncateHtml,
 } from "../telegram-format.ts";
 import { cutText } from "../text-cut.ts";
+import { formatSpan } from "../time-format.ts";
 import { type AgentClass, roundsWarnAt } from "./agent-classes.ts";
 import type { AgentViewState } from "./agent-state.ts";
 import type { AgentView } from "./agent-views.ts";
@@ -67,7 +69,7 @@ function line(a: AgentView): string {
 }
 
 /**
- * One page of /agents (issue 8, item 4): a count per state, then the page's agents grouped
+ * One page of /agents: a count per state, then the page's agents grouped
  * under their class with its thresholds; each agent shows state, round of max and last beat
  * age, and gets a Details button; ◀ n/m ▶ pages in place. `agents` is the whole list, sorted
  * by class then name (AgentViews.list).
@@ -85,6 +87,24 @@ export function renderAgentsPage(agents: readonly AgentView[], requested: number
   for (const a of agents) counts.set(a.state, (counts.get(a.state) ?? 0) + 1);
   const summary = [...counts].map(([s, n]) => `${STATE_ICON[s]} ${n} ${s}`).join(" · ");
   const out = [`<b>Agents</b> (${agents.length}; page ${page + 1}/${pages})`, summary];
+  const keyboard: InlineKeyboard = [];
+  // Escalated and paused agents first, on every page: they wait for a person.
+  const waiting = agents
+    .filter((a) => a.state === "escalated" || a.state === "paused")
+    .sort((a, b) => (a.state === b.state ? b.ageMs - a.ageMs : a.state === "escalated" ? -1 : 1));
+  if (waiting.length > 0) {
+    out.push("", `<b>Needs you</b> (${waiting.length})`);
+    for (const a of waiting.slice(0, 5)) {
+      out.push(
+        a.state === "escalated"
+          ? `${STATE_ICON.escalated} <b>${escapeHtml(a.name)}</b> escalated · silent ${formatSpan(a.ageMs)}${a.task ? ` · <i>${escapeHtml(cutText(a.task, 60))}</i>` : ""}`
+          : `${STATE_ICON.paused} <b>${escapeHtml(a.name)}</b> paused at round ${a.round ?? "?"}/${a.cls.maxRounds}: it waits for a new task`,
+      );
+      keyboard.push([
+        { text: `🔎 ${a.name} (${a.state})`, callback_data: agentsCallback.details(page, a.name) },
+      ]);
+    }
+  }
   let cls = "";
   for (const a of rows) {
     if (a.cls.name !== cls) {
@@ -93,7 +113,6 @@ export function renderAgentsPage(agents: readonly AgentView[], requested: number
     }
     out.push(line(a));
   }
-  const keyboard: InlineKeyboard = [];
   for (let i = 0; i < rows.length; i += 2) {
     keyboard.push(
       rows.slice(i, i + 2).map((a) => ({
@@ -103,6 +122,7 @@ export function renderAgentsPage(agents: readonly AgentView[], requested: number
     );
   }
   if (pages > 1) keyboard.push(pagerRow(page, pages, agentsCallback.page));
+  keyboard.push([homeButton()]);
   return { text: truncateHtml(out.join("\n"), "use ◀ ▶ for the rest"), keyboard };
 }
 

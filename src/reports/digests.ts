@@ -1,3 +1,4 @@
+import { type ChatTarget, targetKey, toTarget } from "../notifications/notification-router.ts";
 import type { OutboxRepository } from "../outbox/outbox-repository.ts";
 import { renderSmokeSummary } from "../smoke/smoke-message.ts";
 import { distribute } from "../smoke/smoke-stats.ts";
@@ -13,7 +14,8 @@ import type { ReportData, ReportKind } from "./report-types.ts";
  * (`digest:daily:2026-11-23`), so queuing the same period again sends nothing new.
  */
 export interface DigestTarget {
-  chatIds: readonly number[];
+  /** Chat ids, or chats with a forum topic (routes, src/notifications). */
+  chatIds: readonly (number | ChatTarget)[];
   dedupBase: string;
 }
 
@@ -35,16 +37,22 @@ export interface DigestDeps {
 
 const DAY_MS = 86_400_000;
 
-/** Builds and queues digests; every message goes through the outbox (DESIGN.md, Outbox). */
+/** Builds and queues digests; every message goes through the outbox (paced, retried, durable). */
 export type Digests = ReturnType<typeof createDigests>;
 
 /** Builds the digest sender: reports and the smoke summary. */
 export function createDigests(deps: DigestDeps) {
   async function queue(text: string, target: DigestTarget): Promise<number> {
     const now = deps.clock.now();
-    for (const chatId of target.chatIds) {
+    for (const c of target.chatIds.map(toTarget)) {
       await deps.outbox.enqueue(
-        { chatId, text, dedupKey: `${target.dedupBase}:${chatId}`, disableNotification: true },
+        {
+          chatId: c.chatId,
+          threadId: c.threadId,
+          text,
+          dedupKey: `${target.dedupBase}:${targetKey(c)}`,
+          disableNotification: true,
+        },
         now,
       );
     }
@@ -65,7 +73,7 @@ export function createDigests(deps: DigestDeps) {
       return text;
     },
 
-    /** Queues the smoke summary of the 24 h before `to` (seed 004, daily 09:10). */
+    /** Queues the smoke summary of the 24 h before `to` (scheduled daily at 09:10). */
     async smokeSummary(to: Date, target: DigestTarget): Promise<string> {
       const from = new Date(to.getTime() - DAY_MS);
       const runs = await deps.smoke.between(from, to);

@@ -19,6 +19,9 @@ function alert(over: Partial<AlertRow> = {}): AlertRow {
     summary: "",
     labels: {},
     generatorUrl: null,
+    annotations: {},
+    externalUrl: null,
+    truncatedAlerts: 0,
     startedAt: new Date(NOW.getTime() - 30 * MIN),
     lastEventAt: NOW,
     resolvedAt: null,
@@ -36,7 +39,7 @@ function alert(over: Partial<AlertRow> = {}): AlertRow {
 const mute = { id: "M" } as MuteRow;
 const none = { current: undefined, inhibitor: undefined, mute: undefined, now: NOW, windows };
 
-describe("routing decisions (DESIGN.md, EventRouter)", () => {
+describe("routing decisions (EventRouter)", () => {
   it("lets a resolved event through even when muted or inhibited", () => {
     const current = alert();
     const d = decide(
