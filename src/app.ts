@@ -128,6 +128,7 @@ export async function createApp(config: Config, opts: AppOptions) {
     planTemplateFor: (labels) => templateFor(config.heal.templates, labels)?.template.name,
     muteVersion: replicas.shared ? () => replicas.feed.version("mutes") : undefined,
     triageFor: triageReads.triageFor,
+    triagesFor: triageReads.triagesFor,
     onIncidentsOpened: (alertIds) => triage?.service.onIncidentsOpened(alertIds),
   });
   const { router, mutes } = eventsModule;

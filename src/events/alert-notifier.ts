@@ -1,4 +1,4 @@
-import { eq } from "drizzle-orm";
+import { eq, inArray } from "drizzle-orm";
 import type { DbOrTx } from "../../db/client.ts";
 import { type AlertRow, type MuteRow, mutes } from "../../db/schema/index.ts";
 import type { IncidentService } from "../incidents/incident-service.ts";
@@ -22,6 +22,8 @@ export interface AlertNotifierDeps {
   planTemplateFor?: (labels: Readonly<Record<string, string>>) => string | undefined;
   /** The latest triage of an alert (src/triage), shown as a section of its message. */
   triageFor?: (alertId: string, tx: DbOrTx) => Promise<TriageView | undefined>;
+  /** {@link triageFor} of many alerts in one read, keyed by alert id (batched variants). */
+  triagesFor?: (alertIds: string[], tx: DbOrTx) => Promise<Map<string, TriageView>>;
 }
 
 /** The outbox subject of an alert's live message(s). */
@@ -52,7 +54,84 @@ export function createAlertNotifier(deps: AlertNotifierDeps) {
     return { alert, incident, mute, timeZone: deps.timeZone, now: clock.now(), proposeFix, triage };
   }
 
+  /**
+   * {@link view} of many alerts with one read per kind of fact (incidents, mutes, triages)
+   * instead of one per alert.
+   */
+  async function viewMany(list: AlertRow[], tx: DbOrTx) {
+    const incidentIds = [...new Set(list.flatMap((a) => (a.incidentId ? [a.incidentId] : [])))];
+    const muteIds = [...new Set(list.flatMap((a) => (a.muteId ? [a.muteId] : [])))];
+    // Independent reads, sent together (one round trip where the driver pipelines).
+    const [incidentRows, muteRows, triages] = await Promise.all([
+      incidentIds.length > 0 ? incidents.getMany(incidentIds, tx) : [],
+      muteIds.length > 0 ? tx.select().from(mutes).where(inArray(mutes.id, muteIds)) : [],
+      deps.triagesFor?.(
+        list.map((a) => a.id),
+        tx,
+      ) ?? new Map<string, TriageView>(),
+    ]);
+    const byIncident = new Map(incidentRows.map((i) => [i.id, i]));
+    const byMute = new Map(muteRows.map((m) => [m.id, m]));
+    const now = clock.now();
+    const views = [];
+    for (const alert of list) {
+      const triage = deps.triagesFor
+        ? (triages.get(alert.id) ?? null)
+        : ((await deps.triageFor?.(alert.id, tx)) ?? null);
+      views.push({
+        alert,
+        incident: alert.incidentId ? (byIncident.get(alert.incidentId) ?? null) : null,
+        mute: alert.muteId ? (byMute.get(alert.muteId) ?? null) : null,
+        timeZone: deps.timeZone,
+        now,
+        proposeFix: deps.planTemplateFor?.(alert.labels) !== undefined,
+        triage,
+      });
+    }
+    return views;
+  }
+
+  /** The new message about `alert` to one chat, as {@link announce} queues it (keep alike). */
+  function announcement(alert: AlertRow, msg: ReturnType<typeof renderAlert>, chatId: number) {
+    return {
+      chatId,
+      text: msg.text,
+      keyboard: msg.keyboard,
+      subject: alertSubject(alert.id),
+      dedupKey: `alert:${alert.id}:${alert.notifications}:${chatId}`,
+      disableNotification: alert.severity !== "critical",
+    };
+  }
+
   return {
+    /**
+     * {@link announce} of many alerts: the same messages, rendered from one batched read and
+     * queued in one outbox write.
+     */
+    async announceMany(list: AlertRow[], tx: DbOrTx): Promise<void> {
+      if (list.length === 0) return;
+      const views = await viewMany(list, tx);
+      const messages = views.flatMap((v) => {
+        const msg = renderAlert(v);
+        return deps.alertChatIds().map((chatId) => announcement(v.alert, msg, chatId));
+      });
+      await outbox.enqueueMany(messages, clock.now(), tx);
+    },
+
+    /**
+     * {@link redraw} of many alerts: every live message of each brought up to date, rendered
+     * from one batched read and written with one outbox write per kind of change.
+     */
+    async redrawMany(list: AlertRow[], tx: DbOrTx): Promise<void> {
+      if (list.length === 0) return;
+      const views = await viewMany(list, tx);
+      const edits = views.map((v) => {
+        const msg = renderAlert(v);
+        return { subject: alertSubject(v.alert.id), text: msg.text, keyboard: msg.keyboard };
+      });
+      await outbox.editSubjects(edits, clock.now(), tx);
+    },
+
     /**
      * Queues a new message about `alert` to every alert chat. The dedup key names the
      * alert and its notification number, so a retried ingest never queues it twice.

@@ -44,6 +44,52 @@ export function createIncidentService({ db, clock }: { db: Db; clock: Clock }) {
       return { incident: incident as IncidentRow, opened: true };
     },
 
+    /**
+     * The unresolved incident of each of `fingerprints` that has one (what {@link openFor}
+     * would attach to), in one read; keyed by fingerprint.
+     */
+    async unresolvedFor(
+      fingerprints: string[],
+      tx: DbOrTx = db,
+    ): Promise<Map<string, IncidentRow>> {
+      const found = new Map<string, IncidentRow>();
+      if (fingerprints.length === 0) return found;
+      const rows = await tx
+        .select()
+        .from(incidents)
+        .where(and(inArray(incidents.fingerprint, fingerprints), ne(incidents.status, "resolved")));
+      for (const r of rows) if (!found.has(r.fingerprint)) found.set(r.fingerprint, r);
+      return found;
+    },
+
+    /**
+     * A new open incident for a critical alert, as {@link openFor} would insert it, built in
+     * memory (the caller inserts it with {@link insertMany}).
+     */
+    newIncident(
+      alert: Pick<AlertRow, "fingerprint" | "title" | "severity"> & { symptomKey?: string },
+    ): IncidentRow {
+      return {
+        id: ulid(),
+        title: alert.title,
+        severity: alert.severity,
+        status: "open",
+        fingerprint: alert.fingerprint,
+        openedAt: clock.now(),
+        acknowledgedBy: null,
+        acknowledgedAt: null,
+        resolvedBy: null,
+        resolvedAt: null,
+        symptomKey: alert.symptomKey ?? null,
+        resolution: null,
+      };
+    },
+
+    /** Inserts complete incident rows (from {@link newIncident}) in one statement. */
+    async insertMany(rows: IncidentRow[], tx: DbOrTx = db): Promise<void> {
+      if (rows.length > 0) await tx.insert(incidents).values(rows);
+    },
+
     /** Marks an open incident acknowledged by `who`; no change when it is not open. */
     async acknowledge(id: string, who: string, tx: DbOrTx = db): Promise<IncidentRow | undefined> {
       await tx
@@ -110,6 +156,12 @@ export function createIncidentService({ db, clock }: { db: Db; clock: Clock }) {
         .where(and(eq(incidents.id, id), ne(incidents.status, "resolved")))
         .returning();
       return row;
+    },
+
+    /** Incidents by id, in one read (missing ids are left out). */
+    async getMany(ids: string[], tx: DbOrTx = db): Promise<IncidentRow[]> {
+      if (ids.length === 0) return [];
+      return tx.select().from(incidents).where(inArray(incidents.id, ids));
     },
 
     /** One incident. */
