@@ -23,7 +23,7 @@
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { and, count, eq, gte, sql } from "drizzle-orm";
+import { and, count, eq, gte, like, sql } from "drizzle-orm";
 import { openDatabase, rowsOf } from "../db/client.ts";
 import { deliveries } from "../db/schema/index.ts";
 import { createApp } from "../src/app.ts";
@@ -232,7 +232,13 @@ async function main(): Promise<void> {
         await database.db
           .select({ n: count() })
           .from(deliveries)
-          .where(and(eq(deliveries.kind, kind), gte(deliveries.createdAt, since)))
+          .where(
+            and(
+              eq(deliveries.kind, kind),
+              gte(deliveries.createdAt, since),
+              like(deliveries.subject, "alert:%"),
+            ),
+          )
       )[0]?.n ?? 0;
     const sends = await rows("send");
     const edits = await rows("edit");
