@@ -1,5 +1,5 @@
 /**
- * `npm run bench:aiderw`: what aiderw costs a user, side by side (issue 8 point 8). The fake
+ * `npm run bench:aiderw`: what aiderw costs a user, side by side. The fake
  * aider (test/fixtures/fake-aider: banner, a 429, two edits, a commit) runs in a fresh git
  * repository, directly and through `scripts/aiderw` with commandpost up (the real app
  * in-process on PGlite), with nothing listening (connection refused), and with a server that

@@ -1,5 +1,5 @@
 /**
- * Terminology used across commandpost (field-standard names, DESIGN.md):
+ * Terminology used across commandpost (the names Alertmanager and on-call tools use):
  *
  * - **event**: one normalised thing that happened (an Alertmanager alert, a service event, an
  *   agent stall). Has a ULID, source, type, severity, status and labels.
@@ -27,7 +27,7 @@ export interface Clock {
 /** The wall clock. */
 export const systemClock: Clock = { now: () => new Date() };
 
-/** Alert and event severity (DESIGN.md, EventRouter). */
+/** Alert and event severity: critical opens an incident, warning notifies, info is recorded. */
 export type Severity = "critical" | "warning" | "info";
 
 /** Event status as Alertmanager reports it. */

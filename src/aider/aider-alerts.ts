@@ -5,7 +5,7 @@ import type { Severity } from "../types.ts";
 import type { AiderEvent } from "./aider-event-schema.ts";
 
 /**
- * How aider-watch events enter the EventRouter (issue 8 point 6): every `error` and every
+ * How aider-watch events enter the EventRouter: every `error` and every
  * `silent_timeout` becomes an {@link EventInput}, so dedup, mutes, inhibition, incidents and
  * buttons apply to them unchanged.
  *

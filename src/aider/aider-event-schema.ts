@@ -3,7 +3,7 @@ import { AIDER_EVENT_TYPES, type AiderEventType } from "../../db/schema/index.ts
 import { parseInput } from "../validation.ts";
 
 /**
- * The aider-watch event contract of `POST /api/aider/events` (issue 8 point 5; seed 000 §3):
+ * The aider-watch event contract of `POST /api/aider/events` (docs/aider-watch.md):
  * the client `aiderw` sends one event or an array of them, each
  * `{ id, ts, session_id, type, payload }`. Payload fields are validated per type; fields this
  * server does not know are kept (stored) so a newer client is not refused.
@@ -43,9 +43,9 @@ const envelopeSchema = z.object({
   payload: z.record(z.string(), z.unknown(), { message: "expected an object" }),
 });
 
-/** Payload schemas per event type (seed 000 §3). */
+/** Payload schemas per event type (docs/aider-watch.md, Types and payloads). */
 export const PAYLOAD_SCHEMAS = {
-  /** From aider's banner. `host` is optional (seed 000 §4 `sessions.host`). */
+  /** From aider's banner. `host` (the client machine, stored on the session) is optional. */
   session_start: z.looseObject({
     cwd: text(4096).min(1, "must not be empty"),
     model: text(500).nullable(),

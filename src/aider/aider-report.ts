@@ -7,7 +7,7 @@ import type { ReportSection, ReportWindow } from "../reports/report-types.ts";
 import { clockDuration, compactCount, cost } from "./session-message.ts";
 
 /**
- * aider sessions that started in a report window (seed 000 §4's daily query): how many, how
+ * aider sessions that started in a report window: how many, how
  * many still run, their summed duration (s, ended ones), tokens, cost (USD) and errors, and
  * the files touched most often in the window.
  */
@@ -87,7 +87,7 @@ export async function aiderReportStats(db: Db, w: ReportWindow): Promise<AiderRe
   };
 }
 
-/** The aider section of the daily and weekly reports (issue 8 point 6). */
+/** The aider section of the daily and weekly reports. */
 export function aiderReportSection(db: Db): ReportSectionProvider {
   return async (w): Promise<ReportSection> => ({
     title: "aider sessions",

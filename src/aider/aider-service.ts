@@ -38,7 +38,7 @@ export interface AiderIngestResult {
 export type AiderService = ReturnType<typeof createAiderService>;
 
 /**
- * The aider session watch (issue 8 points 5 and 6; seed 000 §3–4): stores events, file
+ * The aider session watch (docs/aider-watch.md): stores events, file
  * touches and session summaries; keeps one chat message per session up to date; hands errors
  * and silences to the EventRouter; serves /sessions and the report section.
  *

@@ -9,8 +9,9 @@ import {
 import type { AiderEvent, AiderPayloads } from "./aider-event-schema.ts";
 
 /**
- * Writes of the aider session watch (seed 000 §4): events as received, file touches, and the
- * session summary derived from them. Every method takes the caller's transaction.
+ * Writes of the aider session watch (docs/aider-watch.md, Storage): events as received, file
+ * touches, and the session summary derived from them. Every method takes the caller's
+ * transaction.
  */
 export type AiderStore = ReturnType<typeof createAiderStore>;
 

@@ -8,7 +8,7 @@ export const sessionSubject = (sessionId: string): string => `aider:${sessionId}
 /** How many items of each list a session message shows; the rest are "+N more". */
 export const SESSION_VIEW_LIMITS: ViewLimits = { files: 10, commits: 5, errors: 5, silences: 3 };
 
-/** `950`, `1.4k`, `12k`, `12.4k`, `1.25M` (seed 000 §3 writes tokens like aider does). */
+/** `950`, `1.4k`, `12k`, `12.4k`, `1.25M`: tokens written the way aider prints them. */
 export function compactCount(n: number): string {
   if (n < 1000) return String(Math.round(n));
   if (n < 1_000_000) return `${trim(n / 1000, 1)}k`;
@@ -17,7 +17,7 @@ export function compactCount(n: number): string {
 
 const trim = (x: number, digits: number) => String(Number(x.toFixed(digits)));
 
-/** `45s`, `5m32s`, `1h05m` (seed 000 §3's `⏱️ 5m32s`). */
+/** `45s`, `5m32s`, `1h05m`, as in the summary line's `⏱️ 5m32s`. */
 export function clockDuration(totalSec: number): string {
   const s = Math.max(0, Math.round(totalSec));
   if (s < 60) return `${s}s`;
@@ -61,7 +61,7 @@ function summaryLines(v: SessionView, timeZone: string): string[] {
 }
 
 /**
- * The one chat message of an aider session (issue 8 point 6; seed 000 §3's messages in one):
+ * The one chat message of an aider session (all its events in one message, edited in place):
  * repo (name and path), model, files with +/− lines, commits, errors, silences, and once the
  * session ended its summary (duration, exit code, tokens sent/received, cost, files changed,
  * errors). Lists are capped ({@link SESSION_VIEW_LIMITS}); `raw` output is never shown.

@@ -128,7 +128,7 @@ const DESCRIPTIONS: Array<[RegExp, ErrorKind]> = [
 const BUILD_FAIL_RE = /^(?:Attempt to fix (?:lint|test) errors\?|Fix lint errors in .+\?)/;
 
 /**
- * Classifies one line of aider's output as an error, or null (issue 8 point 7):
+ * Classifies one line of aider's output as an error, or null:
  * `RateLimitError` / a 429 → `api_rate_limit`; `AuthenticationError` / a 401 → `api_auth`;
  * aider's "Attempt to fix lint/test errors?" → `build_fail`; other litellm exceptions and a
  * Python traceback → `unknown`. Only aider's own error lines count: an assistant reply that

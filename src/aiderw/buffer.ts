@@ -13,7 +13,7 @@ import { processAlive } from "../process-alive.ts";
 import { newId, type WatchEvent } from "./events.ts";
 
 /**
- * The JSONL buffer under `AIDERW_HOME/buffer/` (issue 8 point 8; seed 000 §6): events the
+ * The JSONL buffer under `AIDERW_HOME/buffer/`: events the
  * server did not take, kept until `aider-watch flush` delivers them. Files, by state:
  * - `open-<pid>-<session>.jsonl`: a running aiderw appends here (never flushed while that
  *   pid lives);

@@ -4,7 +4,7 @@ import { homedir } from "node:os";
 import { join } from "node:path";
 
 /**
- * `aiderw [aider args…]` (issue 8 point 7): runs `AIDER_BIN` (default `aider`) with exactly
+ * `aiderw [aider args…]`: runs `AIDER_BIN` (default `aider`) with exactly
  * these arguments in the current directory, its output unchanged, and exits with its exit
  * code, while the session is watched and reported to commandpost.
  *

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import type { Target } from "./sender.ts";
 
 /**
- * aiderw / aider-watch settings, all from the environment (issue 8 points 7–8). A bad value
+ * aiderw / aider-watch settings, all from the environment. A bad value
  * never stops aider: it falls back to the default and is named in `problems` (logged to
  * aiderw.log and shown by `aider-watch doctor`).
  *

@@ -17,7 +17,7 @@ export interface DispatcherDeps {
 }
 
 /**
- * Where each event goes during a session (issue 8 point 8; seed 000 §1): redacted first,
+ * Where each event goes during a session (docs/aider-watch.md, Delivery): redacted first,
  * then appended to the session's JSONL file, then sent in the background, one request at a
  * time carrying everything queued. When the server does not answer or refuses, that batch
  * and what follows go to the buffer at once, without waiting on the server again for

@@ -24,7 +24,7 @@ export interface Check {
 const MIN_FREE_BYTES = 100 * 1024 * 1024;
 
 /**
- * `aider-watch doctor` (issue 8 point 8): checks the settings, the server (`/healthz`), the
+ * `aider-watch doctor`: checks the settings, the server (`/healthz`), the
  * token (a POST of `[]`: 401/403 means the token is refused; 202, or a 400 for the empty
  * batch, means it was accepted, since the server checks the token before the body), the
  * buffer (count, oldest), rejected events, the disk under `AIDERW_HOME`, the aider

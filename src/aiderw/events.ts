@@ -1,7 +1,7 @@
 import { monotonicFactory } from "ulid";
 
 /**
- * The events `aiderw` emits (seed 000 §3; issue 8 point 7), in the shape
+ * The events `aiderw` emits (contract: docs/aider-watch.md), in the shape
  * `POST /api/aider/events` takes: `{ id, ts, session_id, type, payload }`. `id` is a ULID
  * unique per event, so a re-send (buffer flush, replay) is a no-op on the server; `ts` is
  * ISO-8601 with the local offset (`2026-04-19T22:05:33.120+08:00`).
@@ -28,7 +28,7 @@ export interface FileEditPayload {
   is_new_file: boolean;
 }
 
-/** Error kinds (issue 8 point 7). */
+/** Error kinds; what each one matches is in docs/aider-watch.md, Types and payloads. */
 export type ErrorKind = "api_rate_limit" | "api_auth" | "build_fail" | "unknown";
 
 /** `error`: one failure seen in aider's output or chat history. */
@@ -118,7 +118,10 @@ export function makeEvent<K extends EventType>(
 
 const pad = (n: number, w = 2) => String(n).padStart(w, "0");
 
-/** `2026-04-19T22:05:33.120+08:00`: local time with its offset (seed 000 §3). */
+/**
+ * `2026-04-19T22:05:33.120+08:00`: local time with its offset, so a reader sees the
+ * developer's wall clock and events still order across zones.
+ */
 export function isoWithOffset(d: Date): string {
   const off = -d.getTimezoneOffset();
   const sign = off >= 0 ? "+" : "-";

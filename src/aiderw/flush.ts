@@ -23,7 +23,7 @@ export interface FlushResult {
 }
 
 /**
- * `aider-watch flush` (issue 8 point 8): sends the buffer, oldest file first, and removes
+ * `aider-watch flush`: sends the buffer, oldest file first, and removes
  * only what the server accepted. Each file is claimed before it is read (atomic rename), so
  * flushes running at the same time split the files between them and never send one twice;
  * what is not taken is written back as a new pending file before the claimed one is

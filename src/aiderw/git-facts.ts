@@ -4,8 +4,8 @@ import { join } from "node:path";
 import type { CommitPayload, FileEditPayload } from "./events.ts";
 
 /**
- * What git says about a session (seed 000 §1 [B]): the commit HEAD pointed at when aider
- * started, and at the end the commits since (`git log`) and each file changed since
+ * What git says about a session (read at exit, docs/aider-watch.md): the commit HEAD pointed
+ * at when aider started, and at the end the commits since (`git log`) and each file changed since
  * (`git diff --numstat` against the start commit, plus new untracked files). Read-only git
  * commands with `GIT_OPTIONAL_LOCKS=0`, so aider's own git use never meets our lock.
  */

@@ -14,12 +14,12 @@ import {
 import type { ErrorKind } from "./events.ts";
 
 /**
- * The new part of `.aider.chat.history.md` (seed 000 §1 [B]): what aider appended during
- * this run. The file (format: test/fixtures/aider/chat-history.md) holds sessions that each
- * start with `# aider chat started at …`; `> ` lines are aider's own output, `#### ` the
- * user's messages, the rest the assistant's replies with SEARCH/REPLACE blocks; lines end in
- * two spaces. Unlike the terminal, it is never wrapped or coloured, so it is the better
- * source for tokens, cost, applied edits and commits.
+ * The new part of `.aider.chat.history.md` (read at exit, docs/aider-watch.md): what aider appended
+ * during this run. The file (format: test/fixtures/aider/chat-history.md) holds sessions that each
+ * start with `# aider chat started at …`; `> ` lines are aider's own output, `#### ` the user's
+ * messages, the rest the assistant's replies with SEARCH/REPLACE blocks; lines end in two spaces.
+ * Unlike the terminal, it is never wrapped or coloured, so it is the better source for tokens,
+ * cost, applied edits and commits.
  */
 
 /** Where aider writes its chat history for this run (aider `args.py`). */

@@ -3,7 +3,7 @@ import { constants } from "node:os";
 import type { Readable } from "node:stream";
 
 /**
- * Starting aider so that it cannot tell it is watched (issue 8 point 7).
+ * Starting aider so that it cannot tell it is watched.
  *
  * - **pty** (stdin and stdout are terminals: interactive use): aider runs under util-linux
  *   `script -qec '<aider args>' /dev/null`, which gives it a pseudo-terminal, puts the

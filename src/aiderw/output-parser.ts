@@ -32,7 +32,7 @@ export interface OutputParserHooks {
 const TAIL_CHARS = 2000;
 
 /**
- * Reads aider's output as it streams (issue 8 point 7): banner → version and model;
+ * Reads aider's output as it streams: banner → version and model;
  * errors by kind; `Tokens:` lines summed. Stateful and pure (no timers, no I/O): feed it
  * decoded text per stream. An error printed as a question that waits for an answer (the
  * unfinished last line) is reported at once, not when the user answers.

@@ -1,7 +1,7 @@
 /**
- * aiderw's redaction (issue 8 point 8; seed 000 §6): the shared patterns of src/redact.ts for
- * text and events, plus aider's own key options, whose values are secrets whatever they look
- * like.
+ * aiderw's redaction (applied before anything is written or sent): the shared patterns of
+ * src/redact.ts for text and events, plus aider's own key options, whose values are secrets
+ * whatever they look like.
  */
 import { REDACTED, redactText } from "../redact.ts";
 

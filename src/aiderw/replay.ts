@@ -11,7 +11,7 @@ export interface ReplayResult {
 }
 
 /**
- * `aider-watch replay <session_id>` (issue 8 point 8; seed 000 §1): re-sends one session
+ * `aider-watch replay <session_id>`: re-sends one session
  * from its JSONL file, the source of truth. The server is idempotent by event id, so events
  * it already has are not duplicated; nothing is written to the buffer or removed.
  */

@@ -16,7 +16,7 @@ import { LiveWatch } from "./watcher.ts";
 const INFO_ONLY = new Set(["--version", "-h", "--help", "--list-models", "--models"]);
 
 /**
- * Runs aider watched and resolves with its exit code (issue 8 points 7–8). Everything that
+ * Runs aider watched and resolves with its exit code. Everything that
  * can fail before aider starts throws (the caller then runs aider unwatched); once aider
  * runs, a failure of the watch is logged to aiderw.log and only the watch stops: the bytes
  * keep flowing and aider's exit code is still returned.

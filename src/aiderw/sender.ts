@@ -1,10 +1,10 @@
 import type { WatchEvent } from "./events.ts";
 
 /**
- * Sends events to `POST {COMMANDPOST_URL}/api/aider/events` (issue 8 point 5): bearer
- * `COMMANDPOST_INGEST_TOKEN`, body one event or an array. 202 = stored (idempotent by event
- * id, so a re-send is safe); 400 = a bad event (never retried: kept as rejected);
- * 401, 404, 5xx and network failures = try again later (the buffer).
+ * Sends events to `POST {COMMANDPOST_URL}/api/aider/events` (contract: docs/aider-watch.md): bearer
+ * `COMMANDPOST_INGEST_TOKEN`, body one event or an array. 202 = stored (idempotent by event id, so
+ * a re-send is safe); 400 = a bad event (never retried: kept as rejected); 401, 404, 5xx and
+ * network failures = try again later (the buffer).
  */
 
 /** Where to send; `url` without the path, e.g. `http://127.0.0.1:8080`. */

@@ -16,10 +16,10 @@ export interface SessionEndInputs {
 }
 
 /**
- * The end of a session (seed 000 §1 [B]): reads what aider appended to its chat history and
- * what git says since the start, and emits `file_edit` per changed file, `commit` per
- * commit, any error the terminal hid (the history has more of a kind than the live parser
- * saw), then `session_end` with the totals. Tokens and cost come from the history's
+ * The end of a session (the exit half of the watch, docs/aider-watch.md): reads what aider appended
+ * to its chat history and what git says since the start, and emits `file_edit` per changed file,
+ * `commit` per commit, any error the terminal hid (the history has more of a kind than the live
+ * parser saw), then `session_end` with the totals. Tokens and cost come from the history's
  * `Tokens:` lines (never wrapped or coloured), else from the terminal's.
  */
 export async function emitSessionEnd(i: SessionEndInputs): Promise<void> {

@@ -6,9 +6,9 @@ import { redactText } from "./redact.ts";
 
 /**
  * Every session's own JSONL file, `AIDERW_HOME/sessions/YYYY/MM/DD/<session_id>.jsonl`
- * (local date of its start): the source of truth (seed 000 §1). Each event is appended,
- * already redacted, as it is made, whatever the server does; `aider-watch replay` re-sends
- * one from here.
+ * (local date of its start): the source of truth (docs/aider-watch.md, Delivery). Each event
+ * is appended, already redacted, as it is made, whatever the server does; `aider-watch
+ * replay` re-sends one from here.
  */
 
 const pad = (n: number) => String(n).padStart(2, "0");

@@ -5,7 +5,7 @@ import { flushBuffer } from "./flush.ts";
 import { replaySession } from "./replay.ts";
 
 /**
- * `aider-watch flush | doctor | replay <session_id>` (issue 8 point 8). Exit codes: 0 done;
+ * `aider-watch flush | doctor | replay <session_id>`. Exit codes: 0 done;
  * 1 something is wrong (named on stderr or in doctor's lines); 2 usage.
  */
 const USAGE = `usage: aider-watch flush | doctor | replay <session_id>

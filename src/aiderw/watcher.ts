@@ -26,7 +26,7 @@ const RAW_FLUSH_MS = 10_000;
 const BANNER_WAIT_MS = 5000;
 
 /**
- * The live half of the watch (seed 000 §1 [A]): reads aider's output as it passes through
+ * The live half of the watch (docs/aider-watch.md): reads aider's output as it passes through
  * and emits `session_start` (at the banner's model line), `error` (as recognised),
  * `silent_timeout` (once per silence of `AIDERW_SILENT_S`, not while aider waits at its
  * prompt) and `raw` chunks. It only observes: the bytes themselves are passed on by the

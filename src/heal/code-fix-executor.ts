@@ -35,7 +35,7 @@ export type CodeFixSettings = Pick<
 >;
 
 /**
- * Checks that run before anything else (seed 001): L0 the repository is a git work tree,
+ * Checks that run before anything else: L0 the repository is a git work tree,
  * then L1 the target file is allowlisted.
  */
 export async function preflightCodeFix(

@@ -38,7 +38,7 @@ export async function executeCommandPlan(
 }
 
 /**
- * Checks before a restart/rollback/command plan runs: the target is not protected (seed 004)
+ * Checks before a restart/rollback/command plan runs: the target is not protected
  * and its kind has an allowlisted command.
  */
 export function preflightCommand(

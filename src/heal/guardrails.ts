@@ -7,7 +7,7 @@ export type Verdict = { ok: true } | { ok: false; reason: string };
 const pass: Verdict = { ok: true };
 
 /**
- * Guardrail L0 (seed 001): `repoPath` exists, is a directory and is inside a git work tree.
+ * Guardrail L0: `repoPath` exists, is a directory and is inside a git work tree.
  * Checked before anything else runs.
  */
 export async function checkRepo(repoPath: string | undefined): Promise<Verdict> {
@@ -24,7 +24,7 @@ export async function checkRepo(repoPath: string | undefined): Promise<Verdict> 
 }
 
 /**
- * Guardrail L1 (seed 001): the target file matches the allowlist regex (default
+ * Guardrail L1: the target file matches the allowlist regex (default
  * `^(services|routes|database)/.+\.py$`, `HEAL_FILE_ALLOWLIST`) and cannot climb out of the
  * repository (`..`, absolute paths). Checked before the fixer runs.
  */
@@ -54,7 +54,7 @@ export function checkDiffSize(
 }
 
 /**
- * Guardrail L3 (seed 001): at most `max` executions in the rolling hour before `now`.
+ * Guardrail L3: at most `max` executions in the rolling hour before `now`.
  * `startedSince` counts executions from the database, so restarts do not reset it.
  */
 export async function checkRate(
@@ -67,7 +67,10 @@ export async function checkRate(
   return pass;
 }
 
-/** Health poll timing in ms (seed 001: 10 s grace, every 10 s, up to 120 s). */
+/**
+ * Health poll timing in ms (defaults: 10 s grace for the service to restart, a probe every
+ * 10 s, up to 120 s).
+ */
 export interface HealthTiming {
   graceMs: number;
   intervalMs: number;
@@ -89,7 +92,7 @@ export async function probeHealth(url: string, timeoutMs: number): Promise<boole
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /**
- * Guardrail L4 (seed 001): waits `graceMs`, then probes `url` every `intervalMs` until it is
+ * Guardrail L4: waits `graceMs`, then probes `url` every `intervalMs` until it is
  * healthy or `timeoutMs` (counted after the grace) has passed. Returns whether it became healthy.
  */
 export async function waitHealthy(url: string, t: HealthTiming): Promise<Verdict> {

@@ -6,11 +6,11 @@ import type { GitTarget } from "./repo-sync.ts";
 const int = (min: number, max: number, dflt: number) =>
   z.coerce.number().int().min(min).max(max).default(dflt);
 
-/** Default file allowlist (seed 001, guardrail L1): Python under services/, routes/, database/. */
+/** Default file allowlist (guardrail L1): Python under services/, routes/, database/. */
 export const DEFAULT_FILE_ALLOWLIST = "^(services|routes|database)/.+\\.py$";
-/** Default protected resources (seed 004): anything named like a database service. */
+/** Default protected resources: anything named like a database service (restarting risks data). */
 export const DEFAULT_PROTECTED = "(postgres|mysql|mariadb|redis|mongo|database|db)";
-/** Default fixer (seed 001): aider, auto-confirming, not committing itself. */
+/** Default fixer: aider, auto-confirming, not committing (commandpost commits what L1 allows). */
 export const DEFAULT_FIXER_CMD = [
   "aider",
   "--yes-always",
@@ -21,8 +21,8 @@ export const DEFAULT_FIXER_CMD = [
 ];
 
 /**
- * Environment variables of heal plans (issue 5), spread into the config schema. Durations of
- * the health poll are in ms so tests can shrink them (seed 001: 10 s grace, every 10 s, 120 s).
+ * Environment variables of heal plans, spread into the config schema. Durations of the
+ * health poll are in ms so tests can shrink them (defaults: 10 s grace, every 10 s, up to 120 s).
  */
 export const healEnvShape = {
   /** Git work tree code_fix plans edit (L0 checks it). Unset: code_fix plans are refused. */

@@ -45,7 +45,7 @@ export interface HealServiceDeps {
 export type HealService = ReturnType<typeof createHealService>;
 
 /**
- * Heal plans (issue 5; DESIGN.md, Heal plans — human in the loop): proposals over HTTP,
+ * Heal plans, a person in the loop (nothing runs unapproved): proposals over HTTP,
  * decisions from the chat (first decision wins, bound to the content hash), expiry, and
  * asynchronous guarded execution. Every proposal, decision, step and result is audited.
  */

@@ -2,14 +2,14 @@ import { createHash } from "node:crypto";
 import { z } from "zod";
 import { HEAL_KINDS, HEAL_RISKS, type HealKind } from "../../db/schema/index.ts";
 
-/** Default time a plan waits for a decision (DESIGN.md, Heal plans): 30 min, in ms. */
+/** Default time a plan waits for a decision: 30 min, in ms (`expires_in_s` overrides it). */
 export const DEFAULT_PLAN_EXPIRY_MS = 30 * 60 * 1000;
 
 /** Characters a target may hold: it becomes one argv element, never shell text. */
 export const TARGET_RE = /^[A-Za-z0-9._/@:-]+$/;
 
 /**
- * Body of `POST /api/heal-plans` (issue 5, behaviour 1). `expires_in_s` (1 s – 24 h) overrides
+ * Body of `POST /api/heal-plans`. `expires_in_s` (1 s – 24 h) overrides
  * the 30-minute default. For `code_fix` the target is a repository-relative file path; for
  * the other kinds it is the resource the allowlisted command acts on.
  */
@@ -41,7 +41,7 @@ export interface PlanContent {
 
 /**
  * sha256 (hex) of the canonical plan content: the fields in a fixed order, JSON-encoded.
- * An approval names this hash, so a changed plan needs a new decision (DESIGN.md).
+ * An approval names this hash, so a changed plan needs a new decision.
  */
 export function contentHash(c: PlanContent): string {
   const canonical = JSON.stringify([c.kind, c.target, c.rationale, c.risk]);

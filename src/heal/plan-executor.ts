@@ -35,11 +35,11 @@ export interface PlanExecutorDeps {
 const busy = (target: string) => `another plan is running on ${target}`;
 
 /**
- * Runs approved plans asynchronously, one per target at a time, each bounded by its
- * guardrails (seed 001 L0–L5, seed 004 protected resources). One plan per target holds across
- * processes because the database allows one `running` row per target (a partial unique
- * index); the in-process set only spares the database a doomed write. `idle()` waits for
- * every execution started so far (tests, shutdown).
+ * Runs approved plans asynchronously, one per target at a time, each bounded by its guardrails
+ * (L0–L5 and protected resources: README.md, Heal plans). One plan per target holds across
+ * processes because the database allows one `running` row per target (a partial unique index); the
+ * in-process set only spares the database a doomed write. `idle()` waits for every execution
+ * started so far (tests, shutdown).
  */
 export function createPlanExecutor(deps: PlanExecutorDeps) {
   const { store, clock, settings } = deps;

@@ -50,7 +50,7 @@ export function planKeyboard(plan: Pick<HealPlanRow, "id" | "status">): InlineKe
 }
 
 /**
- * The plan message (issue 5, behaviour 2): what will run, on what, why, risk and expiry, then
+ * The plan message: what will run, on what, why, risk and expiry, then
  * the state, who decided and the latest progress line (L5: every outcome is shown here).
  */
 export function renderPlanMessage(

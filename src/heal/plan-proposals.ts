@@ -45,7 +45,7 @@ export interface AlertProposalResult {
 const MAX_PROPOSER = 100;
 
 /**
- * Proposals of heal plans (issue 5, behaviour 1): over HTTP (`POST /api/heal-plans`) and from
+ * Proposals of heal plans: over HTTP (`POST /api/heal-plans`) and from
  * an alert's "Propose fix" button when a plan template (`HEAL_TEMPLATES`) maps the alert to a
  * plan. Both pass the same schema and the same insert: plan row, `proposed` audit row and one
  * message per alert chat, in one transaction.

@@ -36,7 +36,7 @@ export interface OrphanCheck {
 }
 
 /**
- * Why a `running` plan was left behind by a process that stopped (crash recovery, issue 5),
+ * Why a `running` plan was left behind by a process that stopped (crash recovery),
  * or undefined when someone may still be running it. Rules, in order:
  * 1. run by this process instance → still running here;
  * 2. run on this host by this pid under another instance (a restart reused the pid, as pid 1

@@ -23,7 +23,7 @@ export interface PlanRunsDeps {
 }
 
 /**
- * The start of an execution and the recovery of executions whose process stopped (issue 5):
+ * The start of an execution and the recovery of executions whose process stopped:
  * a plan is `running` only with a `running` audit row naming its runner, written together.
  */
 export function createPlanRuns(deps: PlanRunsDeps) {

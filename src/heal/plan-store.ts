@@ -12,7 +12,7 @@ import {
 /** Audit ids sort in insertion order even within one millisecond. */
 const nextId = monotonicFactory();
 
-/** Rows and transitions of heal plans and their audit trail (DESIGN.md, Heal plans). */
+/** Rows and transitions of heal plans and their audit trail. */
 export type PlanStore = ReturnType<typeof createPlanStore>;
 
 /** Builds the plan store over `db`. */

@@ -8,7 +8,7 @@ import type { HealSettings } from "./heal-config.ts";
 import { TARGET_RE } from "./plan-content.ts";
 
 /**
- * A plan template (`HEAL_TEMPLATES`, issue 5 behaviour 1): when a firing alert's labels match
+ * A plan template (`HEAL_TEMPLATES`): when a firing alert's labels match
  * `matchers`, its message offers "Propose fix", which proposes a plan of `kind` with `target`
  * and `rationale` filled from the alert's labels (`{{label}}` placeholders).
  */
@@ -179,7 +179,7 @@ export function templateNamed(
 
 /**
  * Whether a filled template may be proposed at all: a restart, rollback or command on a
- * protected resource (seed 004) or with no allowlisted command (`HEAL_COMMANDS`) is refused,
+ * protected resource or with no allowlisted command (`HEAL_COMMANDS`) is refused,
  * as is a code_fix on a file outside the L1 allowlist. The same rules hold again at execution.
  */
 export function vetTarget(

@@ -1,9 +1,9 @@
 import type { Verdict } from "./guardrails.ts";
 
 /**
- * Protected resources (seed 004, DESIGN.md): a restart, rollback or command whose target
- * matches `pattern` (default: anything named like a database service, `HEAL_PROTECTED`) is
- * refused whoever approves.
+ * Protected resources: a restart, rollback or command whose target matches `pattern`
+ * (default: anything named like a database service, `HEAL_PROTECTED`) is refused whoever
+ * approves, since restarting or recreating a datastore can lose data.
  */
 export function checkNotProtected(target: string, pattern: RegExp): Verdict {
   return pattern.test(target)

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { ConfigError } from "../errors.ts";
 
 /**
- * An agent class and its thresholds (seed 003, BIZ-24 §2.2 "参数配置矩阵"). Times in seconds.
+ * An agent class and its thresholds (README.md, Agent heartbeats). Times in seconds.
  * - `periodS`: how often an agent of the class is expected to beat (shown, not enforced);
  * - `stallS`: silence after which it is "suspected stalled" (a warning event);
  * - `escalateS`: silence after which the stall escalates (a critical event, an incident);
@@ -16,12 +16,16 @@ export interface AgentClass {
   maxRounds: number;
 }
 
-/** The class of an agent that never named one (BIZ-24: development agents are the norm). */
+/** The class of an agent that never named one: development, the usual kind (long-running tasks). */
 export const DEFAULT_CLASS = "development";
 
 const MIN = 60;
 
-/** The three classes of seed 003, BIZ-24 §2.2: period / stall / escalate / max rounds. */
+/**
+ * The default classes (period / stall / escalate / max rounds): `high_frequency` for
+ * coordinating agents that check in often, `development` for long-running build work,
+ * `business` for specialist tasks that should finish in fewer rounds.
+ */
 export const DEFAULT_AGENT_CLASSES: Readonly<Record<string, AgentClass>> = {
   high_frequency: {
     name: "high_frequency",
@@ -49,7 +53,7 @@ export const DEFAULT_AGENT_CLASSES: Readonly<Record<string, AgentClass>> = {
 /** Agent and class names: lower-case letters, digits, `_` and `-`, 1–63 characters. */
 export const NAME_PATTERN = /^[a-z0-9][a-z0-9_-]{0,62}$/;
 
-/** Fraction of `maxRounds` at which the rounds warning is raised (BIZ-24 rule 5: 80 %). */
+/** Fraction of `maxRounds` that raises the rounds warning: 80 %, a fifth left before the pause. */
 export const ROUNDS_WARN_RATIO = 0.8;
 
 /** The round at which the 80 % warning is raised for `c` (rounded up: 80 of 100, 24 of 30). */
@@ -80,7 +84,7 @@ function fail(message: string): never {
 }
 
 /**
- * The classes in force: the defaults of seed 003 with `AGENT_CLASSES` applied. The variable is
+ * The classes in force: {@link DEFAULT_AGENT_CLASSES} with `AGENT_CLASSES` applied. The variable is
  * JSON `{"name":{"period_s":…,"stall_s":…,"escalate_s":…,"max_rounds":…}}` (seconds): a known
  * class takes any subset of the four fields, a new class needs all four. Each class must keep
  * period_s ≤ stall_s < escalate_s.

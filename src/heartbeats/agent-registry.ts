@@ -5,8 +5,8 @@ import type { AgentMemo } from "./agent-state.ts";
 export type AgentRegistry = ReturnType<typeof createAgentRegistry>;
 
 /**
- * Builds the in-memory registry the watchdog evaluates (issue 8: never a database query per
- * agent per tick). Changes go through {@link AgentRegistry.withAgent}: beats and watchdog
+ * Builds the in-memory registry the watchdog evaluates (so a tick never queries the database
+ * per agent). Changes go through {@link AgentRegistry.withAgent}: beats and watchdog
  * verdicts of one agent run one after the other, different agents in parallel.
  */
 export function createAgentRegistry() {

@@ -3,7 +3,7 @@ import { type AgentClass, roundsWarnAt } from "./agent-classes.ts";
 import type { Beat } from "./heartbeat-schema.ts";
 
 /**
- * The pure rules of heartbeats (issue 8; seed 003, BIZ-24 rules 2 and 5), kept apart from
+ * The pure rules of heartbeats (silence per class, rounds per task), kept apart from
  * storage and timers so each threshold is tested with plain values.
  */
 

@@ -66,7 +66,7 @@ function line(a: AgentView): string {
 }
 
 /**
- * One page of /agents (issue 8, item 4): a count per state, then the page's agents grouped
+ * One page of /agents: a count per state, then the page's agents grouped
  * under their class with its thresholds; each agent shows state, round of max and last beat
  * age, and gets a Details button; ◀ n/m ▶ pages in place. `agents` is the whole list, sorted
  * by class then name (AgentViews.list).

@@ -13,7 +13,7 @@ function names(agents: readonly AgentView[]): string {
 }
 
 /**
- * The `heartbeats` smoke check (DESIGN.md, Smoke checks: "stale heartbeats"; issue 8), read
+ * The `heartbeats` smoke check, read
  * from the watchdog's memory: warning when any agent is suspected stalled or escalated, ok
  * otherwise; `skipped` while no agent has ever reported (nothing to judge, which is not the
  * same as healthy). Never critical: the watchdog's own critical event already opened the

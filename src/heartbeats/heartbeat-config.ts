@@ -2,7 +2,7 @@ import { z } from "zod";
 import { type AgentClass, parseAgentClasses } from "./agent-classes.ts";
 
 /**
- * Environment variables of agent heartbeats (issue 8), spread into the config schema
+ * Environment variables of agent heartbeats, spread into the config schema
  * (src/config.ts). `AGENT_CLASSES` is parsed by {@link heartbeatSettings}.
  */
 export const heartbeatEnvShape = {
@@ -14,7 +14,7 @@ export const heartbeatEnvShape = {
 
 /** Heartbeat settings of the Config. */
 export interface HeartbeatSettings {
-  /** Classes by name: the seed 003 defaults with `AGENT_CLASSES` applied. */
+  /** Classes by name: the default classes with `AGENT_CLASSES` applied. */
   classes: Record<string, AgentClass>;
   /** Watchdog period in ms (`AGENT_WATCHDOG_INTERVAL_S`). */
   watchdogIntervalMs: number;

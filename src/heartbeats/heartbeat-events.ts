@@ -9,7 +9,7 @@ import { taskKey } from "./agent-state.ts";
 /** Source of every event the heartbeat watchdog raises. */
 export const HEARTBEAT_SOURCE = "heartbeats";
 
-/** The four alerts an agent can raise (issue 8, item 3). */
+/** The four alerts an agent can raise. */
 export type AgentAlertKind = "stalled" | "escalated" | "rounds_high" | "max_rounds";
 
 /** Event type (= `alertname` for mutes) and severity of each alert kind. */

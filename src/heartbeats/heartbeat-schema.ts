@@ -5,7 +5,7 @@ import { parseInput } from "../validation.ts";
 import { NAME_PATTERN } from "./agent-classes.ts";
 
 /**
- * One beat as received (issue 8, `POST /api/heartbeats/:agent`):
+ * One beat as received (`POST /api/heartbeats/:agent`):
  * - `class`: omitted → the agent's current class (new agents: `development`);
  * - `task`: omitted → the agent is still on its current task; `null` → no task;
  * - `round`: the agent's own count of rounds on the task; omitted → unchanged on the same

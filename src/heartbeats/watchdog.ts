@@ -17,7 +17,7 @@ export interface StallVerdict {
 }
 
 /**
- * The agents whose stall level rises at `now` (pure; issue 8, item 3): watched agents (see
+ * The agents whose stall level rises at `now` (pure): watched agents (see
  * {@link isWatched}) silent since `watchFrom` for their class's `stall_s` reach `stalled`,
  * for `escalate_s` `escalated`. Levels only rise here; a beat brings them back to none.
  */

@@ -35,7 +35,7 @@ export interface DigestDeps {
 
 const DAY_MS = 86_400_000;
 
-/** Builds and queues digests; every message goes through the outbox (DESIGN.md, Outbox). */
+/** Builds and queues digests; every message goes through the outbox (paced, retried, durable). */
 export type Digests = ReturnType<typeof createDigests>;
 
 /** Builds the digest sender: reports and the smoke summary. */
@@ -65,7 +65,7 @@ export function createDigests(deps: DigestDeps) {
       return text;
     },
 
-    /** Queues the smoke summary of the 24 h before `to` (seed 004, daily 09:10). */
+    /** Queues the smoke summary of the 24 h before `to` (scheduled daily at 09:10). */
     async smokeSummary(to: Date, target: DigestTarget): Promise<string> {
       const from = new Date(to.getTime() - DAY_MS);
       const runs = await deps.smoke.between(from, to);

@@ -96,7 +96,7 @@ function smokeLines(c: ReportCore): string[] {
 
 function healLine(c: ReportCore, p?: ReportCore): string {
   const h = c.healPlans;
-  if (!h) return "<b>Heal plans</b>: not configured (issue 5)";
+  if (!h) return "<b>Heal plans</b>: not configured (no heal store)";
   const q = p?.healPlans;
   return `<b>Heal plans</b>: proposed ${h.proposed}${change(h.proposed, q?.proposed)} · approved ${h.approved} · rejected ${h.rejected} · succeeded ${h.succeeded} · reverted ${h.reverted} · failed ${h.failed} · refused ${h.refused} · expired ${h.expired}`;
 }

@@ -18,7 +18,7 @@ export interface JobHandlerDeps {
 const DAY_MS = 86_400_000;
 
 /**
- * What each scheduled job does (issue 6, item 3). Digests are queued with the period in
+ * What each scheduled job does. Digests are queued with the period in
  * their dedup key (`digest:<period key>:<chat>`), the second guard after the period claim.
  * Each handler resolves to the one line stored as the run's detail.
  */

@@ -37,9 +37,9 @@ export interface ScheduleModuleDeps {
   onQueued: () => void;
   /** `host:pid` of this replica. */
   runner: string;
-  /** Extra report sections from later modules (agents: issue 8). */
+  /** Extra report sections from other modules (aider sessions, for one). */
   reportSections?: ReportSectionProvider[];
-  /** Stall facts for the heartbeats smoke check (issue 8, HeartbeatService `stallFacts`). */
+  /** Stall facts for the heartbeats smoke check (HeartbeatService `stallFacts`). */
   heartbeats?: SmokeProbeDeps["heartbeats"];
   /** The autonomy index and its trend, for reports. */
   autonomy: Pick<AutonomyService, "window" | "series">;
@@ -50,7 +50,7 @@ export interface ScheduleModuleDeps {
   };
 }
 
-/** Smoke checks, reports, digests and the scheduler that runs them (issue 6). */
+/** Smoke checks, reports, digests and the scheduler that runs them. */
 export type ScheduleModule = ReturnType<typeof createScheduleModule>;
 
 /** Builds the smoke service, report source, digests and scheduler. Nothing starts here. */

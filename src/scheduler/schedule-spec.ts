@@ -1,9 +1,9 @@
 import { addDays, hhmm, isoDate, zonedParts, zonedToInstant } from "./zoned-time.ts";
 
 /**
- * The scheduled jobs (DESIGN.md, Smoke checks and digests; issue 6): smoke every 5 min,
- * smoke summary daily 09:10 (seed 004), daily report 23:50 and weekly report Sunday 22:00
- * (seed 000), and the daily history cleanup. All times are wall-clock in `REPORT_TIMEZONE`.
+ * The scheduled jobs (README.md, Smoke checks and reports): smoke every 5 min, smoke summary
+ * daily 09:10, daily report 23:50 and weekly report Sunday 22:00, and the daily history
+ * cleanup. All times are wall-clock in `REPORT_TIMEZONE`.
  */
 export const JOB_NAMES = [
   "smoke",

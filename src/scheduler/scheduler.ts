@@ -53,7 +53,7 @@ export interface SchedulerDeps {
 export type Scheduler = ReturnType<typeof createScheduler>;
 
 /**
- * Builds the scheduler (issue 6, item 3). The rule of what is due lives in schedule-spec.ts;
+ * Builds the scheduler. The rule of what is due lives in schedule-spec.ts;
  * node-cron only fires. Each run claims its period first (schedule_runs, unique period key,
  * advisory lock), so a restart or a second replica never repeats a period; a job never
  * overlaps itself in one process (node-cron `noOverlap`, and a guard for direct calls).
@@ -149,7 +149,10 @@ export function createScheduler(deps: SchedulerDeps) {
   };
 }
 
-/** node-cron's logger interface routed to pino (DESIGN.md pitfalls: `cron.setLogger`). */
+/**
+ * node-cron's logger interface routed to pino, for `cron.setLogger` (node-cron v4 logs to the
+ * console otherwise).
+ */
 function cronLogger(log: Logger) {
   return {
     info: (m: string) => log.debug(m),

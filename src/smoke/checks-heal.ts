@@ -14,7 +14,7 @@ export interface HealPlanFacts {
 }
 
 /**
- * Heal plans (issue 5; DESIGN.md, Smoke checks: pending plans). Warning when a plan has been
+ * Heal plans. Warning when a plan has been
  * `running` longer than any execution can (`healRunningMs`: fixer timeout + L4 window, so its
  * process stopped or hung), or when a plan failed or was reverted in the last 24 h; ok
  * otherwise. Pending plans are counted, never a warning: they wait for a person.

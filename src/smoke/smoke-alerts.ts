@@ -33,7 +33,7 @@ export function smokeEvent(
 }
 
 /**
- * Turns smoke results into events through the EventRouter (issue 6, item 1), so they are
+ * Turns smoke results into events through the EventRouter, so they are
  * deduplicated, muted and inhibited like any alert: every critical result is ingested as a
  * firing event (repeats inside the dedup window only count); a check that is no longer
  * critical while its smoke alert still fires is ingested as resolved, which resolves the

@@ -10,7 +10,7 @@ const flag = z
   .transform((v) => v === "true" || v === "1" || v === "yes");
 
 /**
- * Environment variables of smoke checks and the scheduler (issue 6), spread into the
+ * Environment variables of smoke checks and the scheduler, spread into the
  * config schema (src/config.ts). Thresholds: a value at or above `…_WARNING…` is a warning,
  * at or above `…_CRITICAL…` critical.
  */

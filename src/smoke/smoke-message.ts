@@ -24,7 +24,7 @@ export function renderDistribution(d: SmokeDistribution): string {
 }
 
 /**
- * The /smoke answer (issue 6, item 2): each check with its status and detail line, then the
+ * The /smoke answer: each check with its status and detail line, then the
  * last 24 h distribution (which includes this run), or a note when the history could not be
  * read (`last24h` undefined: the database is what failed).
  */
@@ -48,8 +48,9 @@ export function renderSmokeRun(
 }
 
 /**
- * The daily smoke summary (seed 004: sent at 09:10, read from the history only): runs in the
- * window, the share that was ok, the per-check table and the latest run's overall status.
+ * The daily smoke summary (sent at 09:10; built from the stored history, running no check):
+ * runs in the window, the share that was ok, the per-check table and the latest run's overall
+ * status.
  */
 export function renderSmokeSummary(
   d: SmokeDistribution,

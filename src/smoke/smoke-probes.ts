@@ -35,7 +35,7 @@ export interface SmokeProbeDeps {
   thresholds: SmokeThresholds;
   /** Scheduled slots before this instant are not expected to have run (process start). */
   scheduleSince: Date;
-  /** Stalled and escalated agents from the heartbeat watchdog's memory (issue 8); unset → skipped. */
+  /** Stalled and escalated agents from the heartbeat watchdog's memory; unset → skipped. */
   heartbeats?: () => StallFacts;
 }
 
@@ -114,7 +114,7 @@ async function guard(name: CheckName, fn: () => Promise<CheckResult>): Promise<C
 }
 
 /**
- * Runs every smoke check once, in {@link CHECK_NAMES} order (issue 6, item 1). The database
+ * Runs every smoke check once, in {@link CHECK_NAMES} order. The database
  * round trip is measured first, alone (PGlite has one connection: measured among the other
  * reads it would include their time); the rest run together. Each probe is independent: one
  * failing or hanging (the database is down) does not stop the others.

@@ -32,7 +32,7 @@ export type SmokeService = ReturnType<typeof createSmokeService>;
 
 const LEVEL_VALUE = { ok: 0, warning: 1, critical: 2, skipped: -1 } as const;
 
-/** Builds the smoke service (issue 6, items 1 and 2). */
+/** Builds the smoke service. */
 export function createSmokeService(deps: SmokeServiceDeps) {
   const log = deps.logger.child({ component: "smoke" });
   return {

@@ -9,7 +9,7 @@ export interface HistoryCursor {
   id: string;
 }
 
-/** The smoke_runs table: compact history of smoke runs (seed 004). */
+/** The smoke_runs table: compact history of smoke runs (status per check, no details). */
 export type SmokeStore = ReturnType<typeof createSmokeStore>;
 
 /** Builds the smoke history store over `db`. */

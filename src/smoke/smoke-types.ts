@@ -3,10 +3,10 @@ import type { SmokeStatus } from "../../db/schema/index.ts";
 export type { SmokeStatus } from "../../db/schema/index.ts";
 
 /**
- * The read-only smoke checks, in display order (DESIGN.md, Smoke checks; issue 6; seed 004's
- * dashboard checked queues, protected resources and fallbacks without touching anything).
- * `heal_plans` (issue 5) reads heal_plans; `heartbeats` (issue 8, from the
- * watchdog's memory) answers `skipped` while no agent has reported.
+ * The smoke checks, in display order. Each only reads (queues, backends, incidents, plans,
+ * schedules) and changes nothing, so running them every few minutes is safe.
+ * `heal_plans` reads heal_plans; `heartbeats` (from the watchdog's memory) answers `skipped`
+ * while no agent has reported.
  */
 export const CHECK_NAMES = [
   "database",

@@ -41,7 +41,7 @@ describe("agent heartbeats on the bot end to end (telegram-test-api emulator)", 
   });
 
   it("an agent beats, goes quiet, its stall alerts arrive, and its next beat edits them to resolved", async (ctx) => {
-    const first = { status: "working", task: "BIZ-24 schema", round: 12, note: "reviewing" };
+    const first = { status: "working", task: "OPS-24 schema", round: 12, note: "reviewing" };
     assert.deepEqual(await beat("architect", first), { action: "continue" });
     clock.advance(30 * MIN);
     assert.equal(await t.app.heartbeats.evaluate(), 1);
@@ -52,7 +52,7 @@ describe("agent heartbeats on the bot end to end (telegram-test-api emulator)", 
     ctx.diagnostic(`stall alert:\n${stalled.text}`);
     assert.match(stalled.text, /WARNING/);
     assert.match(stalled.text, /Last beat 30m ago/);
-    assert.match(stalled.text, /task "BIZ-24 schema", round 12\/100/);
+    assert.match(stalled.text, /task "OPS-24 schema", round 12\/100/);
     assert.match(stalled.text, /Instance: architect/);
 
     clock.advance(15 * MIN);
@@ -93,7 +93,7 @@ describe("agent heartbeats on the bot end to end (telegram-test-api emulator)", 
     assert.match(list.text, /business beat 15m · stall 30m · escalate 45m · max 30/);
     assert.match(list.text, /⏸ lawyer paused · round 30\/30 · 0s ago/);
     assert.match(list.text, /development beat 15m/);
-    assert.match(list.text, /🟢 architect ok · round 13\/100 · 0s ago\n +BIZ-24 schema/);
+    assert.match(list.text, /🟢 architect ok · round 13\/100 · 0s ago\n +OPS-24 schema/);
     assert.match(list.text, /💤 designer idle · 0s ago/);
     assert.ok(list.text.indexOf("business") < list.text.indexOf("development"), "by class");
 
@@ -134,8 +134,8 @@ describe("agent heartbeats on the bot end to end (telegram-test-api emulator)", 
     ctx.diagnostic(`Details of architect:\n${arch.text}`);
     assert.match(arch.text, /Status: blocked/);
     assert.match(arch.text, /Note: needs a DB migration/);
-    assert.match(arch.text, /blocked · BIZ-24 schema · r13 — needs a DB migration/);
-    assert.match(arch.text, /working · BIZ-24 schema · r13 — back/);
-    assert.match(arch.text, /working · BIZ-24 schema · r12 — reviewing/);
+    assert.match(arch.text, /blocked · OPS-24 schema · r13 — needs a DB migration/);
+    assert.match(arch.text, /working · OPS-24 schema · r13 — back/);
+    assert.match(arch.text, /working · OPS-24 schema · r12 — reviewing/);
   });
 });

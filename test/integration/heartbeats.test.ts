@@ -75,7 +75,7 @@ for (const kind of testDatabases()) {
     after(() => t.stop());
 
     it("answers continue and stores the beat and the agent's state", async () => {
-      const body = { class: "business", status: "working", task: "BIZ-24", round: 3, note: "hi" };
+      const body = { class: "business", status: "working", task: "OPS-24", round: 3, note: "hi" };
       assert.deepEqual(await h.ok("architect", body), { action: "continue" });
       const [state] = await h
         .db()
@@ -83,13 +83,13 @@ for (const kind of testDatabases()) {
         .from(agentStates)
         .where(eq(agentStates.name, "architect"));
       assert.equal(state?.class, "business");
-      assert.equal(state?.task, "BIZ-24");
+      assert.equal(state?.task, "OPS-24");
       assert.equal(state?.round, 3);
       assert.equal(state?.lastBeatAt.toISOString(), clock.now().toISOString());
       const beats = await h.db().select().from(agentBeats).where(eq(agentBeats.agent, "architect"));
       assert.deepEqual(
         beats.map((b) => [b.status, b.task, b.round, b.note]),
-        [["working", "BIZ-24", 3, "hi"]],
+        [["working", "OPS-24", 3, "hi"]],
       );
       assert.deepEqual(await h.ok("plain", { status: "working" }), { action: "continue" });
       assert.equal(t.app.heartbeats.view("plain")?.cls.name, "development", "default class");

@@ -11,7 +11,7 @@ import {
 
 const MIN = 60;
 
-describe("agent classes (seed 003, BIZ-24 §2.2)", () => {
+describe("agent classes (default thresholds)", () => {
   it("holds the three classes of the parameter matrix, development by default", () => {
     assert.equal(DEFAULT_CLASS, "development");
     const row = (n: string) => {

@@ -12,7 +12,10 @@ const ev = (type: string, payload: unknown, over: Record<string, unknown> = {}) 
   ...over,
 });
 
-/** One valid payload of each of the seven types (seed 000 §3; values of the fixtures). */
+/**
+ * One valid payload of each of the seven types (docs/aider-watch.md; values from
+ * test/fixtures/aider).
+ */
 const VALID = {
   session_start: {
     cwd: "/Users/dev/awoooi",
@@ -55,7 +58,7 @@ function fieldOf(body: unknown): string | undefined {
   assert.fail("expected a 400");
 }
 
-describe("aider event validation (seed 000 §3 contract)", () => {
+describe("aider event validation (docs/aider-watch.md contract)", () => {
   it("accepts each of the seven types, alone or as a batch, with microsecond offsets", () => {
     const all = Object.entries(VALID).map(([t, p]) => ev(t, p));
     const parsed = parseAiderEvents(all);

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { REDACTED, redactArgs, redactDeep, redactText } from "../../src/aiderw/redact.ts";
 
-/** Realistic secrets of every kind issue 8 point 8 names (made up, well-formed). */
+/** Realistic secrets of every kind aiderw redacts (made up, well-formed). */
 const SECRETS = {
   openai: "sk-abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGHIJKL",
   openrouter: "sk-or-v1-0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",

@@ -18,7 +18,7 @@ const example = {
 };
 
 describe("POST /api/events body", () => {
-  it("accepts DESIGN.md's example as written", () => {
+  it("accepts the README's example as written", () => {
     const { events, batch } = parseApiEvents(example, clock);
     assert.equal(batch, false);
     assert.equal(events[0]?.occurredAt.toISOString(), "2026-04-29T01:10:00.000Z");

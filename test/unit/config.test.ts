@@ -64,7 +64,7 @@ describe("loadConfig", () => {
     });
   }
 
-  it("reads agent classes and the watchdog interval (issue 8)", () => {
+  it("reads agent classes and the watchdog interval", () => {
     const d = loadConfig({});
     assert.equal(d.heartbeats.watchdogIntervalMs, 15_000);
     assert.equal(d.heartbeats.classes.development?.maxRounds, 100);
@@ -78,7 +78,7 @@ describe("loadConfig", () => {
     assert.equal(c.heartbeats.classes.ops?.escalateS, 300);
   });
 
-  it("reads HEAL_TEMPLATES into heal plan templates (issue 5)", () => {
+  it("reads HEAL_TEMPLATES into heal plan templates", () => {
     const c = loadConfig({
       HEAL_TEMPLATES: JSON.stringify([
         {

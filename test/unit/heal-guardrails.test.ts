@@ -37,7 +37,7 @@ import {
 const allow = new RegExp(DEFAULT_FILE_ALLOWLIST);
 const fast = { graceMs: 10, intervalMs: 20, timeoutMs: 150 };
 
-describe("heal guardrails (seed 001 L0–L4, seed 004)", () => {
+describe("heal guardrails (L0–L4, protected resources)", () => {
   let repo: TestRepo;
   let health: HealthServer;
   before(async () => {

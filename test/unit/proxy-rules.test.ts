@@ -11,7 +11,7 @@ import {
 
 const policy = { baseS: 30, maxS: 600 };
 
-describe("cooldown length (DESIGN.md: max(Retry-After, base·2^(n−1)) capped at max)", () => {
+describe("cooldown length (max(Retry-After, base·2^(n−1)) capped at max)", () => {
   it("doubles per consecutive 429 from the base", () => {
     assert.deepEqual(
       [1, 2, 3, 4, 5].map((n) => cooldownSeconds(n, null, policy)),

@@ -29,7 +29,7 @@ describe("report rendering (pure: data → HTML)", () => {
     assert.match(text, /Cooldowns: 2 \(nv-primary-1 ×2\)/);
     assert.match(text, /Smoke: 288 runs, 98\.3% ok · 4 warning · 1 critical/);
     assert.match(text, /not ok: outbox backlog 1✖ 0⚠, incidents 0✖ 4⚠/);
-    assert.match(text, /Heal plans: not configured \(issue 5\)/);
+    assert.match(text, /Heal plans: not configured \(no heal store\)/);
   });
 
   it("escapes names from the outside world", () => {

@@ -36,7 +36,7 @@ function alert(over: Partial<AlertRow> = {}): AlertRow {
 const mute = { id: "M" } as MuteRow;
 const none = { current: undefined, inhibitor: undefined, mute: undefined, now: NOW, windows };
 
-describe("routing decisions (DESIGN.md, EventRouter)", () => {
+describe("routing decisions (EventRouter)", () => {
   it("lets a resolved event through even when muted or inhibited", () => {
     const current = alert();
     const d = decide(

@@ -60,7 +60,7 @@ function view(over: Partial<SessionView> = {}, session = row()): SessionView {
 }
 
 describe("aider session message (pure: view → HTML)", () => {
-  it("formats counts, durations and cost the way seed 000 §3 shows them", () => {
+  it("formats counts, durations and cost compactly (12.4k, 5m32s)", () => {
     assert.deepEqual([950, 1400, 12_000, 12_400, 4200.000000001, 1_250_000].map(compactCount), [
       "950",
       "1.4k",
@@ -88,7 +88,7 @@ describe("aider session message (pure: view → HTML)", () => {
     );
   });
 
-  it("adds files, commits, errors, silences and, once ended, the seed 000 summary", () => {
+  it("adds files, commits, errors, silences and, once ended, the session summary", () => {
     const text = plain(
       renderSessionMessage(
         view(
