@@ -31,7 +31,7 @@ export const alertSubject = (alertId: string) => `alert:${alertId}`;
 
 /**
  * Turns alert changes into deliveries: the first message, edits in place, and the
- * re-notification that retires the previous message (DESIGN.md, Dedup). Every method
+ * re-notification that retires the previous message (see ./routing.ts, renotifyDue). Every method
  * writes through the caller's transaction.
  */
 export type AlertNotifier = ReturnType<typeof createAlertNotifier>;

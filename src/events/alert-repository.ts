@@ -6,7 +6,10 @@ import { type AlertRow, alerts } from "../../db/schema/index.ts";
 /** Columns that may change on an alert. */
 export type AlertChange = Partial<Omit<AlertRow, "id" | "fingerprint">>;
 
-/** The `alertname` and `instance` inhibition compares (DESIGN.md, Routing). */
+/**
+ * The `alertname` and `instance` inhibition compares: a firing critical with the same pair
+ * inhibits warnings, as Alertmanager's `inhibit_rules` with `equal: [alertname, instance]`.
+ */
 export interface InhibitionKey {
   alertname: string;
   instance: string;

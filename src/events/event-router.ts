@@ -15,7 +15,7 @@ import { eventRow } from "./event-row.ts";
 import { type DedupWindows, decide } from "./routing.ts";
 import { withRetry } from "./tx-retry.ts";
 
-/** What happened to one ingested event (DESIGN.md, `POST /api/events` answer). */
+/** What happened to one ingested event, as the ingest endpoints answer it per event. */
 export type Outcome = "notified" | "deduplicated" | "inhibited" | "muted" | "recorded";
 
 /** Result per ingested event, in input order. */
@@ -101,7 +101,7 @@ function newAlert(e: EventInput, now: Date, incidentId: string | null): AlertRow
 /** Distinct `source` label values in /metrics; later sources count as `other`. */
 const MAX_SOURCE_LABELS = 50;
 
-/** Routes events to alerts, incidents and the outbox (DESIGN.md, EventRouter). */
+/** Routes events to alerts, incidents and the outbox (rules: ./routing.ts). */
 export type EventRouter = ReturnType<typeof createEventRouter>;
 
 /** Builds the EventRouter. */
