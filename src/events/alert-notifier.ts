@@ -5,7 +5,7 @@ import type { IncidentService } from "../incidents/incident-service.ts";
 import type { OutboxRepository } from "../outbox/outbox-repository.ts";
 import type { TriageView } from "../triage/triage-section.ts";
 import type { Clock } from "../types.ts";
-import { renderAlert } from "./alert-message.ts";
+import { type AlertView, renderAlert } from "./alert-message.ts";
 
 /** Dependencies of {@link createAlertNotifier}. */
 export interface AlertNotifierDeps {
@@ -55,7 +55,7 @@ export function createAlertNotifier(deps: AlertNotifierDeps) {
   }
 
   /**
-   * {@link view} of many alerts with one read per kind of fact (incidents, mutes, triages)
+   * {@link view} of many alerts (keep the two alike) with one read per kind of fact (incidents, mutes, triages)
    * instead of one per alert.
    */
   async function viewMany(list: AlertRow[], tx: DbOrTx) {
@@ -73,7 +73,9 @@ export function createAlertNotifier(deps: AlertNotifierDeps) {
     const byIncident = new Map(incidentRows.map((i) => [i.id, i]));
     const byMute = new Map(muteRows.map((m) => [m.id, m]));
     const now = clock.now();
-    const views = [];
+    // Required<…>: a field added to AlertView must be filled here too, or this fails to
+    // compile (the batched views stay equal to those of view()).
+    const views: Required<AlertView>[] = [];
     for (const alert of list) {
       const triage = deps.triagesFor
         ? (triages.get(alert.id) ?? null)
@@ -84,6 +86,7 @@ export function createAlertNotifier(deps: AlertNotifierDeps) {
         mute: alert.muteId ? (byMute.get(alert.muteId) ?? null) : null,
         timeZone: deps.timeZone,
         now,
+        retired: false,
         proposeFix: deps.planTemplateFor?.(alert.labels) !== undefined,
         triage,
       });
