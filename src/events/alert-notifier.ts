@@ -55,8 +55,8 @@ export function createAlertNotifier(deps: AlertNotifierDeps) {
   }
 
   /**
-   * {@link view} of many alerts (keep the two alike) with one read per kind of fact (incidents, mutes, triages)
-   * instead of one per alert.
+   * {@link view} of many alerts (keep the two alike) with one read per kind of fact
+   * (incidents, mutes, triages) instead of one per alert.
    */
   async function viewMany(list: AlertRow[], tx: DbOrTx) {
     const incidentIds = [...new Set(list.flatMap((a) => (a.incidentId ? [a.incidentId] : [])))];
