@@ -1,5 +1,6 @@
 import { Composer } from "grammy";
 import type { BotContext, CommandInfo } from "../src/bot/context.ts";
+import { callbackData } from "../src/callback-data.ts";
 import {
   type AgentsMessage,
   agentRef,
@@ -40,6 +41,12 @@ export function createAgentsFeature(deps: AgentsFeatureDeps): Composer<BotContex
   composer.command("agents", async (ctx) => {
     const m = renderAgentsPage(deps.heartbeats.list(), 0);
     await ctx.reply(m.text, options(m));
+  });
+
+  // Opened from the /status home screen: the first page, in the pressed message.
+  composer.callbackQuery(callbackData.home.agents, async (ctx) => {
+    await ctx.answerCallbackQuery();
+    await edit(ctx, renderAgentsPage(deps.heartbeats.list(), 0));
   });
 
   composer.callbackQuery(/^agp:(\d{1,4})$/, async (ctx) => {

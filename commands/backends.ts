@@ -1,6 +1,7 @@
 import { Menu, type MenuFlavor } from "@grammyjs/menu";
 import { Composer } from "grammy";
 import { actorName, type BotContext, type CommandInfo } from "../src/bot/context.ts";
+import { callbackData } from "../src/callback-data.ts";
 import { NotFoundError } from "../src/errors.ts";
 import {
   backendIcon,
@@ -158,6 +159,14 @@ export function createBackendsFeature(deps: BackendsDeps): Composer<BotContext> 
   list.register(confirmDelete);
   const composer = new Composer<BotContext>();
   composer.use(list as unknown as Composer<BotContext>);
+  // Opened from the /status home screen: the list menu, in the pressed message.
+  composer.callbackQuery(callbackData.home.backends, async (ctx) => {
+    await ctx.answerCallbackQuery();
+    await ctx.editMessageText(renderBackendList(await proxy.live(), nowMs()), {
+      parse_mode: "HTML",
+      reply_markup: list,
+    });
+  });
   composer.command("backends", async (ctx) => {
     await ctx.reply(renderBackendList(await proxy.live(), nowMs()), {
       parse_mode: "HTML",

@@ -2,8 +2,10 @@ import { Composer } from "grammy";
 import type { Db } from "../db/client.ts";
 import { actorName, type BotContext, type CommandInfo } from "../src/bot/context.ts";
 import { createKvStorage } from "../src/bot/conversation-storage.ts";
+import { callbackData } from "../src/callback-data.ts";
 import type { IncidentActions } from "../src/incidents/incident-actions.ts";
 import { INCIDENTS_PAGE_SIZE, renderIncidentPage } from "../src/incidents/incident-list.ts";
+import { incidentTags } from "../src/incidents/incident-ref.ts";
 import type { IncidentService } from "../src/incidents/incident-service.ts";
 import { memoryLine } from "../src/triage/memory-text.ts";
 import type { SymptomMemory } from "../src/triage/symptom-memory.ts";
@@ -58,7 +60,14 @@ export function createIncidentsFeature(deps: IncidentsFeatureDeps): Composer<Bot
       const line = memoryLine(r, deps.timeZone);
       if (line) memory.set(id, line);
     }
-    const { text, keyboard } = renderIncidentPage({ ...view, page, memory }, deps.timeZone);
+    const tags = await incidentTags(
+      deps.db,
+      view.rows.map((r) => r.id),
+    );
+    const { text, keyboard } = renderIncidentPage(
+      { ...view, page, memory, tags, now: deps.clock.now() },
+      deps.timeZone,
+    );
     return {
       page,
       text,
@@ -82,6 +91,12 @@ export function createIncidentsFeature(deps: IncidentsFeatureDeps): Composer<Bot
     const view = await render(0);
     const sent = await ctx.reply(view.text, view.options);
     await pages.write(pageKey(sent.chat.id, sent.message_id), 0);
+  });
+
+  // Opened from the /status home screen: the first page, in the pressed message.
+  composer.callbackQuery(callbackData.home.incidents, async (ctx) => {
+    await ctx.answerCallbackQuery();
+    await redraw(ctx, 0);
   });
 
   composer.callbackQuery(/^incp:(\d{1,4})$/, async (ctx) => {

@@ -1,7 +1,7 @@
 import { type Conversation, createConversation } from "@grammyjs/conversations";
 import { Composer, type Context } from "grammy";
-import { askText } from "../src/bot/ask.ts";
-import { actorName, type BotContext, type CommandInfo } from "../src/bot/context.ts";
+import { askChoice, askText } from "../src/bot/ask.ts";
+import type { BotContext, CommandInfo } from "../src/bot/context.ts";
 import { askSecret, type SecretInbox } from "../src/bot/secret-input.ts";
 import { InputError } from "../src/errors.ts";
 import { parseModelLines } from "../src/proxy/model-spec.ts";
@@ -56,11 +56,13 @@ const parsePool = (t: string) => {
   if (p !== "primary" && p !== "fallback") throw new InputError("pool: primary or fallback");
   return p as "primary" | "fallback";
 };
+/** RPM offered by default (the admin API's default `rpm_limit`). */
+const DEFAULT_RPM = 60;
 const parseRpm = (t: string) => {
-  if (t === "-") return 60;
+  if (t === "-") return DEFAULT_RPM;
   const n = Number(t);
   if (!Number.isInteger(n) || n < 1 || n > 1_000_000)
-    throw new InputError("RPM: a whole number from 1 to 1000000, or - for 60");
+    throw new InputError(`RPM: a whole number from 1 to 1000000, or - for ${DEFAULT_RPM}`);
   return n;
 };
 const parseYesNo = (t: string) => {
@@ -70,8 +72,10 @@ const parseYesNo = (t: string) => {
 };
 
 /**
- * The /addbackend conversation: name, base URL, API key, pool, RPM, model
- * mappings; then a probe of `GET {base}/models` and the save. Side effects (probe, save) run
+ * The /addbackend conversation: name (checked at once: valid, not taken), base URL, API key,
+ * pool and RPM (buttons, or typed), model mappings; then a probe of `GET {base}/models`
+ * whose "Probing …" message is edited into the result (and a Save anyway? Yes / No on a
+ * failed probe), and the save. Side effects (name check, probe, save) run
  * in `conversation.external()` (conversations v2 replay). The key never enters the
  * conversation's state: its message is deleted at once and the key is sealed apart, read
  * only inside `external()` calls whose results hold no key, and dropped at the end.
@@ -82,8 +86,20 @@ export function createAddBackendFlow(deps: AddBackendDeps) {
       "<b>New backend</b> — name? (e.g. <code>nv-primary-1</code>) /cancel to stop.",
       { parse_mode: "HTML" },
     );
-    const name = await ask(conversation, parseName);
-    if (!name) return;
+    let name: string | undefined;
+    for (;;) {
+      name = await ask(conversation, parseName);
+      if (!name) return;
+      const wanted = name;
+      const taken = await conversation.external(async () =>
+        (await deps.proxy.backends.list()).some((b) => b.name === wanted),
+      );
+      if (!taken) break;
+      await ctx.reply(
+        `A backend named <b>${escapeHtml(name)}</b> exists already. Another name? /cancel to stop.`,
+        { parse_mode: "HTML" },
+      );
+    }
     await ctx.reply(
       "Base URL, as the openai SDK's baseURL? (e.g. <code>https://integrate.api.nvidia.com/v1</code>)",
       { parse_mode: "HTML" },
@@ -108,13 +124,26 @@ export function createAddBackendFlow(deps: AddBackendDeps) {
       await ctx.reply("The key is no longer available; send /addbackend again.");
       return;
     }
-    await ctx.reply(`Key ${escapeHtml(hint)} received. Pool: primary or fallback?`, {
-      parse_mode: "HTML",
-    });
-    const pool = await ask(conversation, parsePool);
+    const pool = await askChoice(
+      conversation,
+      ctx,
+      `Key ${escapeHtml(hint)} received. Pool?`,
+      [
+        { label: "primary", value: "primary" as const },
+        { label: "fallback", value: "fallback" as const },
+      ],
+      parsePool,
+      ASK,
+    );
     if (!pool) return;
-    await ctx.reply("Requests per minute allowed? (- for 60)");
-    const rpm = await ask(conversation, parseRpm);
+    const rpm = await askChoice(
+      conversation,
+      ctx,
+      "Requests per minute allowed? Press the default or type a number.",
+      [{ label: `${DEFAULT_RPM} (default)`, value: DEFAULT_RPM }],
+      parseRpm,
+      ASK,
+    );
     if (!rpm) return;
     await ctx.reply(
       "Models, one per line: <code>canonical=native [input output]</code> with prices in USD per 1M tokens, e.g.\n<code>llama-3.3-70b=meta/llama-3.3-70b-instruct 0.6 0.6</code>",
@@ -138,17 +167,30 @@ export function createAddBackendFlow(deps: AddBackendDeps) {
       models: ReturnType<typeof parseModelLines>;
     },
   ): Promise<void> {
-    await ctx.reply(`Probing ${escapeHtml(b.baseUrl)}/models …`);
+    const probing = await ctx.reply(`Probing ${escapeHtml(b.baseUrl)}/models …`);
+    /** Edits the "Probing …" message into `text` (HTML). */
+    const settle = (text: string) =>
+      ctx.api.editMessageText(probing.chat.id, probing.message_id, text, { parse_mode: "HTML" });
     const probe = await conversation.external(async () => {
       const apiKey = await deps.secrets.reveal(b.keyRef);
       if (apiKey === undefined) return { ok: false, detail: "the key expired before the probe" };
       return deps.proxy.probe({ baseUrl: b.baseUrl, apiKey });
     });
     if (!probe.ok) {
-      await ctx.reply(`⚠️ The probe failed: ${escapeHtml(probe.detail)}.\nSave anyway? (yes / no)`, {
-        parse_mode: "HTML",
-      });
-      const save = await ask(conversation, parseYesNo);
+      await settle(
+        `⚠️ The probe of ${escapeHtml(b.baseUrl)}/models failed: ${escapeHtml(probe.detail)}.`,
+      );
+      const save = await askChoice(
+        conversation,
+        ctx,
+        "Save it anyway?",
+        [
+          { label: "Yes, save", value: true },
+          { label: "No", value: false },
+        ],
+        parseYesNo,
+        ASK,
+      );
       if (!save) {
         if (save === false)
           await ctx.reply("Not saved. Check the URL and key, then /addbackend again.");
@@ -160,10 +202,9 @@ export function createAddBackendFlow(deps: AddBackendDeps) {
       await ctx.reply(`Not saved: ${escapeHtml(saved.error)}`, { parse_mode: "HTML" });
       return;
     }
-    await ctx.reply(
-      `✅ Backend <b>${escapeHtml(b.name)}</b> added to ${b.pool} (${probe.ok ? "probe ok" : "probe failed"}), key ${escapeHtml(saved.hint)}, ${b.models.length} model(s), added by ${escapeHtml(actorName(ctx))}. See /backends.`,
-      { parse_mode: "HTML" },
-    );
+    const result = `✅ Backend <b>${escapeHtml(b.name)}</b> added to ${b.pool} (${probe.ok ? "probe ok" : "probe failed"}), key ${escapeHtml(saved.hint)}, ${b.models.length} model(s), RPM ${b.rpm}. See /backends.`;
+    if (probe.ok) await settle(result);
+    else await ctx.reply(result, { parse_mode: "HTML" });
   }
 
   /** Saves the backend with the key read by its ref; the result holds no key. */

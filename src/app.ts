@@ -21,6 +21,7 @@ import { registerIngestRoutes } from "./http/routes/ingest.ts";
 import { registerProxyRoutes } from "./http/routes/proxy.ts";
 import { registerTelegramWebhook } from "./http/routes/telegram-webhook.ts";
 import { createHttpServer } from "./http/server.ts";
+import { incidentTags } from "./incidents/incident-ref.ts";
 import { createIncidentService } from "./incidents/incident-service.ts";
 import type { Logger } from "./logger.ts";
 import { createMetrics } from "./metrics.ts";
@@ -222,6 +223,11 @@ export async function createApp(config: Config, opts: AppOptions) {
     registry,
     mutes,
     botOn: token !== undefined,
+    incidentTags: (ids) => incidentTags(db, ids),
+    pendingPlans: () => heal.store.inStatus("pending"),
+    agents: () => heartbeats.list(),
+    liveBackends: () => proxyModule.live(),
+    latestSmoke: () => schedules.smoke.store.latest(),
     schedules: schedules.status,
     replicas: () => replicas.list(),
     autonomy: autonomy.window,
@@ -323,6 +329,10 @@ export async function createApp(config: Config, opts: AppOptions) {
         webhookUrl: config.telegram.webhookUrl,
         webhookSecret: config.telegram.webhookSecret,
         logger,
+        menuFor: {
+          adminIds: config.telegram.adminIds,
+          alertChatIds: config.telegram.alertChatIds,
+        },
       })
     : undefined;
   wireReplicas(replicas, {

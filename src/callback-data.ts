@@ -28,8 +28,30 @@ export const callbackData = {
     approve: (planId: string) => `pa:${planId}`,
     reject: (planId: string) => `pr:${planId}`,
     details: (planId: string) => `pd:${planId}`,
+    /** Second press that confirms approving a high-risk plan. */
+    confirm: (planId: string) => `pc:${planId}`,
+    /** Open plan `<planId>` from the /plans list, in the list's message. */
+    open: (planId: string) => `po:${planId}`,
+    /** Back from a plan's details to the plan message. */
+    back: (planId: string) => `pb:${planId}`,
+  },
+  /**
+   * The /status home screen and the views it opens in place (each view's feature answers
+   * its own `home:` data by editing the pressed message).
+   */
+  home: {
+    status: "home:status",
+    incidents: "home:incidents",
+    plans: "home:plans",
+    agents: "home:agents",
+    backends: "home:backends",
   },
 };
+
+/** The button back to the /status home screen, on the views it opens. */
+export function homeButton(): { text: string; callback_data: string } {
+  return { text: "🏠 Status", callback_data: callbackData.home.status };
+}
 
 /** A parsed press: action and id, or undefined for data we did not make. */
 export function parseCallbackData(data: string): { action: string; id: string } | undefined {

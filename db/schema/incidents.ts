@@ -1,4 +1,4 @@
-import { index, jsonb, pgTable, text, timestamp } from "drizzle-orm/pg-core";
+import { index, integer, jsonb, pgTable, text, timestamp, uniqueIndex } from "drizzle-orm/pg-core";
 import { SEVERITIES } from "./events.ts";
 
 /** Incident lifecycle states, in order. */
@@ -20,6 +20,11 @@ export const incidents = pgTable(
   "incidents",
   {
     id: text("id").primaryKey(),
+    /**
+     * Short sequential number people can say aloud (`#17`), from an identity sequence: unique,
+     * increasing, never reused (a rolled-back insert leaves a gap).
+     */
+    number: integer("number").notNull().generatedByDefaultAsIdentity(),
     title: text("title").notNull(),
     severity: text("severity", { enum: SEVERITIES }).notNull(),
     status: text("status", { enum: INCIDENT_STATUSES }).notNull(),
@@ -38,6 +43,7 @@ export const incidents = pgTable(
   },
   (t) => [
     index("incidents_status_idx").on(t.status),
+    uniqueIndex("incidents_number_uq").on(t.number),
     index("incidents_symptom_idx").on(t.symptomKey, t.openedAt),
   ],
 );

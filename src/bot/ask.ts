@@ -48,3 +48,79 @@ export async function askText<T>(
     }
   }
 }
+
+/** One button of {@link askChoice}: what it shows and the value it stands for. */
+export interface Choice<T> {
+  label: string;
+  value: T;
+}
+
+/**
+ * Asks `question` with one inline button per choice (callback data `ask:<index>`, within
+ * Telegram's 64 bytes) and waits for a press, or for a typed answer that `parse` accepts (an
+ * {@link InputError} is explained and the question stands). A press is answered and the
+ * question is edited to show the choice without buttons. `/cancel` returns undefined; any
+ * other command ends the flow as in {@link askText}.
+ */
+export async function askChoice<T>(
+  conversation: Conversation<BotContext, Context>,
+  ctx: Context,
+  question: string,
+  choices: readonly Choice<T>[],
+  parse: (text: string) => T,
+  opts: AskOptions,
+): Promise<T | undefined> {
+  const asked = await ctx.reply(question, {
+    parse_mode: "HTML",
+    reply_markup: {
+      inline_keyboard: [choices.map((c, i) => ({ text: c.label, callback_data: `ask:${i}` }))],
+    },
+  });
+  const settle = async (answer: Context, label: string) => {
+    await answer.api
+      .editMessageText(
+        asked.chat.id,
+        asked.message_id,
+        `${question}\n→ <b>${escapeHtml(label)}</b>`,
+        { parse_mode: "HTML", reply_markup: { inline_keyboard: [] } },
+      )
+      .catch(() => undefined);
+  };
+  for (;;) {
+    const answer = await conversation.waitFor(["message:text", "callback_query:data"], {
+      maxMilliseconds: opts.timeoutMs,
+    });
+    const data = answer.callbackQuery?.data;
+    if (data !== undefined) {
+      const choice = /^ask:(\d{1,2})$/.exec(data) ? choices[Number(data.slice(4))] : undefined;
+      const current = answer.callbackQuery?.message?.message_id === asked.message_id;
+      if (!choice || !current) {
+        await answer.answerCallbackQuery({ text: "That button belongs to another question." });
+        continue;
+      }
+      await answer.answerCallbackQuery();
+      await settle(answer, choice.label);
+      return choice.value;
+    }
+    const text = (answer.message?.text ?? "").trim();
+    if (text === "/cancel" || text.startsWith("/cancel@")) {
+      await settle(answer, "cancelled");
+      await answer.reply(opts.cancelled);
+      return undefined;
+    }
+    if (text.startsWith("/")) {
+      await answer.reply(opts.interrupted);
+      await conversation.halt({ next: true });
+    }
+    try {
+      const value = parse(text);
+      await settle(answer, text);
+      return value;
+    } catch (err) {
+      if (!(err instanceof InputError)) throw err;
+      await answer.reply(`${escapeHtml(err.message)}\nPress a button, try again, or /cancel.`, {
+        parse_mode: "HTML",
+      });
+    }
+  }
+}

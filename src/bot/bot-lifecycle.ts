@@ -21,6 +21,36 @@ export interface BotLifecycle {
   stop(): Promise<void>;
 }
 
+/** The people the command menu is shown to: the admins, in their chats and the alert chats. */
+export interface CommandMenuAudience {
+  adminIds: readonly number[];
+  /** Alert chats; group chats (negative ids) get the menu for each admin in them. */
+  alertChatIds: readonly number[];
+}
+
+/**
+ * Sets the command menu for the admins only (Bot API command scopes,
+ * https://core.telegram.org/bots/api#botcommandscope): `BotCommandScopeChat` for each admin's
+ * private chat (its id is the user's id) and `BotCommandScopeChatMember` for each admin in
+ * each group alert chat; the default scope's list is deleted, so everyone else sees no menu
+ * (the bot answers admins only). Throws the first failed call.
+ */
+export async function publishCommands(
+  api: Pick<Bot<BotContext>["api"], "setMyCommands" | "deleteMyCommands">,
+  commands: readonly CommandInfo[],
+  audience: CommandMenuAudience,
+): Promise<void> {
+  const list = commands.map((c) => ({ command: c.command, description: c.description }));
+  await api.deleteMyCommands();
+  for (const id of audience.adminIds)
+    await api.setMyCommands(list, { scope: { type: "chat", chat_id: id } });
+  for (const chat of audience.alertChatIds) {
+    if (chat >= 0) continue;
+    for (const id of audience.adminIds)
+      await api.setMyCommands(list, { scope: { type: "chat_member", chat_id: chat, user_id: id } });
+  }
+}
+
 /** Builds the lifecycle for `bot`. `webhookUrl` set → webhook mode, else long polling. */
 export function createBotLifecycle(deps: {
   bot: Bot<BotContext>;
@@ -28,6 +58,8 @@ export function createBotLifecycle(deps: {
   webhookUrl: string | undefined;
   webhookSecret: string | undefined;
   logger: Logger;
+  /** Who sees the command menu (see {@link publishCommands}). */
+  menuFor: CommandMenuAudience;
 }): BotLifecycle {
   const { bot, logger } = deps;
   let runner: RunnerHandle | undefined;
@@ -47,9 +79,7 @@ export function createBotLifecycle(deps: {
   async function connect(): Promise<void> {
     await bot.init(halt.signal as Parameters<typeof bot.init>[0]);
     try {
-      await bot.api.setMyCommands(
-        deps.commands.map((c) => ({ command: c.command, description: c.description })),
-      );
+      await publishCommands(bot.api, deps.commands, deps.menuFor);
     } catch (err) {
       logger.warn({ err: coerceError(err).message }, "setMyCommands failed (non-fatal)");
     }

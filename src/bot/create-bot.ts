@@ -167,7 +167,7 @@ export function createBot(deps: BotDeps): Bot<BotContext> {
   bot.use(createRejectPlanFlowFeature(deps));
   bot.use(createStartFeature());
   bot.use(createHelpFeature(COMMANDS));
-  bot.use(createStatusFeature({ status: deps.status }));
+  bot.use(createStatusFeature(deps));
   bot.use(createIncidentButtonsFeature(deps));
   bot.use(createIncidentsFeature(deps));
   bot.use(createMuteFeature(deps));

@@ -3,12 +3,17 @@ import { ulid } from "ulid";
 import type { Db, DbOrTx } from "../../db/client.ts";
 import type { HealAuditRow, HealPlanRow } from "../../db/schema/index.ts";
 import { recordDecision } from "../autonomy/decision-log.ts";
+import { incidentTags } from "../incidents/incident-ref.ts";
 import type { Logger } from "../logger.ts";
 import type { OutboxRepository } from "../outbox/outbox-repository.ts";
+import { personName } from "../person-name.ts";
 import type { Clock } from "../types.ts";
+import { preflightCodeFix } from "./code-fix-executor.ts";
+import { preflightCommand } from "./command-executor.ts";
+import { checkRate, type Verdict } from "./guardrails.ts";
 import type { HealSettings } from "./heal-config.ts";
 import { createPlanExecutor } from "./plan-executor.ts";
-import { planSubject, renderPlanMessage } from "./plan-message.ts";
+import { type PlanView, planSubject, renderPlanMessage } from "./plan-message.ts";
 import { createPlanProposals } from "./plan-proposals.ts";
 import { processAlive, type Runner } from "./plan-recovery.ts";
 import { createPlanRuns } from "./plan-runs.ts";
@@ -20,6 +25,8 @@ export interface DecisionResult {
   changed: boolean;
   /** One short line for `answerCallbackQuery`. */
   message: string;
+  /** True when a high-risk plan's Approve waits for the confirming press. */
+  needsConfirm?: boolean;
 }
 
 /** Dependencies of {@link createHealService}. */
@@ -55,11 +62,50 @@ export function createHealService(deps: HealServiceDeps) {
   /** Last progress line per plan, shown under the state until the plan is redrawn. */
   const progress = new Map<string, string>();
 
+  /**
+   * The guardrails that do not depend on the moment (L0 repository and L1 allowlist for a
+   * code fix; protected target and command allowlist for the others): what would refuse the
+   * plan whenever it ran. The hourly rate (L3) is checked again when Approve is pressed.
+   */
+  async function vet(plan: HealPlanRow): Promise<Verdict> {
+    return plan.kind === "code_fix"
+      ? preflightCodeFix(plan, deps.settings)
+      : preflightCommand(plan, deps.settings);
+  }
+
+  /** What the plan message shows besides the row (incident number, guardrail, same target). */
+  async function viewOf(plan: HealPlanRow, tx: DbOrTx = db): Promise<PlanView> {
+    const view: PlanView = { timeZone, now: clock.now() };
+    if (plan.incidentId)
+      view.incidentNumber = (await incidentTags(tx, [plan.incidentId])).get(
+        plan.incidentId,
+      )?.number;
+    if (plan.status === "pending") {
+      const verdict = await vet(plan);
+      if (!verdict.ok) view.blocked = verdict.reason;
+      view.sameTarget = (await store.inStatus("pending", tx)).filter(
+        (p) => p.target === plan.target && p.id !== plan.id,
+      ).length;
+    }
+    return view;
+  }
+
+  /** The plan message of `plan` as it stands, with its progress line. */
+  async function render(plan: HealPlanRow, tx: DbOrTx = db) {
+    return renderPlanMessage(plan, await viewOf(plan, tx), progress.get(plan.id));
+  }
+
   /** Edits the plan's message; `line`, when given, becomes its progress line. */
   async function redraw(plan: HealPlanRow, tx: DbOrTx, line?: string): Promise<void> {
     if (line !== undefined) progress.set(plan.id, line);
-    const msg = renderPlanMessage(plan, timeZone, progress.get(plan.id));
+    const msg = await render(plan, tx);
     await outbox.editSubject(planSubject(plan.id), msg.text, msg.keyboard, clock.now(), tx);
+  }
+
+  /** Redraws the other pending plans on `target` (their "pending on this target" flag). */
+  async function redrawSiblings(plan: HealPlanRow, tx: DbOrTx): Promise<void> {
+    for (const p of await store.inStatus("pending", tx))
+      if (p.target === plan.target && p.id !== plan.id) await redraw(p, tx);
   }
 
   const runs = createPlanRuns({
@@ -92,12 +138,12 @@ export function createHealService(deps: HealServiceDeps) {
     record,
     begin: runs.begin,
   });
-  const proposals = createPlanProposals({ ...deps, store });
+  const proposals = createPlanProposals({ ...deps, store, render, redrawSiblings });
 
   /** Why a decision on `plan` cannot be taken, for the answer. */
   function refusal(plan: HealPlanRow): string {
     if (plan.status === "expired") return "This plan has expired; it can no longer be decided.";
-    return `Already ${plan.status}${plan.decidedBy ? ` (decided by ${plan.decidedBy})` : ""}.`;
+    return `Already ${plan.status}${plan.decidedBy ? ` (decided by ${personName(plan.decidedBy)})` : ""}.`;
   }
 
   async function expireOne(plan: HealPlanRow, tx: DbOrTx): Promise<void> {
@@ -127,6 +173,7 @@ export function createHealService(deps: HealServiceDeps) {
       const about = { planId: decided.id, incidentId: decided.incidentId };
       await recordDecision(tx, { action, actor: who, at: now, ...about });
       await redraw(decided, tx);
+      await redrawSiblings(decided, tx);
       const message = to === "approved" ? "Approved; running it now." : "Rejected.";
       return { result: { changed: true, message }, plan: decided };
     });
@@ -159,8 +206,42 @@ export function createHealService(deps: HealServiceDeps) {
     /** "Propose fix" pressed on alert `alertId` by admin `who` (see plan-proposals.ts). */
     proposeFromAlert: proposals.proposeFromAlert,
 
-    /** Approves plan `id` as `who`; the first decision wins and starts the execution. */
-    async approve(id: string, who: string): Promise<DecisionResult> {
+    /**
+     * Approves plan `id` as `who`; the first decision wins and starts the execution. The
+     * guardrails are asked first (as the execution will ask them): a plan they would refuse
+     * is not approved, and the answer says why. A high-risk plan needs `confirmed` (the
+     * second press); without it nothing changes and `needsConfirm` is set.
+     */
+    async approve(
+      id: string,
+      who: string,
+      opts: { confirmed?: boolean } = {},
+    ): Promise<DecisionResult> {
+      const current = await store.get(id);
+      if (current?.status === "pending" && current.expiresAt > clock.now()) {
+        const busy = [
+          ...(await store.inStatus("approved")),
+          ...(await store.inStatus("running")),
+        ].some((p) => p.target === current.target);
+        const verdict: Verdict = busy
+          ? { ok: false, reason: `another plan is running on ${current.target}; try when it ends` }
+          : await vet(current);
+        const rate = verdict.ok
+          ? await checkRate(
+              (since) => store.startedSince(since),
+              clock.now(),
+              deps.settings.maxPerHour,
+            )
+          : verdict;
+        if (!rate.ok)
+          return { changed: false, message: `Not approved: ${rate.reason}`.slice(0, 190) };
+        if (current.risk === "high" && !opts.confirmed)
+          return {
+            changed: false,
+            needsConfirm: true,
+            message: "High risk: press ⚠️ Yes, run it to approve.",
+          };
+      }
       const { result, plan } = await decide(id, "approved", who, null);
       if (result.changed && plan) executor.start(plan);
       return result;
@@ -174,9 +255,30 @@ export function createHealService(deps: HealServiceDeps) {
     /** Expires pending plans past their expiry (buttons removed, message says so). */
     sweep,
 
-    /** Pending plans, and the newest `limit` of all, for /plans. */
-    async overview(limit = 10): Promise<{ pending: HealPlanRow[]; recent: HealPlanRow[] }> {
-      return { pending: await store.inStatus("pending"), recent: await store.recent(limit) };
+    /**
+     * Pending plans (oldest first), and the newest `limit` decided ones (no plan in both), for
+     * /plans, with the numbers of their incidents by incident id.
+     */
+    async overview(limit = 10): Promise<{
+      pending: HealPlanRow[];
+      recent: HealPlanRow[];
+      incidentNumbers: Map<string, number>;
+    }> {
+      const pending = await store.inStatus("pending");
+      const recent = (await store.recent(limit + pending.length))
+        .filter((p) => p.status !== "pending")
+        .slice(0, limit);
+      const ids = [...pending, ...recent].flatMap((p) => (p.incidentId ? [p.incidentId] : []));
+      const incidentNumbers = new Map(
+        [...(await incidentTags(db, ids))].map(([id, t]) => [id, t.number]),
+      );
+      return { pending, recent, incidentNumbers };
+    },
+
+    /** The plan message of plan `id` as it stands now (text and buttons); undefined if unknown. */
+    async message(id: string) {
+      const plan = await store.get(id);
+      return plan ? { plan, ...(await render(plan)) } : undefined;
     },
 
     /** The audit trail of plan `id`. */

@@ -1,6 +1,8 @@
-import type { HealPlanRow, InlineKeyboard } from "../../db/schema/index.ts";
+import type { HealAuditRow, HealPlanRow, InlineKeyboard } from "../../db/schema/index.ts";
 import { callbackData } from "../callback-data.ts";
-import { escapeHtml, formatTime } from "../telegram-format.ts";
+import { personName } from "../person-name.ts";
+import { escapeHtml } from "../telegram-format.ts";
+import { formatSpan, formatWhen, relativeTime, zoneNote } from "../time-format.ts";
 
 /**
  * Callback data of "Propose fix" on alert `<alertId>` (a ULID): `pf:<alertId>`, 29 bytes of
@@ -11,7 +13,8 @@ export const proposeFixData = (alertId: string): string => `pf:${alertId}`;
 /** Outbox subject of a plan's message: later edits find it by this. */
 export const planSubject = (id: string): string => `plan:${id}`;
 
-const KIND_LABEL: Record<HealPlanRow["kind"], string> = {
+/** Plan kinds for people. */
+export const KIND_LABEL: Record<HealPlanRow["kind"], string> = {
   code_fix: "Code fix",
   restart: "Restart",
   rollback: "Rollback",
@@ -30,53 +33,155 @@ const STATUS_LINE: Record<HealPlanRow["status"], string> = {
   refused: "🛑 Refused by a guardrail",
 };
 
+/** Short plan reference for buttons and lists: the last 8 characters of its ULID. */
+export const planRef = (id: string): string => id.slice(-8);
+
+/** The plan's target as HTML code. */
+export function describeTarget(plan: Pick<HealPlanRow, "target">): string {
+  return `<code>${escapeHtml(plan.target)}</code>`;
+}
+
 /** What a plan will run, in one line (code_fix: the fixer on the file; others: the command). */
 export function describeAction(plan: Pick<HealPlanRow, "kind" | "target">): string {
   return plan.kind === "code_fix"
-    ? `run the fixer on <code>${escapeHtml(plan.target)}</code>, commit, push, check health`
-    : `run the allowlisted <code>${plan.kind}</code> command on <code>${escapeHtml(plan.target)}</code>`;
+    ? `run the fixer on ${describeTarget(plan)}, commit, push, check health`
+    : `run the allowlisted <code>${plan.kind}</code> command on ${describeTarget(plan)}`;
 }
 
-/** Approve / Reject / Details buttons of a pending plan (callback data ≤ 64 bytes). */
-export function planKeyboard(plan: Pick<HealPlanRow, "id" | "status">): InlineKeyboard | null {
+/**
+ * What a plan message shows besides the row: computed by the heal service when it renders.
+ */
+export interface PlanView {
+  timeZone: string;
+  /** The moment of the rendering, for relative times. */
+  now: Date;
+  /** The linked incident's number (`#17`), when the plan has one. */
+  incidentNumber?: number;
+  /**
+   * Why the guardrails would refuse the plan now (protected target, file not allowlisted, no
+   * command for the kind, repository missing); undefined when they would let it run. A
+   * blocked pending plan has no Approve button.
+   */
+  blocked?: string;
+  /** Other plans pending on the same target. */
+  sameTarget?: number;
+}
+
+/**
+ * Buttons of a pending plan: Approve (only when not blocked; a high-risk plan's Approve asks
+ * for a second press, `pc:`), Reject and Details. Callback data ≤ 64 bytes.
+ */
+export function planKeyboard(
+  plan: Pick<HealPlanRow, "id" | "status" | "risk">,
+  blocked?: string,
+): InlineKeyboard | null {
   if (plan.status !== "pending") return null;
+  const approve =
+    blocked === undefined
+      ? [
+          {
+            text: plan.risk === "high" ? "⚠️ Approve…" : "✅ Approve",
+            callback_data: callbackData.plan.approve(plan.id),
+          },
+        ]
+      : [];
   return [
     [
-      { text: "✅ Approve", callback_data: callbackData.plan.approve(plan.id) },
+      ...approve,
       { text: "✋ Reject", callback_data: callbackData.plan.reject(plan.id) },
       { text: "ℹ️ Details", callback_data: callbackData.plan.details(plan.id) },
     ],
   ];
 }
 
+/** The keyboard of a high-risk plan after the first Approve press: confirm, or go back. */
+export function confirmKeyboard(plan: Pick<HealPlanRow, "id">): InlineKeyboard {
+  return [
+    [
+      { text: "⚠️ Yes, run it", callback_data: callbackData.plan.confirm(plan.id) },
+      { text: "« Back", callback_data: callbackData.plan.back(plan.id) },
+    ],
+  ];
+}
+
 /**
- * The plan message: what will run, on what, why, risk and expiry, then
- * the state, who decided and the latest progress line (L5: every outcome is shown here).
+ * The plan message: what will run, on what, why, risk and expiry, the linked incident by
+ * number, a flag when other plans wait on the same target, a guardrail that would refuse it,
+ * then the state, who decided (by name) and the latest progress line.
  */
 export function renderPlanMessage(
   plan: HealPlanRow,
-  timeZone: string,
+  view: PlanView,
   progress?: string,
 ): { text: string; keyboard: InlineKeyboard | null } {
+  const { now, timeZone } = view;
+  const incident = view.incidentNumber !== undefined ? ` · incident #${view.incidentNumber}` : "";
   const lines = [
-    `🩺 <b>Heal plan · ${KIND_LABEL[plan.kind]}</b> · risk <b>${plan.risk}</b>`,
+    `🩺 <b>Heal plan · ${KIND_LABEL[plan.kind]}</b> ${describeTarget(plan)} · risk <b>${plan.risk}</b>${incident}`,
     `Will ${describeAction(plan)}`,
     `Why: ${escapeHtml(plan.rationale)}`,
-    `Proposed by ${escapeHtml(plan.proposedBy)}${plan.incidentId ? ` · incident <code>${escapeHtml(plan.incidentId)}</code>` : ""}`,
-    `Expires: ${formatTime(plan.expiresAt, timeZone)}`,
-    "",
-    STATUS_LINE[plan.status],
+    `Proposed by ${escapeHtml(personName(plan.proposedBy))} · ${relativeTime(plan.createdAt, now)}`,
   ];
-  if (plan.decidedBy && plan.status !== "expired") {
-    const when = plan.decidedAt ? ` at ${formatTime(plan.decidedAt, timeZone)}` : "";
-    lines.push(`Decided by ${escapeHtml(plan.decidedBy)}${when}`);
+  if (plan.status === "pending") {
+    lines.push(`Expires ${formatWhen(plan.expiresAt, now, timeZone)}`);
+    if (view.sameTarget)
+      lines.push(
+        `⚠️ ${view.sameTarget} other plan${view.sameTarget === 1 ? "" : "s"} pending on this target: decide one, reject the rest`,
+      );
+    if (view.blocked)
+      lines.push(
+        `🛑 The guardrails would refuse it: ${escapeHtml(view.blocked)}. Reject it or fix the setup.`,
+      );
+    if (plan.risk === "high" && !view.blocked)
+      lines.push("High risk: Approve asks you to confirm.");
   }
+  lines.push("", STATUS_LINE[plan.status]);
+  if (plan.decidedBy && plan.status !== "expired") {
+    const when = plan.decidedAt ? ` at ${formatWhen(plan.decidedAt, now, timeZone)}` : "";
+    lines.push(`Decided by ${escapeHtml(personName(plan.decidedBy))}${when}`);
+  }
+  if (plan.startedAt && plan.finishedAt)
+    lines.push(`Ran ${formatSpan(plan.finishedAt.getTime() - plan.startedAt.getTime())}`);
   if (plan.reason) lines.push(`Reason: ${escapeHtml(plan.reason)}`);
   if (progress) lines.push(escapeHtml(progress));
-  return { text: lines.join("\n"), keyboard: planKeyboard(plan) };
+  lines.push(zoneNote(timeZone));
+  return { text: lines.join("\n"), keyboard: planKeyboard(plan, view.blocked) };
 }
 
-/** One line of /plans. */
-export function planListLine(plan: HealPlanRow, timeZone: string): string {
-  return `• <code>${plan.id.slice(-8)}</code> ${KIND_LABEL[plan.kind]} <code>${escapeHtml(plan.target)}</code> · ${plan.status} · ${formatTime(plan.createdAt, timeZone)}`;
+/** One line of /plans: `• Restart db-1 · risk high · #17 · pending · 4m ago`. */
+export function planListLine(plan: HealPlanRow, now: Date, incidentNumber?: number): string {
+  const inc = incidentNumber !== undefined ? ` · #${incidentNumber}` : "";
+  return `• ${KIND_LABEL[plan.kind]} ${describeTarget(plan)} · risk ${plan.risk}${inc} · ${plan.status} · ${relativeTime(plan.createdAt, now)}`;
+}
+
+/**
+ * The details of a plan, shown in place of its message (« Back returns): what and why, the
+ * content hash a decision is bound to (its first 12 characters), and the audit trail's last
+ * steps with who (by name) and when.
+ */
+export function renderPlanDetails(
+  plan: HealPlanRow,
+  audit: readonly HealAuditRow[],
+  view: Pick<PlanView, "timeZone" | "now">,
+): { text: string; keyboard: InlineKeyboard } {
+  const { now, timeZone } = view;
+  const shown = audit.slice(-6);
+  const lines = [
+    `ℹ️ <b>Heal plan ${planRef(plan.id)}</b> · ${KIND_LABEL[plan.kind]} ${describeTarget(plan)} · ${plan.status}`,
+    `Will ${describeAction(plan)}`,
+    `Why: ${escapeHtml(plan.rationale)}`,
+    `Risk ${plan.risk} · proposed by ${escapeHtml(personName(plan.proposedBy))} ${formatWhen(plan.createdAt, now, timeZone)}`,
+    `Content <code>${plan.contentHash.slice(0, 12)}</code> (a decision is bound to it)`,
+    "",
+    `<b>Audit</b> (${audit.length} step${audit.length === 1 ? "" : "s"}${audit.length > shown.length ? `, last ${shown.length}` : ""})`,
+    ...shown.map(
+      (a) =>
+        `• ${formatWhen(a.at, now, timeZone)} ${escapeHtml(a.step)} · ${escapeHtml(personName(a.actor))}`,
+    ),
+    zoneNote(timeZone),
+  ];
+  return {
+    text: lines.join("\n"),
+    keyboard: [[{ text: "« Back", callback_data: callbackData.plan.back(plan.id) }]],
+  };
 }

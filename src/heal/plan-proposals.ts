@@ -1,7 +1,7 @@
 import { eq, sql } from "drizzle-orm";
 import { ulid } from "ulid";
 import type { Db, DbOrTx } from "../../db/client.ts";
-import { alerts, type HealPlanRow } from "../../db/schema/index.ts";
+import { alerts, type HealPlanRow, type InlineKeyboard } from "../../db/schema/index.ts";
 import { InputError } from "../errors.ts";
 import type { OutboxRepository } from "../outbox/outbox-repository.ts";
 import type { Clock } from "../types.ts";
@@ -13,7 +13,7 @@ import {
   type Proposal,
   proposalSchema,
 } from "./plan-content.ts";
-import { planSubject, renderPlanMessage } from "./plan-message.ts";
+import { planSubject } from "./plan-message.ts";
 import type { PlanStore } from "./plan-store.ts";
 import { templateFor, templateNamed, vetTarget } from "./plan-templates.ts";
 
@@ -27,6 +27,10 @@ export interface PlanProposalsDeps {
   alertChatIds: () => readonly number[];
   timeZone: string;
   onQueued: () => void;
+  /** Renders a plan's message as it stands (heal-service.ts). */
+  render(plan: HealPlanRow, tx: DbOrTx): Promise<{ text: string; keyboard: InlineKeyboard | null }>;
+  /** Redraws the other pending plans on the plan's target. */
+  redrawSiblings(plan: HealPlanRow, tx: DbOrTx): Promise<void>;
   /** The template the alert's latest triage suggested (src/triage), preferred when it applies. */
   suggestedTemplate?: (alertId: string) => Promise<string | undefined>;
 }
@@ -51,7 +55,7 @@ const MAX_PROPOSER = 100;
  * message per alert chat, in one transaction.
  */
 export function createPlanProposals(deps: PlanProposalsDeps) {
-  const { db, store, clock, outbox, timeZone } = deps;
+  const { db, store, clock, outbox } = deps;
 
   async function insert(
     p: Proposal,
@@ -85,7 +89,7 @@ export function createPlanProposals(deps: PlanProposalsDeps) {
       now,
       tx,
     );
-    const msg = renderPlanMessage(row, timeZone);
+    const msg = await deps.render(row, tx);
     for (const chatId of deps.alertChatIds()) {
       await outbox.enqueue(
         {
@@ -99,6 +103,7 @@ export function createPlanProposals(deps: PlanProposalsDeps) {
         tx,
       );
     }
+    await deps.redrawSiblings(row, tx);
     return row;
   }
 

@@ -7,6 +7,6 @@ import type { Verdict } from "./guardrails.ts";
  */
 export function checkNotProtected(target: string, pattern: RegExp): Verdict {
   return pattern.test(target)
-    ? { ok: false, reason: `protected resource ${target} (${pattern.source}); refused` }
+    ? { ok: false, reason: `protected resource ${target} (matches HEAL_PROTECTED)` }
     : { ok: true };
 }

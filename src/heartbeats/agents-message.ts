@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import type { AgentBeatRow, InlineKeyboard } from "../../db/schema/index.ts";
+import { homeButton } from "../callback-data.ts";
 import {
   escapeHtml,
   formatDuration,
@@ -7,6 +8,7 @@ import {
   pagerRow,
   truncateHtml,
 } from "../telegram-format.ts";
+import { formatSpan } from "../time-format.ts";
 import { type AgentClass, roundsWarnAt } from "./agent-classes.ts";
 import type { AgentViewState } from "./agent-state.ts";
 import type { AgentView } from "./agent-views.ts";
@@ -84,6 +86,24 @@ export function renderAgentsPage(agents: readonly AgentView[], requested: number
   for (const a of agents) counts.set(a.state, (counts.get(a.state) ?? 0) + 1);
   const summary = [...counts].map(([s, n]) => `${STATE_ICON[s]} ${n} ${s}`).join(" · ");
   const out = [`<b>Agents</b> (${agents.length}; page ${page + 1}/${pages})`, summary];
+  const keyboard: InlineKeyboard = [];
+  // Escalated and paused agents first, on every page: they wait for a person.
+  const waiting = agents
+    .filter((a) => a.state === "escalated" || a.state === "paused")
+    .sort((a, b) => (a.state === b.state ? b.ageMs - a.ageMs : a.state === "escalated" ? -1 : 1));
+  if (waiting.length > 0) {
+    out.push("", `<b>Needs you</b> (${waiting.length})`);
+    for (const a of waiting.slice(0, 5)) {
+      out.push(
+        a.state === "escalated"
+          ? `${STATE_ICON.escalated} <b>${escapeHtml(a.name)}</b> escalated · silent ${formatSpan(a.ageMs)}${a.task ? ` · <i>${escapeHtml(a.task.slice(0, 60))}</i>` : ""}`
+          : `${STATE_ICON.paused} <b>${escapeHtml(a.name)}</b> paused at round ${a.round ?? "?"}/${a.cls.maxRounds}: it waits for a new task`,
+      );
+      keyboard.push([
+        { text: `🔎 ${a.name} (${a.state})`, callback_data: agentsCallback.details(page, a.name) },
+      ]);
+    }
+  }
   let cls = "";
   for (const a of rows) {
     if (a.cls.name !== cls) {
@@ -92,7 +112,6 @@ export function renderAgentsPage(agents: readonly AgentView[], requested: number
     }
     out.push(line(a));
   }
-  const keyboard: InlineKeyboard = [];
   for (let i = 0; i < rows.length; i += 2) {
     keyboard.push(
       rows.slice(i, i + 2).map((a) => ({
@@ -102,6 +121,7 @@ export function renderAgentsPage(agents: readonly AgentView[], requested: number
     );
   }
   if (pages > 1) keyboard.push(pagerRow(page, pages, agentsCallback.page));
+  keyboard.push([homeButton()]);
   return { text: truncateHtml(out.join("\n"), "use ◀ ▶ for the rest"), keyboard };
 }
 

@@ -5,6 +5,7 @@ import type { AlertNotifier } from "../events/alert-notifier.ts";
 import type { AlertRepository } from "../events/alert-repository.ts";
 import type { Matcher } from "../mutes/matchers.ts";
 import type { MuteService } from "../mutes/mute-service.ts";
+import { personName } from "../person-name.ts";
 import type { Clock } from "../types.ts";
 import type { IncidentService } from "./incident-service.ts";
 
@@ -67,7 +68,10 @@ export function createIncidentActions(deps: IncidentActionsDeps) {
         const alert = await alerts.getForUpdate(alertId, tx);
         if (!alert) return { changed: false, message: "That alert no longer exists." };
         if (alert.acknowledgedBy) {
-          return { changed: false, message: `Already acknowledged by ${alert.acknowledgedBy}.` };
+          return {
+            changed: false,
+            message: `Already acknowledged by ${personName(alert.acknowledgedBy)}.`,
+          };
         }
         if (alert.status === "resolved") return { changed: false, message: "Already resolved." };
         if (alert.incidentId) await incidents.acknowledge(alert.incidentId, who, tx);

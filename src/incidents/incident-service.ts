@@ -182,6 +182,16 @@ export function createIncidentService({ db, clock }: { db: Db; clock: Clock }) {
       };
     },
 
+    /** Open (not yet acknowledged) incidents, oldest first, at most `limit`. */
+    async unacknowledged(limit: number): Promise<IncidentRow[]> {
+      return db
+        .select()
+        .from(incidents)
+        .where(eq(incidents.status, "open"))
+        .orderBy(asc(incidents.openedAt), asc(incidents.id))
+        .limit(limit);
+    },
+
     /** Most recent incidents, newest first. */
     async recent(limit: number): Promise<IncidentRow[]> {
       return db.select().from(incidents).orderBy(desc(incidents.openedAt)).limit(limit);

@@ -1,4 +1,4 @@
-import { and, asc, eq, gt, gte, lt, or } from "drizzle-orm";
+import { and, asc, desc, eq, gt, gte, lt, or } from "drizzle-orm";
 import type { Db } from "../../db/client.ts";
 import { type SmokeRunRow, smokeRuns } from "../../db/schema/index.ts";
 import { distribute, type SmokeDistribution } from "./smoke-stats.ts";
@@ -18,6 +18,16 @@ export function createSmokeStore(db: Db) {
     /** Stores one compact run. */
     async insert(run: SmokeRunRow): Promise<void> {
       await db.insert(smokeRuns).values(run);
+    },
+
+    /** The newest run, or undefined before the first. */
+    async latest(): Promise<SmokeRunRow | undefined> {
+      const [row] = await db
+        .select()
+        .from(smokeRuns)
+        .orderBy(desc(smokeRuns.ranAt), desc(smokeRuns.id))
+        .limit(1);
+      return row;
     },
 
     /** Runs with `from <= ran_at < to`, oldest first. */

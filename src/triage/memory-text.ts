@@ -1,4 +1,5 @@
 import type { IncidentResolution } from "../../db/schema/index.ts";
+import { personName } from "../person-name.ts";
 import { formatTime } from "../telegram-format.ts";
 import type { SimilarIncident, SymptomRecall } from "./symptom-memory.ts";
 
@@ -9,13 +10,14 @@ import type { SimilarIncident, SymptomRecall } from "./symptom-memory.ts";
  */
 export function describeResolution(r: IncidentResolution): string {
   const p = r.plan;
+  const by = personName(r.by);
   const plan = p
-    ? `heal plan ${p.kind} ${p.target} (${p.status}${p.decidedBy ? `, approved by ${p.decidedBy}` : ""})`
+    ? `heal plan ${p.kind} ${p.target} (${p.status}${p.decidedBy ? `, approved by ${personName(p.decidedBy)}` : ""})`
     : undefined;
   if (r.how === "heal_plan" && plan)
-    return r.by.startsWith("auto") ? `fixed by ${plan}` : `fixed by ${plan}, resolved by ${r.by}`;
+    return r.by.startsWith("auto") ? `fixed by ${plan}` : `fixed by ${plan}, resolved by ${by}`;
   const after = plan ? ` after ${plan}` : "";
-  return r.how === "auto" ? `resolved on its own${after}` : `resolved by ${r.by} by hand${after}`;
+  return r.how === "auto" ? `resolved on its own${after}` : `resolved by ${by} by hand${after}`;
 }
 
 /** One past incident's ending with its local date: `resolved by Ada by hand, 2026-11-20`. */

@@ -181,13 +181,39 @@ describe("/backends and /usage on the emulator", () => {
       midFlow.some((r) => r.key.startsWith("secret:")),
       "the key is kept sealed apart",
     );
-    await say("primary");
-    await botSays(/Requests per minute/, "RPM question");
-    await say("-");
+    const poolQ = await botSays(/Pool\?/, "pool question with buttons");
+    assert.deepEqual(
+      poolQ.buttons.map((b) => b.text),
+      ["primary", "fallback"],
+    );
+    await press(poolQ, /^primary$/);
+    await waitForBotMessage(
+      admin,
+      ADMIN,
+      (m) =>
+        m.messageId === poolQ.messageId && m.text.includes("→ primary") && m.buttons.length === 0,
+      "the pool question shows the choice",
+    );
+    const rpmQ = await botSays(/Requests per minute/, "RPM question");
+    await press(rpmQ, /^60 \(default\)$/);
     await botSays(/Models, one per line/, "models question");
     await say("llama-3.3-70b=meta/llama-3.3-70b-instruct 0.6 0.6");
     const done = await botSays(/Backend nv-chat-added added/, "saved");
     assert.match(done.text, /probe ok/);
+    const all = await botMessages(admin, ADMIN);
+    assert.ok(
+      !all.some((m) => m.text.startsWith("Probing")),
+      "the Probing message was edited into the result",
+    );
+    assert.ok(
+      all.some(
+        (m) => m.messageId === done.messageId && m.text.includes("Backend nv-chat-added added"),
+      ),
+    );
+
+    await answer("/addbackend", /New backend — name\?/);
+    await answer("nv-chat-added", /A backend named nv-chat-added exists already/);
+    await answer("/cancel", /Cancelled; no backend was added/);
     const saved = (await t.app.proxyModule.backends.list()).find((b) => b.name === "nv-chat-added");
     assert.equal(saved?.rpm_limit, 60);
     assert.equal(saved?.models[0]?.input_cost_per_token, 0.0000006);
@@ -222,8 +248,9 @@ describe("/backends and /usage on the emulator", () => {
     await answer("fallback", /Requests per minute/);
     await answer("10", /Models, one per line/);
     await say("m=n");
-    await botSays(/The probe failed: GET \/models failed: .*ECONNREFUSED/, "probe failure");
-    await say("no");
+    await botSays(/The probe of .* failed: GET \/models failed: .*ECONNREFUSED/, "probe failure");
+    const saveQ = await botSays(/Save it anyway\?/, "save question");
+    await press(saveQ, /^No$/);
     await botSays(/Not saved\. Check the URL and key/, "not saved");
     assert.ok(!(await t.app.proxyModule.backends.list()).some((b) => b.name === "dead-backend"));
   });

@@ -48,6 +48,10 @@ describe("bot and alert path end to end (telegram-test-api emulator)", () => {
     );
     assert.match(reply.text, /\/status/);
     assert.match(reply.text, /\/help/);
+    assert.match(reply.text, /\/cancel — stop the question in progress/);
+    for (const button of ["Acknowledge", "Approve", "Yes, run it", "Refresh", "Clear cooldown"])
+      assert.ok(reply.text.includes(button), `/help explains ${button}`);
+    assert.ok(reply.html.length <= 4096);
   });
 
   it("delivers an alert with an Acknowledge button; pressing it edits the message in place", async () => {

@@ -88,8 +88,9 @@ describe("a fix proposed from an alert's message, decided and run on the bot (em
     assert.ok(plan.incidentId, "linked to the alert's incident");
     assert.match(planMsg.text, /Will run the allowlisted command command on momo-app/);
     assert.match(planMsg.text, /Why: HighErrorRate on momo-app:80: drain and retry/);
-    assert.match(planMsg.text, /Proposed by Ada \(@ada, 3003\)/);
-    assert.ok(planMsg.text.includes(`incident ${plan.incidentId}`), planMsg.text);
+    assert.match(planMsg.text, /Proposed by Ada · just now/);
+    const incident = await t.app.incidents.get(plan.incidentId);
+    assert.ok(planMsg.text.includes(`incident #${incident?.number}`), planMsg.text);
     assert.deepEqual(
       planMsg.buttons.map((b) => b.callback_data),
       [`pa:${plan.id}`, `pr:${plan.id}`, `pd:${plan.id}`],
@@ -110,7 +111,7 @@ describe("a fix proposed from an alert's message, decided and run on the bot (em
       "the plan message edited to Done",
     );
     await t.app.heal.idle();
-    assert.match(done.text, /Decided by Ada \(@ada, 3003\)/);
+    assert.match(done.text, /Decided by Ada at /);
     assert.match(done.text, /command exited 0/);
     assert.equal(done.buttons.length, 0);
     const steps = (await t.app.heal.audit(plan.id)).map((a) => a.step);

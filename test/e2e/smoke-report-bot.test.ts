@@ -172,7 +172,9 @@ describe("/smoke, /report and scheduled digests end to end (telegram-test-api em
       (m) => m.text.includes("Schedules"),
       "/status",
     );
-    assert.match(status.text, /smoke summary \(daily 09:10\): ✅ 11-23 09:10 ok/);
+    assert.match(status.text, /smoke summary \(daily 09:10\): ✅ 09:10 \(just now\) ok/);
+    assert.match(status.text, /smoke checks \(every 5 min\): 🟡 09:09 \(1m ago\) warning/);
+    assert.match(status.text, /🟡 Last smoke run warning: [^\n]+ · 09:09 \(1m ago\)/);
     assert.match(status.text, /daily report \(daily 23:50\): never run/);
   });
 });

@@ -138,7 +138,8 @@ for (const kind of testDatabases()) {
         .where(eq(deliveries.subject, `plan:${plan.id}`));
       assert.equal(msg?.chatId, CHAT);
       assert.match(msg?.text ?? "", /Restart/);
-      assert.match(msg?.text ?? "", new RegExp(`incident <code>${alert.incidentId}</code>`));
+      const incident = await t.app.incidents.get(alert.incidentId ?? "");
+      assert.match(msg?.text ?? "", new RegExp(`incident #${incident?.number}\\n`));
       assert.deepEqual(
         (msg?.replyMarkup ?? []).flat().map((b) => b.callback_data),
         [`pa:${plan.id}`, `pr:${plan.id}`, `pd:${plan.id}`],

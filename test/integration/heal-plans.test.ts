@@ -42,6 +42,19 @@ for (const kind of testDatabases()) {
       await t.app.heal.idle();
       return r;
     };
+    /**
+     * Approve on a plan the guardrails refuse: nothing is approved or run, the answer names
+     * the guardrail, and the plan stays pending until someone rejects it (done here).
+     */
+    const refusedAtApproval = async (id: string, reason: RegExp) => {
+      const r = await approveAndWait(id);
+      assert.equal(r.changed, false);
+      assert.match(r.message, reason);
+      assert.equal((await plan(id)).status, "pending");
+      const steps = (await t.app.heal.audit(id)).map((x) => x.step);
+      assert.deepEqual(steps, ["proposed"], "not approved, nothing run");
+      await t.app.heal.reject(id, "test", "cleanup");
+    };
     /** A new rolling hour, so earlier executions do not count against L3. */
     const nextHour = () => clock.advance(2 * HOUR);
 
@@ -101,7 +114,7 @@ for (const kind of testDatabases()) {
       assert.match(msg.text, /services\/app\.py/);
       assert.match(msg.text, /fix the crash/);
       assert.match(msg.text, /risk <b>low<\/b>/);
-      assert.match(msg.text, /Expires:/);
+      assert.match(msg.text, /Expires \d\d:\d\d \(in 30m\)/);
       const data = (msg.replyMarkup ?? []).flat().map((b) => b.callback_data);
       assert.deepEqual(data, [`pa:${res.body.id}`, `pr:${res.body.id}`, `pd:${res.body.id}`]);
       await t.app.heal.reject(res.body.id, "test", "cleanup");
@@ -181,11 +194,13 @@ for (const kind of testDatabases()) {
       const first = await codeFix("first on target lines=1");
       const second = await codeFix("second on target lines=1");
       assert.equal((await t.app.heal.approve(first, "Ada")).changed, true);
-      assert.equal((await t.app.heal.approve(second, "Ada")).changed, true);
+      const r = await t.app.heal.approve(second, "Ada");
+      assert.equal(r.changed, false, "not approved while the first runs");
+      assert.match(r.message, /another plan is running on services\/app\.py/);
       await t.app.heal.idle();
       assert.equal((await plan(first)).status, "succeeded");
-      assert.equal((await plan(second)).status, "refused");
-      assert.match((await message(second)).text, /another plan is running on services\/app\.py/);
+      assert.equal((await plan(second)).status, "pending");
+      await t.app.heal.reject(second, "test", "cleanup");
     });
 
     it("L2: a fixer changing more than 50 lines → change discarded, tree clean, refused", async () => {
@@ -211,11 +226,14 @@ for (const kind of testDatabases()) {
     it("L1: a file outside the allowlist is refused before the fixer runs", async () => {
       nextHour();
       const id = await codeFix("fix config", "config/settings.py");
-      await approveAndWait(id);
-      assert.equal((await plan(id)).status, "refused");
+      const msg = await message(id);
+      assert.match(
+        msg.text,
+        /🛑 The guardrails would refuse it: L1: config\/settings\.py is not allowed/,
+      );
+      assert.ok(!JSON.stringify(msg.replyMarkup).includes("pa:"), "no Approve on the message");
+      await refusedAtApproval(id, /^Not approved: L1: config\/settings\.py is not allowed/);
       assert.equal(existsSync(join(repo.work, "config")), false, "fixer never ran");
-      const steps = (await t.app.heal.audit(id)).map((x) => x.step);
-      assert.ok(!steps.includes("fixer_started"));
     });
 
     it("L0: a repository path that is gone is refused before anything else", async () => {
@@ -223,13 +241,10 @@ for (const kind of testDatabases()) {
       const id = await codeFix("fix while repo missing");
       renameSync(repo.work, `${repo.work}.off`);
       try {
-        await approveAndWait(id);
+        await refusedAtApproval(id, /^Not approved: L0: repository path .* does not exist/);
       } finally {
         renameSync(`${repo.work}.off`, repo.work);
       }
-      const p = await plan(id);
-      assert.equal(p.status, "refused");
-      assert.match((await message(id)).text, /L0: repository path .* does not exist/);
     });
 
     it("L3: the sixth execution in a rolling hour is refused", async () => {
@@ -240,9 +255,7 @@ for (const kind of testDatabases()) {
         assert.equal((await plan(res.body.id)).status, "succeeded");
       }
       const sixth = await propose({ kind: "restart", target: "api-6" });
-      await approveAndWait(sixth.body.id);
-      assert.equal((await plan(sixth.body.id)).status, "refused");
-      assert.match((await message(sixth.body.id)).text, /L3: 5 executions in the last hour/);
+      await refusedAtApproval(sixth.body.id, /^Not approved: L3: 5 executions in the last hour/);
       clock.advance(HOUR + 1);
       const later = await propose({ kind: "restart", target: "api-7" });
       await approveAndWait(later.body.id);
@@ -257,23 +270,14 @@ for (const kind of testDatabases()) {
       const result = (await t.app.heal.audit(res.body.id)).find((a) => a.step === "command_result");
       assert.match(String(result?.detail.output), /restarted api-gateway/);
       const rollback = await propose({ kind: "rollback", target: "api-gateway" });
-      await approveAndWait(rollback.body.id);
-      assert.equal(
-        (await plan(rollback.body.id)).status,
-        "refused",
-        "no rollback command configured",
-      );
+      await refusedAtApproval(rollback.body.id, /no allowlisted command for rollback/);
     });
 
     it("refuses a protected resource whoever approves", async () => {
       nextHour();
       const res = await propose({ kind: "restart", target: "postgres-main", risk: "high" });
-      await approveAndWait(res.body.id);
-      const p = await plan(res.body.id);
-      assert.equal(p.status, "refused");
       assert.match((await message(res.body.id)).text, /protected resource postgres-main/);
-      const steps = (await t.app.heal.audit(res.body.id)).map((x) => x.step);
-      assert.ok(!steps.includes("command"), "nothing was run");
+      await refusedAtApproval(res.body.id, /protected resource postgres-main/);
     });
 
     it("expiry: a plan past its expiry cannot be approved and loses its buttons; the sweep expires others", async () => {

@@ -171,7 +171,7 @@ for (const kind of testDatabases()) {
       assert.equal(row.source, "model");
       assert.match(
         row.result?.history ?? "",
-        /^Seen \d+ times; last fixed by heal plan command momo-app:80 \(succeeded, approved by Ada \(@ada, 1\)\), 2026-11-23$/,
+        /^Seen \d+ times; last fixed by heal plan command momo-app:80 \(succeeded, approved by Ada\), 2026-11-23$/,
       );
       const data = dataOf(upstream.received.find((r) => r.body?.messages)?.body ?? {});
       assert.equal(data.past_incidents[0].resolution.how, "heal_plan");

@@ -106,7 +106,10 @@ describe("plan templates (HEAL_TEMPLATES)", () => {
       expiresAt: new Date("2026-11-23T01:00:00Z"),
       createdAt: new Date("2026-11-23T00:30:00Z"),
     } as unknown as HealPlanRow;
-    const { text } = renderPlanMessage(plan, "Asia/Taipei");
+    const { text } = renderPlanMessage(plan, {
+      timeZone: "Asia/Taipei",
+      now: new Date("2026-11-23T00:40:00Z"),
+    });
     assert.match(text, /Why: HighErrorRate on momo-app:80: &lt;b&gt;boom&lt;\/b&gt; &amp; co/);
     assert.ok(!text.includes("<b>boom"), text);
     assert.match(text, /Proposed by Ada &lt;ops&gt;/);
