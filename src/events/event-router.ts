@@ -1,7 +1,7 @@
 import { ulid } from "ulid";
 import type { Db, DbOrTx } from "../../db/client.ts";
-import { type AlertRow, events, type IncidentRow } from "../../db/schema/index.ts";
-import type { IncidentService } from "../incidents/incident-service.ts";
+import { type AlertRow, events } from "../../db/schema/index.ts";
+import type { IncidentService, NewIncident } from "../incidents/incident-service.ts";
 import type { Logger } from "../logger.ts";
 import type { Metrics } from "../metrics.ts";
 import type { MuteService } from "../mutes/mute-service.ts";
@@ -134,11 +134,13 @@ export function createEventRouter(deps: EventRouterDeps) {
       if (e.severity === "critical") criticalFps.add(e.fingerprint);
     }
     // Independent reads, sent together (one round trip where the driver pipelines).
-    const [current, inhibitors, openIncidents] = await Promise.all([
+    const [current, inhibitors, unresolved] = await Promise.all([
       alerts.firingForUpdateMany(fingerprints, tx),
       alerts.inhibitorsFor([...warningKeys.values()], tx),
       incidents.unresolvedFor([...criticalFps], tx),
     ]);
+    /** The unresolved incident of each critical fingerprint, as routing changes it. */
+    const openIncidents = new Map<string, Pick<NewIncident, "id">>(unresolved);
     /** The firing alert of each fingerprint of the batch, as routing changes it. */
     const firing = new Map<string, AlertRow>();
     for (const a of current) firing.set(a.fingerprint, a);
@@ -150,7 +152,7 @@ export function createEventRouter(deps: EventRouterDeps) {
 
     const changed = new Map<string, AlertRow>();
     const opened = new Map<string, AlertRow>();
-    const newIncidents: IncidentRow[] = [];
+    const newIncidents: NewIncident[] = [];
     const incidentsToResolve = new Set<string>();
     /** Per alert, in first-touch order, the message work it needs once written. */
     const messages = new Map<string, { kind: "announce" | "redraw" | "renotify"; row: AlertRow }>();
@@ -215,9 +217,9 @@ export function createEventRouter(deps: EventRouterDeps) {
           let incidentId: string | null = null;
           let openedNew = false;
           if (e.severity === "critical") {
-            let incident = openIncidents.get(e.fingerprint);
-            if (!incident) {
-              incident = incidents.newIncident({
+            incidentId = openIncidents.get(e.fingerprint)?.id ?? null;
+            if (!incidentId) {
+              const incident = incidents.newIncident({
                 fingerprint: e.fingerprint,
                 title: e.title,
                 severity: e.severity,
@@ -227,8 +229,8 @@ export function createEventRouter(deps: EventRouterDeps) {
               openIncidents.set(e.fingerprint, incident);
               tally.incidentsOpened++;
               openedNew = true;
+              incidentId = incident.id;
             }
-            incidentId = incident.id;
           }
           const a = newAlert(e, now, incidentId);
           opened.set(a.id, a);

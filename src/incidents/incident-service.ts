@@ -8,6 +8,9 @@ import { resolutionOf } from "./incident-resolution.ts";
 /** `resolved_by` of an incident resolved because every linked alert resolved. */
 const AUTO_RESOLVED = "auto (all alerts resolved)";
 
+/** A new incident as {@link IncidentService.newIncident} builds it: all but its `number`. */
+export type NewIncident = Omit<IncidentRow, "number">;
+
 /** Incident lifecycle: open → acknowledged → resolved (DESIGN.md, Incidents). */
 export type IncidentService = ReturnType<typeof createIncidentService>;
 
@@ -68,7 +71,7 @@ export function createIncidentService({ db, clock }: { db: Db; clock: Clock }) {
      */
     newIncident(
       alert: Pick<AlertRow, "fingerprint" | "title" | "severity"> & { symptomKey?: string },
-    ): IncidentRow {
+    ): NewIncident {
       return {
         id: ulid(),
         title: alert.title,
@@ -85,8 +88,11 @@ export function createIncidentService({ db, clock }: { db: Db; clock: Clock }) {
       };
     },
 
-    /** Inserts complete incident rows (from {@link newIncident}) in one statement. */
-    async insertMany(rows: IncidentRow[], tx: DbOrTx = db): Promise<void> {
+    /**
+     * Inserts incident rows from {@link newIncident} in one statement (each gets its
+     * `number` from the identity sequence).
+     */
+    async insertMany(rows: NewIncident[], tx: DbOrTx = db): Promise<void> {
       if (rows.length > 0) await tx.insert(incidents).values(rows);
     },
 
