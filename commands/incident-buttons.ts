@@ -1,5 +1,6 @@
 import { Composer } from "grammy";
 import { actorName, type BotContext } from "../src/bot/context.ts";
+import { callbackData } from "../src/callback-data.ts";
 import type { ActionResult, IncidentActions } from "../src/incidents/incident-actions.ts";
 
 /** Mute durations offered on buttons, in hours. */
@@ -28,7 +29,7 @@ export function runAlertAction(
 }
 
 /**
- * The buttons on alert messages (DESIGN.md, Incidents): Acknowledge (`ack:<alertId>`),
+ * The buttons on alert messages (docs/architecture.md, the path of an alert): Acknowledge (`ack:<alertId>`),
  * Resolve (`res:`), Mute 1 h (`m1h:`), Mute 24 h (`m24h:`). The allowlist is checked before
  * this runs (adminOnly); each press is answered with what happened, and the message itself
  * is edited through the outbox, in every chat that received it.
@@ -37,12 +38,23 @@ export function createIncidentButtonsFeature(deps: {
   actions: IncidentActions;
 }): Composer<BotContext> {
   const composer = new Composer<BotContext>();
-  composer.callbackQuery(/^(ack|res|m1h|m24h):([0-9A-Z]{26})$/, async (ctx) => {
-    const [, action, alertId] = ctx.match as unknown as [string, string, string];
-    const who = actorName(ctx);
-    const result = await runAlertAction(deps.actions, action, alertId, who);
-    await ctx.answerCallbackQuery({ text: result.message, show_alert: !result.changed });
-    ctx.log.info({ alert: alertId, action, who, changed: result.changed }, "alert button");
-  });
+  for (const action of [
+    callbackData.ack,
+    callbackData.resolve,
+    callbackData.mute1h,
+    callbackData.mute24h,
+  ]) {
+    composer.callbackQuery(action.pattern, async (ctx) => {
+      const alertId = action.parse(ctx.callbackQuery.data);
+      if (!alertId) return;
+      const who = actorName(ctx);
+      const result = await runAlertAction(deps.actions, action.prefix, alertId, who);
+      await ctx.answerCallbackQuery({ text: result.message, show_alert: !result.changed });
+      ctx.log.info(
+        { alert: alertId, action: action.prefix, who, changed: result.changed },
+        "alert button",
+      );
+    });
+  }
   return composer;
 }

@@ -2,9 +2,10 @@ import { Composer } from "grammy";
 import { MUTE_FLOW_ID } from "../flows/mute.ts";
 import { actorName, type BotContext, type CommandInfo } from "../src/bot/context.ts";
 import { InputError } from "../src/errors.ts";
+import { renderMuteCreated } from "../src/mutes/mute-message.ts";
 import type { MuteService } from "../src/mutes/mute-service.ts";
 import { parseMuteLine } from "../src/mutes/mute-spec.ts";
-import { escapeHtml, formatTime } from "../src/telegram-format.ts";
+import { escapeHtml } from "../src/telegram-format.ts";
 
 /** `/mute`: mute events by label matchers. */
 export const muteCommand: CommandInfo = {
@@ -15,6 +16,7 @@ export const muteCommand: CommandInfo = {
 const USAGE = [
   "Usage: <code>/mute matcher… duration [reason]</code>, e.g.",
   '<code>/mute alertname=HighErrorRate instance=~"momo.*" 2h deploy</code>',
+  '<code>/mute {alertname="X", env=~"prod.*"} 2h</code> or <code>/mute TargetDown 2h</code>,',
   "or plain /mute to be asked step by step.",
 ].join("\n");
 
@@ -43,11 +45,10 @@ export function createMuteFeature(deps: {
     }
     const who = actorName(ctx);
     const mute = await deps.mutes.create({ ...spec, createdBy: who });
-    ctx.log.info({ mute: mute.id, who }, "mute created");
-    await ctx.reply(
-      `🔕 Muted until ${formatTime(mute.endsAt, deps.timeZone)} (${escapeHtml(deps.timeZone)}). /mutes lists active mutes.`,
-      { parse_mode: "HTML" },
-    );
+    ctx.log.info({ mute: mute.id, who, silence: mute.silence.state }, "mute created");
+    const firing = await deps.mutes.firingMatches(spec.matchers);
+    const { text, keyboard } = renderMuteCreated(mute, firing, deps.timeZone);
+    await ctx.reply(text, { parse_mode: "HTML", reply_markup: { inline_keyboard: keyboard } });
   });
   composer.command("cancel", (ctx) => ctx.reply("Nothing to cancel."));
   return composer;

@@ -1,5 +1,6 @@
-import { Composer } from "grammy";
+import { type CallbackQueryContext, Composer } from "grammy";
 import { actorName, type BotContext, type CommandInfo } from "../src/bot/context.ts";
+import { callbackData } from "../src/callback-data.ts";
 import { NotFoundError } from "../src/errors.ts";
 import type { IncidentActions } from "../src/incidents/incident-actions.ts";
 import { renderMuteList } from "../src/mutes/mute-message.ts";
@@ -28,26 +29,57 @@ export interface MutesFeatureDeps {
 export function createMutesFeature(deps: MutesFeatureDeps): Composer<BotContext> {
   const composer = new Composer<BotContext>();
   const render = async () =>
-    renderMuteList(await deps.mutes.listActive(), deps.clock.now(), deps.timeZone);
+    renderMuteList(
+      await deps.mutes.listActive(),
+      deps.clock.now(),
+      deps.timeZone,
+      await deps.mutes.foreignSilences(),
+    );
 
   composer.command("mutes", async (ctx) => {
     const { text, keyboard } = await render();
     await ctx.reply(text, { parse_mode: "HTML", reply_markup: { inline_keyboard: keyboard } });
   });
 
-  composer.callbackQuery(/^(lift|unmute):([0-9A-Z]{26})$/, async (ctx) => {
-    const [, kind, muteId] = ctx.match as unknown as [string, string, string];
+  const unmute = async (ctx: CallbackQueryContext<BotContext>, kind: "lift" | "unmute") => {
+    const action = kind === "lift" ? callbackData.liftMute : callbackData.unmute;
+    const muteId = action.parse(ctx.callbackQuery.data);
+    if (!muteId) return;
     const who = actorName(ctx);
     const result = await deps.actions.unmute(muteId, who).catch((err: unknown) => {
       if (err instanceof NotFoundError) return undefined;
       throw err;
     });
-    await ctx.answerCallbackQuery({ text: result?.message ?? "That mute does not exist." });
+    await ctx.answerCallbackQuery({
+      text: result?.message ?? "That mute does not exist.",
+      show_alert: result?.silence?.state === "failed",
+    });
     ctx.log.info({ mute: muteId, who, changed: result?.changed }, "unmute pressed");
     if (kind !== "lift") return;
     const { text, keyboard } = await render();
     await ctx
       .editMessageText(text, { parse_mode: "HTML", reply_markup: { inline_keyboard: keyboard } })
+      .catch((err) => ctx.log.warn({ err }, "could not redraw /mutes"));
+  };
+  composer.callbackQuery(callbackData.liftMute.pattern, (ctx) => unmute(ctx, "lift"));
+  composer.callbackQuery(callbackData.unmute.pattern, (ctx) => unmute(ctx, "unmute"));
+
+  composer.callbackQuery(callbackData.expireSilence.pattern, async (ctx) => {
+    const silenceId = callbackData.expireSilence.parse(ctx.callbackQuery.data);
+    if (!silenceId) return;
+    const outcome = await deps.mutes.expireSilence(silenceId);
+    const text =
+      outcome.state === "failed"
+        ? `Alertmanager ${outcome.error}; the silence is still there.`
+        : "Silence expired in Alertmanager.";
+    await ctx.answerCallbackQuery({ text, show_alert: outcome.state === "failed" });
+    ctx.log.info(
+      { silence: silenceId, who: actorName(ctx), state: outcome.state },
+      "expire pressed",
+    );
+    const { text: list, keyboard } = await render();
+    await ctx
+      .editMessageText(list, { parse_mode: "HTML", reply_markup: { inline_keyboard: keyboard } })
       .catch((err) => ctx.log.warn({ err }, "could not redraw /mutes"));
   });
   return composer;

@@ -3,9 +3,9 @@ import { Composer, type Context } from "grammy";
 import { askText } from "../src/bot/ask.ts";
 import { actorName, type BotContext } from "../src/bot/context.ts";
 import { InputError } from "../src/errors.ts";
+import { renderMuteCreated } from "../src/mutes/mute-message.ts";
 import type { MuteService } from "../src/mutes/mute-service.ts";
 import { checkDuration, parseDuration, parseMatcherLine } from "../src/mutes/mute-spec.ts";
-import { escapeHtml, formatTime } from "../src/telegram-format.ts";
 
 /** Conversation id of the /mute flow (`ctx.conversation.enter(MUTE_FLOW_ID)`). */
 export const MUTE_FLOW_ID = "mute";
@@ -25,7 +25,7 @@ function parseDurationAnswer(text: string): number {
 }
 
 /**
- * The /mute conversation (DESIGN.md, Mutes): matchers, duration, reason, then the mute is
+ * The /mute conversation: matchers, duration, reason, then the mute is
  * created. Conversations v2 replay this function on every update, so the only side effect
  * besides replies, creating the mute, runs inside `conversation.external()` and returns
  * plain JSON. `/cancel` at any step stops it.
@@ -36,6 +36,7 @@ export function createMuteFlow(deps: { mutes: MuteService; timeZone: string }) {
       [
         "<b>New mute</b> — which events? Send label matchers, e.g.",
         '<code>alertname=HighErrorRate instance=~"momo.*"</code>',
+        'or <code>{alertname="X", env=~"prod.*"}</code>, or just an alert name.',
         "(operators = != =~ !~; regexes are anchored). /cancel to stop.",
       ].join("\n"),
       { parse_mode: "HTML" },
@@ -49,14 +50,15 @@ export function createMuteFlow(deps: { mutes: MuteService; timeZone: string }) {
     const reason = await ask(conversation, (t) => (t === "-" ? "" : t));
     if (reason === undefined) return;
     const who = actorName(ctx);
-    const mute = await conversation.external(async () => {
+    const reply = await conversation.external(async () => {
       const row = await deps.mutes.create({ matchers, durationMs, createdBy: who, reason });
-      return { id: row.id, endsAt: row.endsAt.toISOString() };
+      const firing = await deps.mutes.firingMatches(matchers);
+      return renderMuteCreated(row, firing, deps.timeZone);
     });
-    await ctx.reply(
-      `🔕 Muted until ${formatTime(new Date(mute.endsAt), deps.timeZone)} (${escapeHtml(deps.timeZone)}). /mutes lists active mutes.`,
-      { parse_mode: "HTML" },
-    );
+    await ctx.reply(reply.text, {
+      parse_mode: "HTML",
+      reply_markup: { inline_keyboard: reply.keyboard },
+    });
   };
 }
 

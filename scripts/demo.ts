@@ -2,7 +2,7 @@
  * `npm run demo`: commandpost end to end in one process, with no token and no network.
  * Starts the `telegram-test-api` emulator (as the Telegram Bot API), a fake OpenAI-compatible
  * upstream and the app (PGlite in a temp directory, bot in webhook mode), then walks through:
- * /status, adding a backend and an agent, a proxied chat completion through the official
+ * /status, /routes (where a critical alert goes), adding a backend and an agent, a proxied chat completion through the official
  * `openai` client, an Alertmanager webhook, the AI triage of its incidents through
  * commandpost's own proxy (the alert first, then the triage section edited in), acknowledging
  * the alert with its button, /report daily opened by the model's summary, an agent's
@@ -277,6 +277,12 @@ async function startEverything(w: Partial<World>): Promise<World> {
     TRIAGE_MODEL: MODEL,
     HEAL_TEMPLATES: JSON.stringify(HEAL_TEMPLATES),
     HEAL_COMMANDS: JSON.stringify({ restart: ["echo", "restart", "{target}"] }),
+    // One receiver, the admin's chat: criticals by a route, the rest by the default.
+    NOTIFY_ROUTES: JSON.stringify({
+      receivers: { ops: { chats: [String(ADMIN.userId)] } },
+      routes: [{ match: ['kind="alert"', 'severity="critical"'], receiver: "ops" }],
+      default_receiver: "ops",
+    }),
   });
   const logger = pino(
     { level: config.logLevel, redact: { paths: REDACT_PATHS, censor: "[redacted]" } },
@@ -309,6 +315,13 @@ async function startEverything(w: Partial<World>): Promise<World> {
 async function adminStatus(w: World): Promise<void> {
   detail(`${ADMIN.firstName} (admin, id ${ADMIN.userId}) → /status`);
   showMessage(await command(w.admin, ADMIN.userId, "/status"));
+}
+
+async function routes(w: World): Promise<void> {
+  detail(`${ADMIN.firstName} → /routes severity=critical alertname=HighErrorRate`);
+  showMessage(
+    await command(w.admin, ADMIN.userId, "/routes severity=critical alertname=HighErrorRate"),
+  );
 }
 
 async function addBackend(w: World): Promise<void> {
@@ -744,6 +757,7 @@ async function stopEverything(w: Partial<World>): Promise<void> {
 async function main(): Promise<number> {
   const steps: Array<[string, (w: World) => Promise<void>, number?]> = [
     ["The admin sends /status", adminStatus],
+    ["The admin asks where a critical alert goes (NOTIFY_ROUTES)", routes],
     ["POST /api/admin/backends (a fake NVIDIA-style backend)", addBackend],
     ["POST /api/admin/agents (a proxy key for an agent)", addAgent],
     ["An agent calls the proxy with the official openai client", proxyCall],

@@ -25,6 +25,10 @@ import { incidentTags } from "./incidents/incident-ref.ts";
 import { createIncidentService } from "./incidents/incident-service.ts";
 import type { Logger } from "./logger.ts";
 import { createMetrics } from "./metrics.ts";
+import { createSilenceClient } from "./mutes/alertmanager-silences.ts";
+import { createEscalationStore } from "./notifications/escalation-store.ts";
+import { createEscalations } from "./notifications/escalations.ts";
+import { createNotificationRouter, targetsFor } from "./notifications/notification-router.ts";
 import { createOutboxRepository } from "./outbox/outbox-repository.ts";
 import { createOutboxWorker, type OutboxWorker } from "./outbox/outbox-worker.ts";
 import type { PacingOptions } from "./outbox/pacer.ts";
@@ -109,6 +113,12 @@ export async function createApp(config: Config, opts: AppOptions) {
   });
   const { backends, registry, agents, proxy } = proxyModule;
   const outbox = createOutboxRepository(db);
+  // Where every notification goes: NOTIFY_ROUTES, else TELEGRAM_ALERT_CHAT_IDS.
+  const notifyRouter = createNotificationRouter({
+    routes: config.notifications.routes,
+    alertChatIds: () => config.telegram.alertChatIds,
+  });
+  const escalationStore = createEscalationStore(db);
   const incidents = createIncidentService({ db, clock });
   let worker: OutboxWorker | undefined;
   // AI triage: its reads come first (alert messages show triages), the service after the
@@ -122,17 +132,32 @@ export async function createApp(config: Config, opts: AppOptions) {
     metrics,
     outbox,
     incidents,
-    alertChatIds: () => config.telegram.alertChatIds,
+    notifyRouter,
+    escalations: escalationStore,
     timeZone: config.reportTimezone,
     windows: config.events.dedupWindowsMs,
     onQueued: () => worker?.kick(),
     planTemplateFor: (labels) => templateFor(config.heal.templates, labels)?.template.name,
     muteVersion: replicas.shared ? () => replicas.feed.version("mutes") : undefined,
+    silences: config.alertmanagerUrl
+      ? createSilenceClient({ baseUrl: config.alertmanagerUrl })
+      : undefined,
     triageFor: triageReads.triageFor,
     triagesFor: triageReads.triagesFor,
     onIncidentsOpened: (alertIds) => triage?.service.onIncidentsOpened(alertIds),
   });
   const { router, mutes } = eventsModule;
+  const escalations = createEscalations({
+    db,
+    clock,
+    logger: logger.child({ component: "escalations" }),
+    store: escalationStore,
+    alerts: eventsModule.alerts,
+    notifier: eventsModule.notifier,
+    router: notifyRouter,
+    onQueued: () => worker?.kick(),
+    tickMs: config.notifications.tickMs,
+  });
   triage = createTriageModule({
     db,
     clock,
@@ -153,7 +178,7 @@ export async function createApp(config: Config, opts: AppOptions) {
     logger: logger.child({ component: "aider" }),
     outbox,
     router,
-    alertChatIds: () => config.telegram.alertChatIds,
+    sessionChats: targetsFor(notifyRouter, "aider_session"),
     timeZone: config.reportTimezone,
     onQueued: () => worker?.kick(),
   });
@@ -177,7 +202,7 @@ export async function createApp(config: Config, opts: AppOptions) {
     proxy: proxyModule,
     timeZone: config.reportTimezone,
     settings: config.smoke,
-    alertChatIds: () => config.telegram.alertChatIds,
+    notifyRouter,
     onQueued: () => worker?.kick(),
     runner: `${hostname()}:${process.pid}`,
     reportSections: [aider.reportSection],
@@ -192,7 +217,7 @@ export async function createApp(config: Config, opts: AppOptions) {
     logger: logger.child({ component: "heal" }),
     outbox,
     settings: config.heal,
-    alertChatIds: () => config.telegram.alertChatIds,
+    planChats: targetsFor(notifyRouter, "heal_plan"),
     timeZone: config.reportTimezone,
     onQueued: () => worker?.kick(),
     suggestedTemplate: triageReads.suggestedTemplate,
@@ -256,6 +281,7 @@ export async function createApp(config: Config, opts: AppOptions) {
         triage: triage.service,
         symptoms: triage.memory,
         secrets: createSecretInbox({ db, cipher, clock }),
+        notifyRouter,
       })
     : undefined;
   const leaseMs = opts.outboxLeaseMs ?? config.outbox.leaseMs;
@@ -331,7 +357,7 @@ export async function createApp(config: Config, opts: AppOptions) {
         logger,
         menuFor: {
           adminIds: config.telegram.adminIds,
-          alertChatIds: config.telegram.alertChatIds,
+          alertChatIds: notifyRouter.chatIds(),
         },
       })
     : undefined;
@@ -342,6 +368,7 @@ export async function createApp(config: Config, opts: AppOptions) {
     reloadMutes: () => mutes.reload(),
     refreshAgents: (names) => heartbeats.refresh(names),
     setWatching: (on) => heartbeats.setWatching(on),
+    setEscalating: (on) => escalations.setRunning(on),
     setPolling:
       botLifecycle && !config.telegram.webhookUrl ? (on) => botLifecycle.setPolling(on) : undefined,
   });
@@ -384,6 +411,10 @@ export async function createApp(config: Config, opts: AppOptions) {
     triage,
     /** The autonomy index (reports, /status, `/api/admin/stats/autonomy`, dashboard). */
     autonomy,
+    /** Notification routes (`NOTIFY_ROUTES`): where each kind and label set goes. */
+    notifyRouter,
+    /** Escalation and repeat of unacknowledged alerts; `tick()` runs one pass. */
+    escalations,
 
     /**
      * Joins the replicas (membership, change feed, roles), listens on HTTP, starts the bot

@@ -1,14 +1,45 @@
 /**
- * Callback data for inline buttons: an action and a short id, ≤ 64 bytes (Telegram's
- * limit, DESIGN.md). The state lives in the database, never in the button.
+ * One callback action, declared once: called as a function it packs the callback data
+ * (`<prefix>:<id>`); `pattern` is the RegExp a grammY handler registers with; `parse` reads
+ * the id back from a press (undefined for data it did not make), so handlers need no casts.
+ */
+export type CallbackAction = ((id: string) => string) & {
+  readonly prefix: string;
+  readonly pattern: RegExp;
+  parse(data: string): string | undefined;
+};
+
+/** Ids the actions carry: a ULID (26 of Crockford base32), an Alertmanager silence UUID. */
+const ID_PATTERNS = { ulid: "[0-9A-Z]{26}", uuid: "[0-9a-f-]{36}" } as const;
+
+/** Declares a {@link CallbackAction} with `prefix` and an id of `kind`. */
+function action(prefix: string, kind: keyof typeof ID_PATTERNS): CallbackAction {
+  const pattern = new RegExp(`^${prefix}:(${ID_PATTERNS[kind]})$`);
+  return Object.assign((id: string) => `${prefix}:${id}`, {
+    prefix,
+    pattern,
+    parse: (data: string) => pattern.exec(data)?.[1],
+  });
+}
+
+const mute1h = action("m1h", "ulid");
+const mute24h = action("m24h", "ulid");
+
+/**
+ * Callback data for inline buttons: an action and a short id, ≤ 64 bytes (Telegram's limit,
+ * https://core.telegram.org/bots/api#inlinekeyboardbutton). The state lives in the database,
+ * never in the button.
  */
 export const callbackData = {
   /** Acknowledge alert `<alertId>` (a 26-character ULID) and its incident. */
-  ack: (alertId: string) => `ack:${alertId}`,
+  ack: action("ack", "ulid"),
   /** Resolve alert `<alertId>` and its incident by hand. */
-  resolve: (alertId: string) => `res:${alertId}`,
+  resolve: action("res", "ulid"),
   /** Mute alert `<alertId>`'s labels for 1 h or 24 h. */
-  mute: (alertId: string, hours: 1 | 24) => `m${hours}h:${alertId}`,
+  mute: (alertId: string, hours: 1 | 24) => (hours === 1 ? mute1h : mute24h)(alertId),
+  /** The two Mute buttons of an alert as actions (1 h, 24 h). */
+  mute1h,
+  mute24h,
   /** The same four actions on an incident (buttons of the /incidents list). */
   incident: {
     ack: (incidentId: string) => `iack:${incidentId}`,
@@ -16,14 +47,18 @@ export const callbackData = {
     mute: (incidentId: string, hours: 1 | 24) => `im${hours}h:${incidentId}`,
   },
   /** Lift mute `<muteId>` (button on an alert message; the alert is redrawn). */
-  unmute: (muteId: string) => `unmute:${muteId}`,
+  unmute: action("unmute", "ulid"),
   /** Lift mute `<muteId>` from the /mutes list (the list is redrawn in place). */
-  liftMute: (muteId: string) => `lift:${muteId}`,
+  liftMute: action("lift", "ulid"),
+  /** Expire Alertmanager silence `<silenceId>` (a 36-character UUID) listed by /mutes. */
+  expireSilence: action("silx", "uuid"),
   /** Triage alert `<alertId>` now (model through the proxy, or the rules). */
-  triage: (alertId: string) => `tri:${alertId}`,
+  triage: action("tri", "ulid"),
+  /** Propose the fix a plan template describes for alert `<alertId>`. */
+  proposeFix: action("pf", "ulid"),
   /** Show page `<n>` (0-based) of the /incidents list. */
   incidentsPage: (page: number) => `incp:${page}`,
-  /** Heal plan `<planId>` (a ULID): approve, reject, show details (issue 5). */
+  /** Heal plan `<planId>` (a ULID): approve, reject, show details. */
   plan: {
     approve: (planId: string) => `pa:${planId}`,
     reject: (planId: string) => `pr:${planId}`,

@@ -22,6 +22,7 @@ import {
   heartbeatEnvShape,
   heartbeatSettings,
 } from "./heartbeats/heartbeat-config.ts";
+import { loadRoutes, type RoutesConfig } from "./notifications/routes-config.ts";
 import { type SmokeSettings, smokeEnvShape, smokeSettings } from "./smoke/smoke-config.ts";
 import { type TriageSettings, triageEnvShape, triageSettings } from "./triage/triage-config.ts";
 
@@ -158,6 +159,14 @@ export const envSchema = z.object({
   ...triageEnvShape,
   /** Replicas: seconds between membership renewals; 3 missed = gone (docs/operations.md). */
   REPLICA_RENEW_S: intInRange(1, 60, 5),
+  /** Notification routes as JSON (src/notifications/routes-config.ts, docs/operations.md). */
+  NOTIFY_ROUTES: optionalString,
+  /** A path to the same routes as JSON or YAML (instead of NOTIFY_ROUTES). */
+  NOTIFY_ROUTES_FILE: optionalString,
+  /** Seconds between escalation and repeat checks (src/notifications/escalations.ts). */
+  NOTIFY_TICK_S: intInRange(1, 3600, 15),
+  /** Alertmanager's base URL: mutes become its silences (src/mutes/alertmanager-silences.ts). */
+  ALERTMANAGER_URL: optionalString.pipe(z.url().optional()),
 });
 
 /** Every variable the process reads: the schema's keys and the `<NAME>_FILE` secrets. */
@@ -216,6 +225,13 @@ export interface Config {
   triage: TriageSettings;
   /** Replicas on one Postgres (src/replicas, docs/operations.md "Scaling out"). */
   replicas: { renewMs: number };
+  /**
+   * Notification routing: the parsed `NOTIFY_ROUTES` (undefined = everything to
+   * `telegram.alertChatIds`) and the escalation tick in ms (`NOTIFY_TICK_S`).
+   */
+  notifications: { routes: RoutesConfig | undefined; tickMs: number };
+  /** Alertmanager's base URL without a trailing slash (`ALERTMANAGER_URL`), or undefined. */
+  alertmanagerUrl: string | undefined;
 }
 
 /**
@@ -286,5 +302,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dashboard: dashboardSettings(e),
     triage: triageSettings(e),
     replicas: { renewMs: e.REPLICA_RENEW_S * 1000 },
+    notifications: { routes: loadRoutes(e), tickMs: e.NOTIFY_TICK_S * 1000 },
+    alertmanagerUrl: e.ALERTMANAGER_URL?.replace(/\/+$/, ""),
   };
 }

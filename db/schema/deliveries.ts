@@ -26,6 +26,8 @@ export const deliveries = pgTable(
     id: text("id").primaryKey(),
     kind: text("kind", { enum: ["send", "edit"] }).notNull(),
     chatId: bigint("chat_id", { mode: "number" }).notNull(),
+    /** Forum topic of a send (`message_thread_id`), or null for the chat itself. */
+    threadId: integer("thread_id"),
     targetId: text("target_id"),
     /** What the message is about, e.g. `alert:<id>`; edits find their messages by it. */
     subject: text("subject"),

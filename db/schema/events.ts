@@ -69,6 +69,12 @@ export const alerts = pgTable(
     resolvedBy: text("resolved_by"),
     /** The mute created from this alert's buttons, shown on its message. */
     muteId: text("mute_id"),
+    /** Annotations of the event that opened it (description, runbook_url, dashboard_url). */
+    annotations: jsonb("annotations").$type<Record<string, string>>().notNull().default({}),
+    /** Alertmanager's `externalURL` from the webhook, for the silence link. */
+    externalUrl: text("external_url"),
+    /** Alerts Alertmanager left out of the webhook that carried this one (`truncatedAlerts`). */
+    truncatedAlerts: integer("truncated_alerts").notNull().default(0),
   },
   (t) => [
     index("alerts_incident_idx").on(t.incidentId),

@@ -4,6 +4,7 @@ export * from "./backends.ts";
 export * from "./dashboard.ts";
 export * from "./decisions.ts";
 export * from "./deliveries.ts";
+export * from "./escalations.ts";
 export * from "./events.ts";
 export * from "./heal-plans.ts";
 export * from "./heartbeats.ts";

@@ -12,7 +12,7 @@ export interface Matcher {
 
 /**
  * A mute (Alertmanager calls it a silence): events whose labels satisfy every matcher
- * between `startsAt` and `endsAt` are stored but not delivered (DESIGN.md, Mutes). Lifting a
+ * between `startsAt` and `endsAt` are stored but not delivered (docs/operations.md). Lifting a
  * mute early sets `liftedAt`; rows are kept for the audit trail.
  */
 export const mutes = pgTable(
@@ -29,6 +29,8 @@ export const mutes = pgTable(
     alertId: text("alert_id"),
     liftedAt: timestamp("lifted_at", { withTimezone: true }),
     liftedBy: text("lifted_by"),
+    /** The Alertmanager silence made for this mute (`ALERTMANAGER_URL`), if one was. */
+    silenceId: text("silence_id"),
   },
   (t) => [index("mutes_ends_idx").on(t.endsAt)],
 );

@@ -4,6 +4,7 @@ import type { EventInput } from "../events/event.ts";
 import type { EventRouter } from "../events/event-router.ts";
 import { withRetry } from "../events/tx-retry.ts";
 import type { Logger } from "../logger.ts";
+import { type NotifyTargets, targetKey } from "../notifications/notification-router.ts";
 import type { OutboxRepository } from "../outbox/outbox-repository.ts";
 import type { Clock } from "../types.ts";
 import { alertInputOf, repoName, resolutionsAtEnd } from "./aider-alerts.ts";
@@ -21,8 +22,8 @@ export interface AiderServiceDeps {
   logger: Logger;
   outbox: OutboxRepository;
   router: Pick<EventRouter, "ingest">;
-  /** Chats that get session messages (`TELEGRAM_ALERT_CHAT_IDS`). */
-  alertChatIds: () => readonly number[];
+  /** Chats that get session messages (kind `aider_session`, src/notifications). */
+  sessionChats: NotifyTargets;
   timeZone: string;
   /** Wakes the outbox worker after a commit that queued deliveries. */
   onQueued: () => void;
@@ -57,9 +58,17 @@ export function createAiderService(deps: AiderServiceDeps) {
     if (!view) return;
     const text = renderSessionMessage(view, deps.timeZone);
     const subject = sessionSubject(sessionId);
-    for (const chatId of deps.alertChatIds()) {
+    for (const c of deps.sessionChats({ session: sessionId })) {
+      const dedupKey = `${subject}:${targetKey(c)}`;
       await outbox.enqueue(
-        { chatId, text, subject, dedupKey: `${subject}:${chatId}`, disableNotification: true },
+        {
+          chatId: c.chatId,
+          threadId: c.threadId,
+          text,
+          subject,
+          dedupKey,
+          disableNotification: true,
+        },
         now,
         tx,
       );

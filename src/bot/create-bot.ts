@@ -11,6 +11,7 @@ import type { IncidentActions } from "../incidents/incident-actions.ts";
 import type { IncidentService } from "../incidents/incident-service.ts";
 import type { Logger } from "../logger.ts";
 import type { MuteService } from "../mutes/mute-service.ts";
+import type { NotificationRouter } from "../notifications/notification-router.ts";
 import type { ProxyModule } from "../proxy/proxy-module.ts";
 import type { Digests } from "../reports/digests.ts";
 import type { SmokeService } from "../smoke/smoke-service.ts";
@@ -40,6 +41,7 @@ import {
   createPlansFeature,
   createRejectPlanFlowFeature,
   createReportFeature,
+  createRoutesFeature,
   createSessionsFeature,
   createSmokeFeature,
   createStartFeature,
@@ -53,6 +55,7 @@ import {
   mutesCommand,
   plansCommand,
   reportCommand,
+  routesCommand,
   sessionsCommand,
   smokeCommand,
   startCommand,
@@ -98,6 +101,8 @@ export interface BotDeps {
   updates?: UpdateLedger;
   /** Secrets typed into the chat, kept out of conversation state (/addbackend's key). */
   secrets: SecretInbox;
+  /** Notification routes for /routes. */
+  notifyRouter: NotificationRouter;
 }
 
 /** The command list, in /help order; also sent with setMyCommands. */
@@ -106,6 +111,7 @@ export const COMMANDS: readonly CommandInfo[] = [
   incidentsCommand,
   muteCommand,
   mutesCommand,
+  routesCommand,
   backendsCommand,
   addBackendCommand,
   usageCommand,
@@ -172,6 +178,7 @@ export function createBot(deps: BotDeps): Bot<BotContext> {
   bot.use(createIncidentsFeature(deps));
   bot.use(createMuteFeature(deps));
   bot.use(createMutesFeature(deps));
+  bot.use(createRoutesFeature(deps));
   bot.use(createBackendsFeature(deps));
   bot.use(createUsageFeature(deps));
   bot.use(createSmokeFeature(deps));

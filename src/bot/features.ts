@@ -11,6 +11,7 @@ export { createMutesFeature, mutesCommand } from "../../commands/mutes.ts";
 export { createPlanButtonsFeature } from "../../commands/plan-buttons.ts";
 export { createPlansFeature, plansCommand } from "../../commands/plans.ts";
 export { createReportFeature, reportCommand } from "../../commands/report.ts";
+export { createRoutesFeature, routesCommand } from "../../commands/routes.ts";
 export { createSessionsFeature, sessionsCommand } from "../../commands/sessions.ts";
 export { createSmokeFeature, smokeCommand } from "../../commands/smoke.ts";
 export { createStartFeature, startCommand } from "../../commands/start.ts";

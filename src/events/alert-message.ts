@@ -1,8 +1,15 @@
-import type { AlertRow, IncidentRow, InlineKeyboard, MuteRow } from "../../db/schema/index.ts";
+import type {
+  AlertRow,
+  EscalationDone,
+  IncidentRow,
+  InlineKeyboard,
+  MuteRow,
+} from "../../db/schema/index.ts";
 import { callbackData } from "../callback-data.ts";
 import { proposeFixData } from "../heal/plan-message.ts";
-import { escapeHtml, formatTime, truncateHtml } from "../telegram-format.ts";
+import { escapeAttr, escapeHtml, formatTime, truncateHtml } from "../telegram-format.ts";
 import { renderTriageSection, type TriageView } from "../triage/triage-section.ts";
+import { alertLinks, compactLabels } from "./alert-links.ts";
 
 const ICON = { critical: "🔴", warning: "🟠", info: "🔵" } as const;
 
@@ -26,13 +33,16 @@ export interface AlertView {
   proposeFix?: boolean;
   /** The alert's latest triage, shown as its "🧠 Triage" section. */
   triage?: TriageView | null;
+  /** Receivers the alert was escalated to, and when (src/notifications/escalations.ts). */
+  escalated?: readonly EscalationDone[];
 }
 
 /**
- * Renders an alert for the chat: name, severity, summary, instance, start time in
- * `timeZone`, repeat count and last time, incident state, acknowledgement, mute and
- * resolution (README, "Events API, dedup, inhibition, mutes"), then the latest triage as its
- * own section. Buttons: Acknowledge, Resolve, Mute 1 h, Mute 24 h while firing, Triage, and
+ * Renders an alert for the chat: name, severity, summary, description, instance, the other
+ * labels on one line, links (Source, Runbook, Dashboard, Silence: alert-links.ts), "+N more
+ * in Alertmanager" when the webhook was truncated, start time in `timeZone`, repeat count and
+ * last time, incident state, escalations, acknowledgement, mute and resolution (README,
+ * "Events API, dedup, inhibition, mutes"), then the latest triage as its own section. Buttons: Acknowledge, Resolve, Mute 1 h, Mute 24 h while firing, Triage, and
  * Propose fix when a plan template matches; they thin out as decisions are made and vanish
  * once resolved.
  */
@@ -44,13 +54,26 @@ export function renderAlert(v: AlertView): RenderedMessage {
     : `${ICON[alert.severity]} <b>${alert.severity.toUpperCase()}</b>`;
   const lines = [`${head} · <b>${escapeHtml(alert.title)}</b>`];
   if (alert.summary) lines.push(escapeHtml(alert.summary));
+  const description = alert.annotations?.description;
+  if (description && description !== alert.summary) lines.push(`<i>${escapeHtml(description)}</i>`);
   const instance = alert.labels.instance ?? alert.labels.service ?? alert.labels.job;
   if (instance) lines.push(`Instance: <code>${escapeHtml(instance)}</code>`);
+  const labels = compactLabels(alert.labels);
+  if (labels) lines.push(`Labels: <code>${escapeHtml(labels)}</code>`);
+  const links = alertLinks(alert);
+  if (links.length > 0) {
+    lines.push(links.map((l) => `<a href="${escapeAttr(l.url)}">${l.label}</a>`).join(" · "));
+  }
+  if (alert.truncatedAlerts > 0) lines.push(`+${alert.truncatedAlerts} more in Alertmanager`);
   lines.push(`Started: ${formatTime(alert.startedAt, timeZone)} (${escapeHtml(timeZone)})`);
   if (alert.eventCount > 1) {
     lines.push(`Repeated: ×${alert.eventCount}, last ${formatTime(alert.lastEventAt, timeZone)}`);
   }
   if (incident) lines.push(`Incident <code>${incident.id.slice(-8)}</code>: ${incident.status}`);
+  for (const e of v.escalated ?? []) {
+    const hhmm = formatTime(new Date(e.at), timeZone).slice(11, 16);
+    lines.push(`⏫ Escalated to ${escapeHtml(e.receiver)} at ${hhmm}`);
+  }
   if (alert.acknowledgedBy && alert.acknowledgedAt) {
     lines.push(
       `👤 Acknowledged by ${escapeHtml(alert.acknowledgedBy)} at ${formatTime(alert.acknowledgedAt, timeZone)}`,

@@ -1,7 +1,17 @@
 import { eq, inArray } from "drizzle-orm";
 import type { DbOrTx } from "../../db/client.ts";
 import { type AlertRow, type MuteRow, mutes } from "../../db/schema/index.ts";
+import { HEARTBEAT_SOURCE } from "../heartbeats/heartbeat-events.ts";
 import type { IncidentService } from "../incidents/incident-service.ts";
+import type { EscalationStore } from "../notifications/escalation-store.ts";
+import { timersOf } from "../notifications/escalation-store.ts";
+import {
+  addChat,
+  type NotificationKind,
+  type NotificationRouter,
+  targetKey,
+} from "../notifications/notification-router.ts";
+import type { ChatTarget } from "../notifications/routes-config.ts";
 import type { OutboxRepository } from "../outbox/outbox-repository.ts";
 import type { TriageView } from "../triage/triage-section.ts";
 import type { Clock } from "../types.ts";
@@ -12,8 +22,10 @@ export interface AlertNotifierDeps {
   clock: Clock;
   outbox: OutboxRepository;
   incidents: IncidentService;
-  /** Chats that receive alerts (`TELEGRAM_ALERT_CHAT_IDS`). */
-  alertChatIds: () => readonly number[];
+  /** Where alerts go: `NOTIFY_ROUTES`, else `TELEGRAM_ALERT_CHAT_IDS` (src/notifications). */
+  notifyRouter: NotificationRouter;
+  /** Escalation and repeat timers armed when an alert is announced. */
+  escalations: EscalationStore;
   timeZone: string;
   /**
    * The name of the plan template (`HEAL_TEMPLATES`) that applies to an alert with
@@ -30,8 +42,26 @@ export interface AlertNotifierDeps {
 export const alertSubject = (alertId: string) => `alert:${alertId}`;
 
 /**
+ * The notification kind of an alert: `agent` for heartbeat stalls (raised by the watchdog),
+ * `alert` for everything else.
+ */
+export function alertKind(alert: Pick<AlertRow, "source">): NotificationKind {
+  return alert.source === HEARTBEAT_SOURCE ? "agent" : "alert";
+}
+
+/**
+ * The labels routes match an alert on: its labels, with `alertname`, `severity` and `source`
+ * filled in from the alert when the labels lack them (events posted to `/api/events` need
+ * not carry them as labels).
+ */
+export function routeLabels(alert: AlertRow): Record<string, string> {
+  return { alertname: alert.type, severity: alert.severity, source: alert.source, ...alert.labels };
+}
+
+/**
  * Turns alert changes into deliveries: the first message, edits in place, and the
- * re-notification that retires the previous message (see ./routing.ts, renotifyDue). Every method
+ * re-notification that retires the previous message (see ./routing.ts, renotifyDue). Every
+ * method
  * writes through the caller's transaction.
  */
 export type AlertNotifier = ReturnType<typeof createAlertNotifier>;
@@ -51,7 +81,40 @@ export function createAlertNotifier(deps: AlertNotifierDeps) {
     }
     const proposeFix = deps.planTemplateFor?.(alert.labels) !== undefined;
     const triage = (await deps.triageFor?.(alert.id, tx)) ?? null;
-    return { alert, incident, mute, timeZone: deps.timeZone, now: clock.now(), proposeFix, triage };
+    const escalated = (await deps.escalations.get(alert.id, tx))?.escalated ?? [];
+    const now = clock.now();
+    return { alert, incident, mute, timeZone: deps.timeZone, now, proposeFix, triage, escalated };
+  }
+
+  /** The chats an alert goes to: its routes' receivers and those it escalated to. */
+  async function targetsOf(alert: AlertRow, tx: DbOrTx) {
+    const decision = deps.notifyRouter.route(alertKind(alert), routeLabels(alert));
+    const chats: ChatTarget[] = [...decision.chats];
+    for (const e of (await deps.escalations.get(alert.id, tx))?.escalated ?? []) {
+      for (const c of deps.notifyRouter.receiverChats(e.receiver)) addChat(chats, c);
+    }
+    return { chats, timers: timersOf(decision.matches.map((m) => m.route)) };
+  }
+
+  /** Queues one new message of `alert` to each of `chats`; `tag` makes the dedup keys unique. */
+  async function send(alert: AlertRow, chats: readonly ChatTarget[], tag: string, tx: DbOrTx) {
+    const msg = renderAlert(await view(alert, tx));
+    const now = clock.now();
+    for (const c of chats) {
+      await outbox.enqueue(
+        {
+          chatId: c.chatId,
+          threadId: c.threadId,
+          text: msg.text,
+          keyboard: msg.keyboard,
+          subject: alertSubject(alert.id),
+          dedupKey: `alert:${alert.id}:${alert.notifications}${tag}:${targetKey(c)}`,
+          disableNotification: alert.severity !== "critical",
+        },
+        now,
+        tx,
+      );
+    }
   }
 
   /**
@@ -62,13 +125,12 @@ export function createAlertNotifier(deps: AlertNotifierDeps) {
     const incidentIds = [...new Set(list.flatMap((a) => (a.incidentId ? [a.incidentId] : [])))];
     const muteIds = [...new Set(list.flatMap((a) => (a.muteId ? [a.muteId] : [])))];
     // Independent reads, sent together (one round trip where the driver pipelines).
-    const [incidentRows, muteRows, triages] = await Promise.all([
+    const ids = list.map((a) => a.id);
+    const [incidentRows, muteRows, triages, escalations] = await Promise.all([
       incidentIds.length > 0 ? incidents.getMany(incidentIds, tx) : [],
       muteIds.length > 0 ? tx.select().from(mutes).where(inArray(mutes.id, muteIds)) : [],
-      deps.triagesFor?.(
-        list.map((a) => a.id),
-        tx,
-      ) ?? new Map<string, TriageView>(),
+      deps.triagesFor?.(ids, tx) ?? new Map<string, TriageView>(),
+      deps.escalations.getMany(ids, tx),
     ]);
     const byIncident = new Map(incidentRows.map((i) => [i.id, i]));
     const byMute = new Map(muteRows.map((m) => [m.id, m]));
@@ -89,36 +151,19 @@ export function createAlertNotifier(deps: AlertNotifierDeps) {
         retired: false,
         proposeFix: deps.planTemplateFor?.(alert.labels) !== undefined,
         triage,
+        escalated: escalations.get(alert.id)?.escalated ?? [],
       });
     }
     return views;
   }
 
-  /** The new message about `alert` to one chat, as {@link announce} queues it (keep alike). */
-  function announcement(alert: AlertRow, msg: ReturnType<typeof renderAlert>, chatId: number) {
-    return {
-      chatId,
-      text: msg.text,
-      keyboard: msg.keyboard,
-      subject: alertSubject(alert.id),
-      dedupKey: `alert:${alert.id}:${alert.notifications}:${chatId}`,
-      disableNotification: alert.severity !== "critical",
-    };
-  }
-
   return {
     /**
-     * {@link announce} of many alerts: the same messages, rendered from one batched read and
-     * queued in one outbox write.
+     * {@link announce} of many alerts, one after the other: each alert's routes, chats and
+     * escalation timers are its own, and a new alert is announced once per firing episode.
      */
     async announceMany(list: AlertRow[], tx: DbOrTx): Promise<void> {
-      if (list.length === 0) return;
-      const views = await viewMany(list, tx);
-      const messages = views.flatMap((v) => {
-        const msg = renderAlert(v);
-        return deps.alertChatIds().map((chatId) => announcement(v.alert, msg, chatId));
-      });
-      await outbox.enqueueMany(messages, clock.now(), tx);
+      for (const alert of list) await this.announce(alert, tx);
     },
 
     /**
@@ -136,27 +181,30 @@ export function createAlertNotifier(deps: AlertNotifierDeps) {
     },
 
     /**
-     * Queues a new message about `alert` to every alert chat. The dedup key names the
-     * alert and its notification number, so a retried ingest never queues it twice.
-     * Warnings are sent with `disable_notification`.
+     * Queues a new message about `alert` to every chat its routes name (and every receiver
+     * it already escalated to), and arms its escalation and repeat timers. The dedup key
+     * names the alert, its notification number and the chat, so a retried ingest never
+     * queues it twice. Warnings are sent with `disable_notification`.
      */
     async announce(alert: AlertRow, tx: DbOrTx): Promise<void> {
-      const msg = renderAlert(await view(alert, tx));
-      const now = clock.now();
-      for (const chatId of deps.alertChatIds()) {
-        await outbox.enqueue(
-          {
-            chatId,
-            text: msg.text,
-            keyboard: msg.keyboard,
-            subject: alertSubject(alert.id),
-            dedupKey: `alert:${alert.id}:${alert.notifications}:${chatId}`,
-            disableNotification: alert.severity !== "critical",
-          },
-          now,
-          tx,
-        );
-      }
+      const { chats, timers } = await targetsOf(alert, tx);
+      await send(alert, chats, "", tx);
+      await deps.escalations.arm(alert.id, timers, clock.now(), tx);
+    },
+
+    /**
+     * Sends copies of `alert` (same text and buttons, same subject, so later edits reach
+     * them) to `chats` as escalation step `step`, then redraws every copy: the escalation
+     * store must already list the step, so each message notes it.
+     */
+    async escalate(
+      alert: AlertRow,
+      chats: readonly ChatTarget[],
+      step: number,
+      tx: DbOrTx,
+    ): Promise<void> {
+      await send(alert, chats, `:esc${step}`, tx);
+      await this.redraw(alert, tx);
     },
 
     /** Brings every live message of `alert` up to date (edits coalesce in the outbox). */

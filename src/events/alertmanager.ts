@@ -72,6 +72,8 @@ export function parseAlertmanagerWebhook(body: unknown): EventInput[] {
       fingerprint: a.fingerprint ?? computeFingerprint("alertmanager", alertname, labels),
       generatorUrl: a.generatorURL ? a.generatorURL : null,
       occurredAt: new Date(occurredAt),
+      externalUrl: hook.externalURL ? hook.externalURL : null,
+      truncatedAlerts: hook.truncatedAlerts ?? 0,
     };
   });
 }

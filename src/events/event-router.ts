@@ -9,7 +9,7 @@ import { symptomOf } from "../triage/symptom.ts";
 import type { Clock } from "../types.ts";
 import type { AlertNotifier } from "./alert-notifier.ts";
 import { type AlertRepository, type InhibitionKey, inhibitionKeyOf } from "./alert-repository.ts";
-import type { EventInput } from "./event.ts";
+import { alertDetails, type EventInput } from "./event.ts";
 import { inhibitionKey, matchLabels } from "./event-labels.ts";
 import { eventRow } from "./event-row.ts";
 import { type DedupWindows, decide } from "./routing.ts";
@@ -95,6 +95,7 @@ function newAlert(e: EventInput, now: Date, incidentId: string | null): AlertRow
     incidentId,
     resolvedBy: null,
     muteId: null,
+    ...alertDetails(e),
   };
 }
 

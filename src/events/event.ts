@@ -1,6 +1,6 @@
 import type { EventStatus, Severity } from "../types.ts";
 
-/** A normalised event, as every ingest adapter produces it (DESIGN.md, Ingest). */
+/** A normalised event, as every ingest adapter produces it (docs/architecture.md, the path of an alert). */
 export interface EventInput {
   source: string;
   type: string;
@@ -14,4 +14,17 @@ export interface EventInput {
   fingerprint: string;
   generatorUrl: string | null;
   occurredAt: Date;
+  /** Alertmanager's `externalURL` from the webhook (silence links), when it came from one. */
+  externalUrl?: string | null;
+  /** Alerts Alertmanager left out of the webhook (`truncatedAlerts`), 0 or unset for none. */
+  truncatedAlerts?: number;
+}
+
+/** What an alert keeps from the event that opened it for its message (alert-message.ts). */
+export function alertDetails(e: EventInput) {
+  return {
+    annotations: e.annotations,
+    externalUrl: e.externalUrl ?? null,
+    truncatedAlerts: e.truncatedAlerts ?? 0,
+  };
 }

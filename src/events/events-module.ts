@@ -3,6 +3,7 @@ import { createIncidentActions } from "../incidents/incident-actions.ts";
 import type { IncidentService } from "../incidents/incident-service.ts";
 import type { Logger } from "../logger.ts";
 import type { Metrics } from "../metrics.ts";
+import type { SilenceClient } from "../mutes/alertmanager-silences.ts";
 import { createMuteService } from "../mutes/mute-service.ts";
 import type { OutboxRepository } from "../outbox/outbox-repository.ts";
 import type { Clock } from "../types.ts";
@@ -19,8 +20,10 @@ export interface EventsModuleDeps {
   metrics: Metrics;
   outbox: OutboxRepository;
   incidents: IncidentService;
-  /** Chats that receive alerts (`TELEGRAM_ALERT_CHAT_IDS`). */
-  alertChatIds: () => readonly number[];
+  /** Where alerts go (src/notifications). */
+  notifyRouter: AlertNotifierDeps["notifyRouter"];
+  /** Escalation and repeat timers (src/notifications/escalation-store.ts). */
+  escalations: AlertNotifierDeps["escalations"];
   timeZone: string;
   windows: DedupWindows;
   /** Wakes the outbox worker after a commit that queued deliveries. */
@@ -35,6 +38,8 @@ export interface EventsModuleDeps {
   onIncidentsOpened?: (alertIds: string[]) => void;
   /** Stored version of the mutes table, shared by replicas (src/mutes/mute-service.ts). */
   muteVersion?: () => Promise<number>;
+  /** Alertmanager's silences API (`ALERTMANAGER_URL`): mutes become silences there too. */
+  silences?: SilenceClient;
 }
 
 /** The EventRouter and what the bot needs beside it (mutes, button actions). */
@@ -51,6 +56,7 @@ export async function createEventsModule(deps: EventsModuleDeps) {
     db: deps.db,
     clock: deps.clock,
     version: deps.muteVersion,
+    silences: deps.silences,
   });
   const router = createEventRouter({ ...deps, alerts, notifier, mutes });
   const actions = createIncidentActions({ ...deps, alerts, notifier, mutes });

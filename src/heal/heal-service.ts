@@ -5,6 +5,7 @@ import type { HealAuditRow, HealPlanRow } from "../../db/schema/index.ts";
 import { recordDecision } from "../autonomy/decision-log.ts";
 import { incidentTags } from "../incidents/incident-ref.ts";
 import type { Logger } from "../logger.ts";
+import type { NotifyTargets } from "../notifications/notification-router.ts";
 import type { OutboxRepository } from "../outbox/outbox-repository.ts";
 import { personName } from "../person-name.ts";
 import type { Clock } from "../types.ts";
@@ -36,7 +37,8 @@ export interface HealServiceDeps {
   logger: Logger;
   outbox: OutboxRepository;
   settings: HealSettings;
-  alertChatIds: () => readonly number[];
+  /** Chats that get plan proposals (kind `heal_plan`, src/notifications). */
+  planChats: NotifyTargets;
   timeZone: string;
   /** Wakes the outbox worker after a commit that queued deliveries. */
   onQueued: () => void;

@@ -3,6 +3,7 @@ import { ulid } from "ulid";
 import type { Db, DbOrTx } from "../../db/client.ts";
 import { alerts, type HealPlanRow, type InlineKeyboard } from "../../db/schema/index.ts";
 import { InputError } from "../errors.ts";
+import { type NotifyTargets, targetKey } from "../notifications/notification-router.ts";
 import type { OutboxRepository } from "../outbox/outbox-repository.ts";
 import type { Clock } from "../types.ts";
 import { parseInput } from "../validation.ts";
@@ -24,7 +25,8 @@ export interface PlanProposalsDeps {
   clock: Clock;
   outbox: OutboxRepository;
   settings: Pick<HealSettings, "templates" | "commands" | "protectedPattern" | "fileAllowlist">;
-  alertChatIds: () => readonly number[];
+  /** Chats that get plan proposals (kind `heal_plan`, src/notifications). */
+  planChats: NotifyTargets;
   timeZone: string;
   onQueued: () => void;
   /** Renders a plan's message as it stands (heal-service.ts). */
@@ -90,14 +92,15 @@ export function createPlanProposals(deps: PlanProposalsDeps) {
       tx,
     );
     const msg = await deps.render(row, tx);
-    for (const chatId of deps.alertChatIds()) {
+    for (const c of deps.planChats({ risk: row.risk, proposed_by: row.proposedBy })) {
       await outbox.enqueue(
         {
-          chatId,
+          chatId: c.chatId,
+          threadId: c.threadId,
           text: msg.text,
           keyboard: msg.keyboard,
           subject: planSubject(id),
-          dedupKey: `plan:${id}:${chatId}`,
+          dedupKey: `plan:${id}:${targetKey(c)}`,
         },
         now,
         tx,

@@ -4,7 +4,7 @@ import { recordDecision } from "../autonomy/decision-log.ts";
 import type { AlertNotifier } from "../events/alert-notifier.ts";
 import type { AlertRepository } from "../events/alert-repository.ts";
 import type { Matcher } from "../mutes/matchers.ts";
-import type { MuteService } from "../mutes/mute-service.ts";
+import type { MuteService, SilenceOutcome } from "../mutes/mute-service.ts";
 import { personName } from "../person-name.ts";
 import type { Clock } from "../types.ts";
 import type { IncidentService } from "./incident-service.ts";
@@ -27,6 +27,11 @@ export interface IncidentActionsDeps {
   mutes: MuteService;
   /** Called after a commit that queued deliveries, to wake the outbox worker. */
   onQueued: () => void;
+}
+
+/** The callback-answer tail about Alertmanager when making its silence failed. */
+function silenceNote(s: SilenceOutcome): string {
+  return s.state === "failed" ? ` Alertmanager ${s.error}: muted here only.` : "";
 }
 
 /** The matchers of a mute created from an alert's button: every label, plus its alertname. */
@@ -126,13 +131,17 @@ export function createIncidentActions(deps: IncidentActionsDeps) {
         if (current?.status === "firing") {
           await notifier.redraw(await alerts.update(alertId, { muteId: mute.id }, tx), tx);
         }
-        return { changed: true, message: `Muted for ${Math.round(durationMs / 3_600_000)} h.` };
+        const hours = Math.round(durationMs / 3_600_000);
+        return { changed: true, message: `Muted for ${hours} h.${silenceNote(mute.silence)}` };
       });
     },
 
     /** Lifts mute `muteId` and redraws the alert messages that showed it. */
-    async unmute(muteId: string, who: string): Promise<ActionResult & { mute?: MuteRow }> {
-      const { mute, changed } = await deps.mutes.lift(muteId, who);
+    async unmute(
+      muteId: string,
+      who: string,
+    ): Promise<ActionResult & { mute?: MuteRow; silence?: SilenceOutcome }> {
+      const { mute, changed, silence } = await deps.mutes.lift(muteId, who);
       await inTx(async (tx) => {
         for (const a of await alerts.withMute(muteId, tx)) {
           const cleared = await alerts.update(a.id, { muteId: null }, tx);
@@ -140,7 +149,10 @@ export function createIncidentActions(deps: IncidentActionsDeps) {
         }
         return { changed: true, message: "" };
       });
-      return { changed, mute, message: changed ? "Unmuted." : "That mute had already ended." };
+      const message = changed
+        ? `Unmuted.${silence.state === "failed" ? ` Alertmanager ${silence.error}: its silence is still there.` : ""}`
+        : "That mute had already ended.";
+      return { changed, mute, silence, message };
     },
 
     /** The alert an incident's buttons act on: its newest linked alert. */

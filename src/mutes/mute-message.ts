@@ -1,11 +1,48 @@
 import type { InlineKeyboard, MuteRow } from "../../db/schema/index.ts";
 import { callbackData } from "../callback-data.ts";
 import { escapeHtml, formatDuration, formatTime, truncateHtml } from "../telegram-format.ts";
-import { formatMatcher } from "./matchers.ts";
+import type { Silence } from "./alertmanager-silences.ts";
+import { formatMatcher, type Matcher } from "./matchers.ts";
+import type { CreatedMute, SilenceOutcome } from "./mute-service.ts";
+
+/** Matchers as amtool writes them, each in `<code>`. */
+function matchersHtml(ms: readonly Matcher[]): string {
+  return ms.map((x) => `<code>${escapeHtml(formatMatcher(x))}</code>`).join(" ");
+}
+
+/** One line on what Alertmanager did, or undefined without `ALERTMANAGER_URL`. */
+export function silenceLine(s: SilenceOutcome, verb: "created" | "expired"): string | undefined {
+  if (s.state === "off") return undefined;
+  if (s.state === "done") return `Alertmanager silence <code>${escapeHtml(s.id)}</code> ${verb}.`;
+  return `⚠️ Alertmanager ${escapeHtml(s.error)}: ${verb === "created" ? "muted here only" : "its silence is still there"}.`;
+}
+
+/**
+ * The reply to a new mute (/mute, its conversation): matchers, duration and end, how many
+ * firing alerts it matches now, the reason, what Alertmanager did, and an Unmute button.
+ */
+export function renderMuteCreated(
+  m: CreatedMute,
+  firing: number,
+  timeZone: string,
+): { text: string; keyboard: InlineKeyboard } {
+  const lines = [
+    `🔕 <b>Muted</b> ${matchersHtml(m.matchers)}`,
+    `for ${formatDuration(m.endsAt.getTime() - m.startsAt.getTime())}, until ${formatTime(m.endsAt, timeZone)} (${escapeHtml(timeZone)})`,
+    `Matches ${firing} firing alert${firing === 1 ? "" : "s"} now.`,
+  ];
+  if (m.reason) lines.push(`<i>${escapeHtml(m.reason)}</i>`);
+  const am = silenceLine(m.silence, "created");
+  if (am) lines.push(am);
+  return {
+    text: lines.join("\n"),
+    keyboard: [[{ text: "🔔 Unmute", callback_data: callbackData.unmute(m.id) }]],
+  };
+}
 
 /** One mute as a line block: matchers, until when, who and why. */
 export function describeMute(m: MuteRow, now: Date, timeZone: string): string {
-  const matchers = m.matchers.map((x) => `<code>${escapeHtml(formatMatcher(x))}</code>`).join(" ");
+  const matchers = matchersHtml(m.matchers);
   const left = m.endsAt.getTime() - now.getTime();
   const lines = [
     `🔕 ${matchers}`,
@@ -18,15 +55,20 @@ export function describeMute(m: MuteRow, now: Date, timeZone: string): string {
 
 /**
  * The /mutes screen: every active mute numbered, with an Unmute button each
- * (DESIGN.md, Mutes). Text and keyboard are built from the same list, so button n lifts
- * mute n.
+ * (docs/operations.md, Alertmanager silences), then the silences made in Alertmanager itself (its UI, amtool), each
+ * with an Expire button, or a line saying Alertmanager did not answer. Text and keyboard are
+ * built from the same lists, so button n acts on entry n.
  */
 export function renderMuteList(
   list: readonly MuteRow[],
   now: Date,
   timeZone: string,
+  foreign?: readonly Silence[] | { failed: string },
 ): { text: string; keyboard: InlineKeyboard } {
-  if (list.length === 0) {
+  const silences = Array.isArray(foreign) ? foreign.slice(0, 10) : [];
+  const failed =
+    foreign && !Array.isArray(foreign) ? (foreign as { failed: string }).failed : undefined;
+  if (list.length === 0 && silences.length === 0 && !failed) {
     return {
       text: "🔔 No active mutes. Create one with /mute or the Mute buttons on an alert.",
       keyboard: [],
@@ -35,12 +77,28 @@ export function renderMuteList(
   const shown = list.slice(0, 20);
   const blocks = shown.map((m, i) => `<b>${i + 1}.</b> ${describeMute(m, now, timeZone)}`);
   const more = list.length > shown.length ? [`… and ${list.length - shown.length} more`] : [];
-  const text = truncateHtml(
-    [`<b>Active mutes (${list.length})</b>`, ...blocks, ...more].join("\n\n"),
-    "more in the database (mutes table)",
-  );
+  const parts = [`<b>Active mutes (${list.length})</b>`, ...blocks, ...more];
+  if (silences.length > 0) {
+    parts.push(`<b>Made in Alertmanager (${silences.length})</b>`);
+    silences.forEach((s, i) => {
+      const left = formatDuration(Math.max(0, s.endsAt.getTime() - now.getTime()));
+      const lines = [
+        `<b>A${i + 1}.</b> 🔕 ${matchersHtml(s.matchers)}`,
+        `until ${formatTime(s.endsAt, timeZone)} (${left} left), by ${escapeHtml(s.createdBy)}${s.state === "pending" ? ", starts later" : ""}`,
+      ];
+      if (s.comment) lines.push(`<i>${escapeHtml(s.comment)}</i>`);
+      parts.push(lines.join("\n"));
+    });
+  }
+  if (failed) parts.push(`⚠️ Alertmanager ${escapeHtml(failed)}: its silences are not listed.`);
+  const text = truncateHtml(parts.join("\n\n"), "more in the database (mutes table)");
   const keyboard = shown.map((m, i) => [
     { text: `🔔 Unmute ${i + 1}`, callback_data: callbackData.liftMute(m.id) },
   ]);
+  silences.forEach((s, i) => {
+    keyboard.push([
+      { text: `🔔 Expire A${i + 1}`, callback_data: callbackData.expireSilence(s.id) },
+    ]);
+  });
   return { text, keyboard };
 }

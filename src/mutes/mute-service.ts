@@ -1,10 +1,11 @@
 import { and, asc, count, eq, gt, gte, isNull } from "drizzle-orm";
 import { ulid } from "ulid";
 import type { Db } from "../../db/client.ts";
-import { events, type MuteRow, mutes } from "../../db/schema/index.ts";
+import { alerts, events, type MuteRow, mutes } from "../../db/schema/index.ts";
 import { recordDecision } from "../autonomy/decision-log.ts";
 import { NotFoundError } from "../errors.ts";
 import type { Clock } from "../types.ts";
+import { type Silence, type SilenceClient, SilenceError } from "./alertmanager-silences.ts";
 import { type CompiledMatcher, compileMatcher, type Matcher, matchAll } from "./matchers.ts";
 
 /** A new mute: matchers, how long from now (or from `startsAt`), who and why. */
@@ -18,6 +19,19 @@ export interface NewMute {
   /** The incident of that alert, recorded with the decision. */
   incidentId?: string | null;
 }
+
+/**
+ * What happened on Alertmanager's side of a mute change: no `ALERTMANAGER_URL` (`off`), the
+ * silence was created or expired (`done`, with its id), or Alertmanager failed (`failed`,
+ * the mute still holds here).
+ */
+export type SilenceOutcome =
+  | { state: "off" }
+  | { state: "done"; id: string }
+  | { state: "failed"; error: string };
+
+/** A mute just created, with what Alertmanager did about it. */
+export type CreatedMute = MuteRow & { silence: SilenceOutcome };
 
 interface CachedMute {
   row: MuteRow;
@@ -36,12 +50,17 @@ export type MuteService = Awaited<ReturnType<typeof createMuteService>>;
  * ingest everywhere; without it (one process on PGlite) the cache is reloaded at least every
  * `refreshMs` (default 10 s, by `clock`). Whether a mute applies is decided by time on each
  * match, so an expired mute stops applying on its own, without a reload.
+ *
+ * With `silences` (`ALERTMANAGER_URL`) every mute is also an Alertmanager silence: created
+ * after the mute is stored (creator = the person, comment = the reason), expired when it is
+ * lifted. Alertmanager failing never fails the mute; the outcome says what happened there.
  */
 export async function createMuteService(deps: {
   db: Db;
   clock: Clock;
   refreshMs?: number;
   version?: () => Promise<number>;
+  silences?: SilenceClient;
 }) {
   const { db, clock } = deps;
   const refreshMs = deps.refreshMs ?? 10_000;
@@ -62,6 +81,17 @@ export async function createMuteService(deps: {
     loadedAt = now.getTime();
   }
   await reload();
+
+  async function expire(silenceId: string | null | undefined): Promise<SilenceOutcome> {
+    if (!deps.silences || !silenceId) return { state: "off" };
+    try {
+      await deps.silences.expire(silenceId);
+      return { state: "done", id: silenceId };
+    } catch (err) {
+      if (!(err instanceof SilenceError)) throw err;
+      return { state: "failed", error: err.message };
+    }
+  }
 
   const service = {
     /**
@@ -89,10 +119,11 @@ export async function createMuteService(deps: {
 
     /**
      * Creates a mute and reloads the cache. A mute is a person's decision: it is recorded
-     * with the mute, in one transaction (the autonomy index counts it).
+     * with the mute, in one transaction (the autonomy index counts it). Then, with
+     * Alertmanager configured, the silence is created and its id stored on the mute.
      * @throws InputError when a regex matcher does not compile.
      */
-    async create(m: NewMute): Promise<MuteRow> {
+    async create(m: NewMute): Promise<CreatedMute> {
       m.matchers.forEach(compileMatcher);
       const now = clock.now();
       const startsAt = m.startsAt ?? now;
@@ -122,7 +153,21 @@ export async function createMuteService(deps: {
         return mute;
       });
       await reload();
-      return row;
+      if (!deps.silences) return { ...row, silence: { state: "off" } };
+      try {
+        const id = await deps.silences.create({
+          matchers: row.matchers,
+          startsAt: row.startsAt,
+          endsAt: row.endsAt,
+          createdBy: row.createdBy,
+          comment: row.reason || "muted from commandpost",
+        });
+        await db.update(mutes).set({ silenceId: id }).where(eq(mutes.id, row.id));
+        return { ...row, silenceId: id, silence: { state: "done", id } };
+      } catch (err) {
+        if (!(err instanceof SilenceError)) throw err;
+        return { ...row, silence: { state: "failed", error: err.message } };
+      }
     },
 
     /**
@@ -130,7 +175,10 @@ export async function createMuteService(deps: {
      * changes nothing. Returns the row and whether it changed.
      * @throws NotFoundError for an unknown id.
      */
-    async lift(id: string, who: string): Promise<{ mute: MuteRow; changed: boolean }> {
+    async lift(
+      id: string,
+      who: string,
+    ): Promise<{ mute: MuteRow; changed: boolean; silence: SilenceOutcome }> {
       const now = clock.now();
       const [lifted] = await db
         .update(mutes)
@@ -139,11 +187,42 @@ export async function createMuteService(deps: {
         .returning();
       if (lifted) {
         await reload();
-        return { mute: lifted, changed: true };
+        return { mute: lifted, changed: true, silence: await expire(lifted.silenceId) };
       }
       const [row] = await db.select().from(mutes).where(eq(mutes.id, id));
       if (!row) throw new NotFoundError(`mute ${id}`);
-      return { mute: row, changed: false };
+      return { mute: row, changed: false, silence: { state: "off" } };
+    },
+
+    /** Expires Alertmanager silence `id` (one made in its UI, listed by /mutes). */
+    expireSilence: expire,
+
+    /**
+     * Alertmanager's active and pending silences that no mute here made (created in its UI
+     * or by amtool), soonest end first; `failed` when Alertmanager did not answer.
+     */
+    async foreignSilences(): Promise<Silence[] | { failed: string } | undefined> {
+      if (!deps.silences) return undefined;
+      try {
+        const ours = new Set(
+          (await db.select({ id: mutes.silenceId }).from(mutes)).map((r) => r.id),
+        );
+        return (await deps.silences.listActive())
+          .filter((s) => !ours.has(s.id))
+          .sort((a, b) => a.endsAt.getTime() - b.endsAt.getTime());
+      } catch (err) {
+        if (!(err instanceof SilenceError)) throw err;
+        return { failed: err.message };
+      }
+    },
+
+    /** How many firing alerts `matchers` match now (labels plus `alertname`). */
+    async firingMatches(matchers: readonly CompiledMatcher[]): Promise<number> {
+      const rows = await db
+        .select({ type: alerts.type, labels: alerts.labels })
+        .from(alerts)
+        .where(eq(alerts.status, "firing"));
+      return rows.filter((r) => matchAll(matchers, { alertname: r.type, ...r.labels })).length;
     },
 
     /** Mutes in force or scheduled at `now`, soonest end first (read from the database). */

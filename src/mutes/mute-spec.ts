@@ -65,14 +65,79 @@ export function tokenize(text: string): string[] {
 }
 
 /**
- * Parses the one-line form of /mute: matchers, then a duration, then the reason, e.g.
- * `alertname=HighErrorRate instance=~"momo.*" 2h deploy in progress`.
+ * Splits Alertmanager's matcher-set syntax, `{alertname="X", env=~"prod.*"}`, into its
+ * matchers (commas inside double quotes do not split).
+ * @throws InputError for an unclosed brace or a malformed matcher.
+ */
+export function parseMatcherSet(text: string): { matchers: CompiledMatcher[]; rest: string } {
+  const t = text.trimStart();
+  let quoted = false;
+  let end = -1;
+  for (let i = 1; i < t.length; i++) {
+    const c = t[i];
+    if (c === "\\" && quoted) i++;
+    else if (c === '"') quoted = !quoted;
+    else if (c === "}" && !quoted) {
+      end = i;
+      break;
+    }
+  }
+  if (!t.startsWith("{") || end < 0) {
+    throw new InputError('unclosed {…}: write {alertname="X", env=~"prod.*"}', {
+      field: "matchers",
+    });
+  }
+  const parts: string[] = [];
+  let cur = "";
+  quoted = false;
+  for (let i = 1; i < end; i++) {
+    const c = t[i] as string;
+    if (c === "\\" && quoted) {
+      cur += c + (t[i + 1] ?? "");
+      i++;
+    } else if (c === '"') {
+      quoted = !quoted;
+      cur += c;
+    } else if (c === "," && !quoted) {
+      parts.push(cur);
+      cur = "";
+    } else cur += c;
+  }
+  parts.push(cur);
+  const matchers = parts
+    .map((p) => p.trim())
+    .filter((p) => p !== "")
+    .map(parseMatcher);
+  return { matchers, rest: t.slice(end + 1) };
+}
+
+/**
+ * Parses the one-line form of /mute: matchers, then a duration, then the reason. Matchers
+ * come as amtool writes them (`alertname=HighErrorRate instance=~"momo.*" 2h deploy`), in
+ * Alertmanager's braces (`{alertname="X", env=~"prod.*"} 2h`), or as amtool's shorthand: a
+ * first word without an operator is the alert name (`TargetDown 2h` = `alertname=TargetDown`).
  * @throws InputError naming what is missing or malformed.
  */
 export function parseMuteLine(text: string): MuteSpec {
-  const tokens = tokenize(text);
   const matchers: CompiledMatcher[] = [];
+  let rest = text;
+  if (text.trimStart().startsWith("{")) {
+    const set = parseMatcherSet(text);
+    matchers.push(...set.matchers);
+    rest = set.rest;
+  }
+  const tokens = tokenize(rest);
   let i = 0;
+  const first = tokens[0];
+  if (
+    matchers.length === 0 &&
+    first !== undefined &&
+    /^[a-zA-Z_:][a-zA-Z0-9_:]*$/.test(first) &&
+    parseDuration(first) === undefined
+  ) {
+    matchers.push(parseMatcher(`alertname=${first}`));
+    i = 1;
+  }
   for (; i < tokens.length; i++) {
     const tok = tokens[i] as string;
     if (parseDuration(tok) !== undefined) break;
@@ -94,9 +159,24 @@ export function parseMuteLine(text: string): MuteSpec {
   };
 }
 
-/** Parses a line of matchers only (the first step of the /mute conversation). */
+/**
+ * Parses a line of matchers only (the first step of the /mute conversation), in amtool form,
+ * Alertmanager braces, or a bare alert name.
+ */
 export function parseMatcherLine(text: string): CompiledMatcher[] {
-  const matchers = tokenize(text).map(parseMatcher);
+  if (text.trimStart().startsWith("{")) {
+    const set = parseMatcherSet(text);
+    if (set.rest.trim() !== "") {
+      throw new InputError(`unexpected "${set.rest.trim()}" after }`, { field: "matchers" });
+    }
+    if (set.matchers.length === 0) throw new InputError("no matcher given", { field: "matchers" });
+    return set.matchers;
+  }
+  const tokens = tokenize(text);
+  if (tokens.length === 1 && /^[a-zA-Z_:][a-zA-Z0-9_:]*$/.test(tokens[0] as string)) {
+    return [parseMatcher(`alertname=${tokens[0]}`)];
+  }
+  const matchers = tokens.map(parseMatcher);
   if (matchers.length === 0) throw new InputError("no matcher given", { field: "matchers" });
   return matchers;
 }

@@ -48,6 +48,7 @@ export function createDeliveryHandler(deps: DeliveryHandlerDeps) {
     if (row.kind === "send") {
       return sender.send({
         chatId: row.chatId,
+        threadId: row.threadId,
         text: row.text,
         keyboard: row.replyMarkup ?? null,
         disableNotification: row.disableNotification,

@@ -6,6 +6,8 @@ import { deliveries, type InlineKeyboard, kv } from "../../db/schema/index.ts";
 /** A message to put in the outbox. */
 export interface NewMessage {
   chatId: number;
+  /** Forum topic to post in (`message_thread_id`); unset or null for the chat itself. */
+  threadId?: number | null;
   text: string;
   keyboard?: InlineKeyboard | null;
   /** `alert:<id>` and the like: later edits of the subject find this message by it. */
@@ -229,6 +231,7 @@ export function createOutboxWrites(db: Db) {
           id: ulid(),
           kind: "send",
           chatId: await currentChat(m.chatId, tx),
+          threadId: m.threadId ?? null,
           subject: m.subject ?? null,
           text: m.text,
           replyMarkup: m.keyboard ?? null,

@@ -2,7 +2,7 @@ import { Api, GrammyError, HttpError } from "grammy";
 import type { InlineKeyboard } from "../../db/schema/index.ts";
 import { redactText } from "../redact.ts";
 
-/** Why a send failed, in the terms the worker acts on (DESIGN.md, Delivery details). */
+/** Why a send failed, in the terms the worker acts on (outbox/delivery-handler.ts). */
 export type SendFailure =
   | { kind: "rate_limited"; retryAfterS: number; description: string }
   | { kind: "migrated"; toChatId: number; description: string }
@@ -16,6 +16,8 @@ export interface TelegramSender {
   /** Sends a message; resolves to Telegram's message id. */
   send(msg: {
     chatId: number;
+    /** Forum topic (`message_thread_id`); absent or null for the chat itself. */
+    threadId?: number | null;
     text: string;
     keyboard: InlineKeyboard | null;
     disableNotification: boolean;
@@ -55,6 +57,7 @@ export function createTelegramSender(opts: {
         parse_mode: "HTML",
         link_preview_options: { is_disabled: true },
         disable_notification: m.disableNotification,
+        ...(m.threadId != null && { message_thread_id: m.threadId }),
         ...(m.keyboard && { reply_markup: { inline_keyboard: m.keyboard } }),
       });
       return sent.message_id;

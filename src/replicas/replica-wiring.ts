@@ -15,6 +15,8 @@ export interface ReplicatedServices {
   refreshAgents(names?: ReadonlySet<string>): Promise<void>;
   /** Turns the heartbeat watchdog on or off (role `watchdog`). */
   setWatching(on: boolean): Promise<void>;
+  /** Turns the escalation and repeat ticks on or off (also role `watchdog`). */
+  setEscalating?: (on: boolean) => Promise<void>;
   /** Turns Bot API long polling on or off (role `telegram`); absent without a polling bot. */
   setPolling?: (on: boolean) => Promise<void>;
 }
@@ -31,9 +33,17 @@ export function wireReplicas(r: ReplicaModule, s: ReplicatedServices): void {
   r.feed.on("cooldown_events", () => s.syncCooldowns());
   r.feed.on("mutes", () => s.reloadMutes());
   r.feed.on("agent_states", (c: Changed) => s.refreshAgents(c.all ? undefined : c.keys));
+  // The watchdog role runs every clock-driven check over shared state: heartbeat stalls and
+  // notification escalations, so each is evaluated by one replica at a time.
   r.elector.want("watchdog", {
-    onAcquire: () => s.setWatching(true),
-    onRelease: () => s.setWatching(false),
+    onAcquire: async () => {
+      await s.setWatching(true);
+      await s.setEscalating?.(true);
+    },
+    onRelease: async () => {
+      await s.setEscalating?.(false);
+      await s.setWatching(false);
+    },
   });
   const setPolling = s.setPolling;
   if (setPolling) {

@@ -1,3 +1,4 @@
+import { type ChatTarget, targetKey, toTarget } from "../notifications/notification-router.ts";
 import type { OutboxRepository } from "../outbox/outbox-repository.ts";
 import { renderSmokeSummary } from "../smoke/smoke-message.ts";
 import { distribute } from "../smoke/smoke-stats.ts";
@@ -13,7 +14,8 @@ import type { ReportData, ReportKind } from "./report-types.ts";
  * (`digest:daily:2026-11-23`), so queuing the same period again sends nothing new.
  */
 export interface DigestTarget {
-  chatIds: readonly number[];
+  /** Chat ids, or chats with a forum topic (routes, src/notifications). */
+  chatIds: readonly (number | ChatTarget)[];
   dedupBase: string;
 }
 
@@ -42,9 +44,15 @@ export type Digests = ReturnType<typeof createDigests>;
 export function createDigests(deps: DigestDeps) {
   async function queue(text: string, target: DigestTarget): Promise<number> {
     const now = deps.clock.now();
-    for (const chatId of target.chatIds) {
+    for (const c of target.chatIds.map(toTarget)) {
       await deps.outbox.enqueue(
-        { chatId, text, dedupKey: `${target.dedupBase}:${chatId}`, disableNotification: true },
+        {
+          chatId: c.chatId,
+          threadId: c.threadId,
+          text,
+          dedupKey: `${target.dedupBase}:${targetKey(c)}`,
+          disableNotification: true,
+        },
         now,
       );
     }

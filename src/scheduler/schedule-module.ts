@@ -3,6 +3,7 @@ import type { AutonomyService } from "../autonomy/autonomy-service.ts";
 import type { EventRouter } from "../events/event-router.ts";
 import type { Logger } from "../logger.ts";
 import type { Metrics } from "../metrics.ts";
+import type { NotificationRouter } from "../notifications/notification-router.ts";
 import type { OutboxRepository } from "../outbox/outbox-repository.ts";
 import type { ProxyModule } from "../proxy/proxy-module.ts";
 import { createDigests } from "../reports/digests.ts";
@@ -32,8 +33,8 @@ export interface ScheduleModuleDeps {
   proxy: Pick<ProxyModule, "live" | "flusher" | "usageStore" | "cooldowns">;
   timeZone: string;
   settings: SmokeSettings;
-  /** Where digests go (`TELEGRAM_ALERT_CHAT_IDS`). */
-  alertChatIds: () => readonly number[];
+  /** Where digests and smoke summaries go (kinds `digest`, `smoke_summary`). */
+  notifyRouter: Pick<NotificationRouter, "route">;
   onQueued: () => void;
   /** `host:pid` of this replica. */
   runner: string;
@@ -102,7 +103,7 @@ export function createScheduleModule(deps: ScheduleModuleDeps) {
       smoke,
       digests,
       runs,
-      chatIds: deps.alertChatIds,
+      chatIds: (kind, report) => deps.notifyRouter.route(kind, report ? { report } : {}).chats,
       retentionDays: deps.settings.retentionDays,
     }),
     clock,

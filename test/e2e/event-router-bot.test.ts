@@ -185,7 +185,12 @@ describe("EventRouter through the bot (telegram-test-api emulator)", () => {
     await say("2h");
     await reply((m) => m.text.includes("Why?"), "reason question");
     await say("load test");
-    await reply((m) => m.text.includes("Muted until"), "confirmation");
+    const confirmation = await reply(
+      (m) => m.text.startsWith('🔕 Muted alertname=Conv instance=~"c.*"\nfor 2h 0m, until'),
+      "confirmation",
+    );
+    assert.match(confirmation.text, /Matches 0 firing alerts now\.\nload test$/);
+    assert.ok(confirmation.buttons.some((b) => b.text === "🔔 Unmute"));
     assert.equal(await ingest(webhook("c-9", { name: "Conv" })), "muted");
 
     await say("/mute");
@@ -194,7 +199,12 @@ describe("EventRouter through the bot (telegram-test-api emulator)", () => {
     await reply((m) => m.text.includes("Cancelled; nothing was muted."), "cancelled");
 
     await say('/mute alertname=OneLine instance=~"x.*" 30m quick one');
-    await reply((m) => m.text.includes("Muted until") && !m.text.includes("load test"), "1-line");
+    await reply(
+      (m) =>
+        m.text.startsWith('🔕 Muted alertname=OneLine instance=~"x.*"\nfor 30m') &&
+        m.text.endsWith("quick one"),
+      "1-line",
+    );
     assert.equal(await ingest(webhook("x-1", { name: "OneLine" })), "muted");
     const active = await t.app.mutes.listActive();
     assert.deepEqual(active.map((a) => a.reason).sort(), ["load test", "quick one"]);

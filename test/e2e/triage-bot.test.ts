@@ -253,7 +253,13 @@ describe("AI triage of alerts on the bot (emulator, local OpenAI-compatible upst
     ctx.diagnostic(`injected alert after triage:\n${triaged.html}`);
     assert.ok(triaged.html.includes("&lt;b&gt;APPROVED&lt;/b&gt;"), "model text is escaped");
     assert.ok(!triaged.html.includes("<b>APPROVED"), "…never markup");
-    assert.ok(!triaged.html.includes("<a "), "no link from the model");
+    // The only link is the alert's own Silence link (from the webhook's externalURL).
+    const links = triaged.html.match(/<a href="[^"]*"/g) ?? [];
+    assert.ok(
+      links.every((l) => l.startsWith('<a href="http://alertmanager:9093/#/silences/new?')),
+      `no link from the model: ${links}`,
+    );
+    assert.ok(!triaged.html.includes('href="http://evil'));
     assert.match(triaged.text, /not a configured template for this alert; ignored/);
     assert.ok(!/Suggested fix/.test(triaged.text));
     for (const b of triaged.buttons)

@@ -393,7 +393,7 @@ describe("aider → EventRouter hand-off when the router fails", () => {
           return inputs.map(() => ({ id: "x", outcome: "notified" as const }));
         },
       },
-      alertChatIds: () => [CHAT],
+      sessionChats: () => [{ chatId: CHAT, threadId: null }],
       timeZone: "Asia/Taipei",
       onQueued: () => {},
     });

@@ -43,7 +43,7 @@ for (const kind of testDatabases()) {
         logger: testLogger,
         outbox: t.app.outbox,
         settings: t.app.config.heal,
-        alertChatIds: () => [CHAT],
+        planChats: () => [{ chatId: CHAT, threadId: null }],
         timeZone: "Asia/Taipei",
         onQueued: () => {},
         runner,
