@@ -175,10 +175,16 @@ export function createHealService(deps: HealServiceDeps) {
       const about = { planId: decided.id, incidentId: decided.incidentId };
       await recordDecision(tx, { action, actor: who, at: now, ...about });
       await redraw(decided, tx);
-      await redrawSiblings(decided, tx);
       const message = to === "approved" ? "Approved; running it now." : "Rejected.";
       return { result: { changed: true, message }, plan: decided };
     });
+    // Siblings are redrawn after the decision commits, one statement each: two decisions on
+    // one target at once would otherwise each lock the other's message row (a deadlock).
+    if (outcome.plan) {
+      await redrawSiblings(outcome.plan, db).catch((err: unknown) =>
+        deps.logger.warn({ err, planId: outcome.plan?.id }, "could not redraw sibling plans"),
+      );
+    }
     deps.onQueued();
     return outcome;
   }
