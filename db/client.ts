@@ -1,4 +1,13 @@
-import { closeSync, mkdirSync, openSync, readFileSync, unlinkSync, writeFileSync } from "node:fs";
+import { spawn } from "node:child_process";
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  unlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { PGlite } from "@electric-sql/pglite";
@@ -9,6 +18,7 @@ import { migrate as migratePglite } from "drizzle-orm/pglite/migrator";
 import { drizzle as drizzlePostgres } from "drizzle-orm/postgres-js";
 import { migrate as migratePostgres } from "drizzle-orm/postgres-js/migrator";
 import postgres from "postgres";
+import { pgliteOptions } from "./pglite-options.ts";
 import * as schema from "./schema/index.ts";
 
 /** The drizzle database every repository takes; the same type for Postgres and PGlite. */
@@ -160,15 +170,38 @@ function openSession(url: string, appName: string): CoordinationSession {
   };
 }
 
+/**
+ * Runs initdb for a new PGlite directory in a child process (db/pglite-init.ts) and waits
+ * for it. Resolves false when the child could not do it; the caller then initialises in
+ * process, as PGlite does on its own.
+ */
+function initPgliteInChild(dir: string): Promise<boolean> {
+  const here = fileURLToPath(import.meta.url);
+  const compiled = here.endsWith(".js");
+  const script = join(dirname(here), compiled ? "pglite-init.js" : "pglite-init.ts");
+  const args = compiled ? [script, dir] : ["--import", "tsx", script, dir];
+  return new Promise((done) => {
+    const child = spawn(process.execPath, args, {
+      cwd: resolve(dirname(here), ".."),
+      stdio: ["ignore", "ignore", "inherit"],
+    });
+    child.once("error", () => done(false));
+    child.once("exit", (code) => done(code === 0));
+  });
+}
+
 async function openPglite(dataDir: string | undefined): Promise<Database> {
   let release = () => {};
   let pg: PGlite;
   if (dataDir) {
     mkdirSync(dataDir, { recursive: true });
     release = takeLock(join(dataDir, "pglite.lock"));
-    pg = new PGlite(join(dataDir, "pglite"));
+    const dir = join(dataDir, "pglite");
+    // First boot: initdb's memory stays with whoever runs it; a child gives it back.
+    if (!existsSync(join(dir, "PG_VERSION"))) await initPgliteInChild(dir);
+    pg = new PGlite(dir, pgliteOptions());
   } else {
-    pg = new PGlite();
+    pg = new PGlite(pgliteOptions());
   }
   await pg.waitReady;
   const db = drizzlePglite(pg, { schema });

@@ -7,8 +7,10 @@
  * database when DATABASE_URL names a server; waits for `/readyz`, lets it idle `RSS_IDLE_S`
  * seconds (default 20), then prints the resident set size (`VmRSS` of /proc, Linux only) of
  * the serving process (the one listening) and of the whole process tree (npm, sh, tsx, node).
- * Target: the serving process under 150 MB idle on Postgres (it was 203 MB under tsx).
- * Exits 1 when a run does not become ready.
+ * Also prints the serving process's peak (`VmHWM`: on `pglite`, the first boot, initdb
+ * included) and the time from spawn to the first ready `/readyz`. Targets, with PASS/MISS:
+ * idle ≤ 120 MB on Postgres and ≤ 250 MB on PGlite, first-boot peak ≤ 400 MB, ready ≤ 2 s
+ * on Postgres (`npm` and `node` modes). Exits 1 when a run does not become ready.
  */
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
@@ -19,7 +21,8 @@ import { fileURLToPath } from "node:url";
 
 const ROOT = resolve(fileURLToPath(import.meta.url), "../..");
 const IDLE_S = Number(process.env.RSS_IDLE_S ?? 20);
-const TARGET_MB = 150;
+/** Idle RSS targets (MB), first-boot peak (MB) and start-to-ready time on Postgres (s). */
+const TARGET = { postgres: 120, pglite: 250, firstBootPeak: 400, readyS: 2 };
 
 const MODES: Record<string, string[]> = {
   tsx: [join(ROOT, "node_modules/.bin/tsx"), "src/main.ts"],
@@ -36,10 +39,12 @@ async function freePort(): Promise<number> {
   });
 }
 
-/** VmRSS in MB of `pid`, or 0 when it is gone. */
-function rssMb(pid: number): number {
+/** VmRSS (or `field`) in MB of `pid`, or 0 when it is gone. */
+function rssMb(pid: number, field: "VmRSS" | "VmHWM" = "VmRSS"): number {
   try {
-    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+    const m = new RegExp(`${field}:\\s+(\\d+) kB`).exec(
+      readFileSync(`/proc/${pid}/status`, "utf8"),
+    );
     return m ? Number(m[1]) / 1024 : 0;
   } catch {
     return 0;
@@ -143,9 +148,19 @@ async function measure(mode: string, database: DatabaseKind, dataDir: string): P
     );
     const total = procs.reduce((sum, p) => sum + rssMb(p.pid), 0);
     const own = serving ? rssMb(serving) : 0;
+    const peak = serving ? rssMb(serving, "VmHWM") : 0;
     const chain = procs.map((p) => p.cmd.split(" ")[0]?.split("/").pop()).join(" → ");
+    const verdict = (ok: boolean) => (ok ? "PASS" : "MISS");
+    const idleTarget = database === "postgres" ? TARGET.postgres : TARGET.pglite;
+    const checks = [`idle ≤ ${idleTarget} MB ${verdict(own <= idleTarget)}`];
+    if (database === "pglite")
+      checks.push(
+        `first-boot peak ≤ ${TARGET.firstBootPeak} MB ${verdict(peak <= TARGET.firstBootPeak)}`,
+      );
+    if (database === "postgres" && mode !== "tsx")
+      checks.push(`ready ≤ ${TARGET.readyS} s ${verdict(readyS <= TARGET.readyS)}`);
     console.log(
-      `${mode.padEnd(5)} ${database.padEnd(8)} ready in ${readyS.toFixed(1)} s; after ${IDLE_S} s idle: serving process ${own.toFixed(0)} MB, tree ${total.toFixed(0)} MB (${chain})`,
+      `${mode.padEnd(5)} ${database.padEnd(8)} ready in ${readyS.toFixed(1)} s; after ${IDLE_S} s idle: serving process ${own.toFixed(0)} MB (peak ${peak.toFixed(0)} MB), tree ${total.toFixed(0)} MB (${chain}); ${checks.join(", ")}`,
     );
     return true;
   } finally {
@@ -163,7 +178,9 @@ const modes = process.argv.slice(2).length > 0 ? process.argv.slice(2) : ["tsx",
 const databases: DatabaseKind[] = process.env.DATABASE_URL
   ? ["pglite", "pglite-2", "postgres"]
   : ["pglite", "pglite-2"];
-console.log(`idle RSS (target: serving process < ${TARGET_MB} MB on Postgres)`);
+console.log(
+  `idle RSS and start (targets: idle ≤ ${TARGET.postgres} MB Postgres, ≤ ${TARGET.pglite} MB PGlite; first PGlite boot peak ≤ ${TARGET.firstBootPeak} MB; ready ≤ ${TARGET.readyS} s on Postgres)`,
+);
 let ok = true;
 for (const mode of modes) {
   // pglite-2 restarts on the DATA_DIR pglite created.

@@ -1,17 +1,20 @@
 /**
- * `npm run bench:proxy` — the proxy benchmark of issue 3.
+ * `npm run bench:proxy` — the proxy benchmark.
  *
  * In one run, against one local fake upstream (scripts/fake-upstream.ts, its own process),
- * with commandpost itself in its own process (`node --import tsx src/main.ts`, temp DATA_DIR,
- * PGlite), it measures:
- *  1. direct to the upstream vs through the proxy, at 1 and at 32 connections (closed loop):
- *     RPS, p50, p99, success rate (2xx share) and the latency the proxy adds;
+ * with commandpost itself in its own process (`node --import tsx src/main.ts`, or the
+ * compiled `node dist/src/main.js` with BENCH_APP=dist; temp DATA_DIR, PGlite), and a bare
+ * node:http + undici relay as the reference (scripts/bench-relay.ts, its own process), it
+ * measures:
+ *  1. direct to the upstream, through the relay and through the proxy, at 1 and at 32
+ *     connections (closed loop): RPS, mean, p50, p99, success rate (2xx share) and the
+ *     latency each hop adds; the proxy's RPS as a share of the relay's;
  *  2. p99 through the proxy at a constant 1,000 RPS (open loop, paced every millisecond), and
  *     direct at the same rate for comparison;
  *  3. failover: two primary backends, one of which answers only 429 (`retry-after: 1`):
  *     success rate, RPS, p99 and how many 429s the failing upstream sent;
  *  4. the proxy process's RSS (VmRSS, peak VmHWM from /proc/<pid>/status) and its CPU share.
- * and prints them next to the targets of issue 3 with PASS / MISS.
+ * and prints them next to the targets with PASS / MISS.
  *
  * The load generator is in this process: plain keep-alive HTTP/1.1 over node:net with a
  * pre-built request, latency in microseconds (autocannon's histogram keeps whole milliseconds,
@@ -48,6 +51,8 @@ const WARMUP_MS = seconds("BENCH_WARMUP_S", 1, 3) * 1000;
 const CPU_PROF_DIR = process.env.BENCH_CPU_PROF?.trim() || undefined;
 const FLOOR = process.env.BENCH_FLOOR === "1";
 const DATABASE_URL = process.env.BENCH_DATABASE_URL?.trim() || undefined;
+/** BENCH_APP=dist: run the compiled app (`npm run build` first), as `npm start` does. */
+const COMPILED = process.env.BENCH_APP === "dist";
 /** The whole run must stay well under 3 minutes. */
 const WATCHDOG_MS = 170_000;
 const NATIVE_MODEL = "meta/llama-3.3-70b-instruct";
@@ -56,6 +61,10 @@ const CLK_TCK = 100;
 const TARGETS = {
   addedP50Ms: 0.3,
   rps32: 10_000,
+  /** Proxy RPS at 32 connections over the bare relay's, same run. */
+  rps32OfRelay: 0.75,
+  /** Proxy mean latency at 1 connection over the relay's, ms. */
+  meanOverRelayMs: 0.1,
   p99At1000Ms: 5,
   failoverSuccess: 1,
   rssMB: 150,
@@ -354,6 +363,8 @@ export interface LoadResult {
   statuses: Map<number, number>;
   elapsedS: number;
   rps: number;
+  /** Mean latency, ms. */
+  mean: number;
   p50: number;
   p99: number;
   max: number;
@@ -492,6 +503,7 @@ export function runLoad(spec: LoadSpec): Promise<LoadResult> {
         statuses,
         elapsedS,
         rps: done / elapsedS,
+        mean: sorted.reduce((a, b) => a + b, 0) / sorted.length,
         p50: percentile(sorted, 0.5),
         p99: percentile(sorted, 0.99),
         max: sorted[sorted.length - 1] ?? Number.NaN,
@@ -677,6 +689,21 @@ async function main(): Promise<void> {
     });
     const upstreamPort = Number(new URL(upstreamUrl).port);
     bad = await startUpstream429();
+    // The reference: a bare node:http + undici relay to the same upstream (its own process).
+    const relay = startChild("relay", ["--import", "tsx", "scripts/bench-relay.ts"], {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      PORT: "0",
+      UPSTREAM: upstreamUrl,
+      MODEL: NATIVE_MODEL,
+    });
+    let relayUrl = "";
+    await waitFor(relay, "the relay to listen", 30_000, async () => {
+      const m = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(relay.output());
+      if (m?.[1]) relayUrl = m[1];
+      return relayUrl !== "";
+    });
+    const relayPort = Number(new URL(relayUrl).port);
 
     // The proxy: commandpost as a separate process with its own environment.
     const proxyPort = await freePort();
@@ -695,7 +722,8 @@ async function main(): Promise<void> {
       ...(DATABASE_URL && { DATABASE_URL }),
     };
     const bootApp = async (name: string, extraArgs: string[]) => {
-      const child = startChild(name, ["--import", "tsx", ...extraArgs, "src/main.ts"], appEnv);
+      const entry = COMPILED ? ["dist/src/main.js"] : ["--import", "tsx", "src/main.ts"];
+      const child = startChild(name, [...extraArgs, ...entry], appEnv);
       await waitFor(child, `${name} /healthz`, 60_000, async () => {
         const res = await fetch(`${proxyUrl}/healthz`);
         return res.ok;
@@ -715,6 +743,7 @@ async function main(): Promise<void> {
     );
     const pid = proxy.proc.pid as number;
     const pids = { proxy: pid, upstream: upstream.proc.pid as number };
+    const relayPids = { proxy: relay.proc.pid as number, upstream: upstream.proc.pid as number };
     const idleRssKB = procStatusKB(pid, "VmRSS");
     let peakSampledKB = idleRssKB;
     const sampler = setInterval(() => {
@@ -774,6 +803,7 @@ async function main(): Promise<void> {
     };
 
     const directReq = chatRequest(upstreamPort, NATIVE_MODEL, "sk-direct");
+    const relayReq = chatRequest(relayPort, benchModel, "sk-relay");
     const proxyReq = chatRequest(proxyPort, benchModel, key);
     const failoverReq = chatRequest(proxyPort, failoverModel, key);
 
@@ -795,16 +825,21 @@ async function main(): Promise<void> {
       }
     }
 
-    const run = async (spec: Omit<LoadSpec, "pids" | "durationMs">, warmupMs = WARMUP_MS) => {
+    const run = async (
+      spec: Omit<LoadSpec, "pids" | "durationMs">,
+      warmupMs = WARMUP_MS,
+      p: LoadSpec["pids"] = pids,
+    ) => {
       progress(`${spec.label}: ${warmupMs / 1000} s warm-up, ${DURATION_MS / 1000} s measured`);
-      await runLoad({ ...spec, label: `${spec.label} (warm-up)`, durationMs: warmupMs, pids });
-      return runLoad({ ...spec, durationMs: DURATION_MS, pids });
+      await runLoad({ ...spec, label: `${spec.label} (warm-up)`, durationMs: warmupMs, pids: p });
+      return runLoad({ ...spec, durationMs: DURATION_MS, pids: p });
     };
 
     // JIT warm-up of both paths before anything is measured.
     progress("warming up both paths (32 connections, 2 s each)");
     for (const [port, request] of [
       [upstreamPort, directReq],
+      [relayPort, relayReq],
       [proxyPort, proxyReq],
     ] as const) {
       await runLoad({ label: "warm-up", port, request, connections: 32, durationMs: 2000, pids });
@@ -818,6 +853,12 @@ async function main(): Promise<void> {
       connections: 1,
     });
     results.push(direct1);
+    const relay1 = await run(
+      { label: "relay, 1 conn", port: relayPort, request: relayReq, connections: 1 },
+      WARMUP_MS,
+      relayPids,
+    );
+    results.push(relay1);
     const proxy1 = await run({
       label: "proxy, 1 conn",
       port: proxyPort,
@@ -832,6 +873,12 @@ async function main(): Promise<void> {
       connections: 32,
     });
     results.push(direct32);
+    const relay32 = await run(
+      { label: "relay, 32 conns", port: relayPort, request: relayReq, connections: 32 },
+      WARMUP_MS,
+      relayPids,
+    );
+    results.push(relay32);
     const proxy32 = await run({
       label: "proxy, 32 conns",
       port: proxyPort,
@@ -897,7 +944,7 @@ async function main(): Promise<void> {
     const mb = (kb: number) => `${f1((kb * 1024) / 1e6)} MB`;
     const core = (n: number) => `${Math.round(n * 100)}%`;
     log();
-    log("commandpost proxy benchmark (issue 3)");
+    log("commandpost proxy benchmark");
     log(
       `machine: ${cpus().length} cores (${cpus()[0]?.model.trim() ?? "?"}), Node ${process.version}; ` +
         "load generator (this process), proxy and upstream each run in their own process and " +
@@ -917,6 +964,7 @@ async function main(): Promise<void> {
           "conns",
           "requests",
           "RPS",
+          "mean ms",
           "p50 ms",
           "p99 ms",
           "max ms",
@@ -928,6 +976,7 @@ async function main(): Promise<void> {
           r.rate === undefined ? String(r.connections) : `≤${r.connections}`,
           int(r.done),
           int(r.rps),
+          f3(r.mean),
           f3(r.p50),
           f3(r.p99),
           f1(r.max),
@@ -957,7 +1006,13 @@ async function main(): Promise<void> {
         `${f3(added32)} ms at 32 connections`,
     );
     log(
-      `proxy RPS at 32 connections: ${int(proxy32.rps)} (${pct(proxy32.rps / direct32.rps)} of direct)`,
+      `proxy RPS at 32 connections: ${int(proxy32.rps)} (${pct(proxy32.rps / direct32.rps)} of direct, ` +
+        `${pct(proxy32.rps / relay32.rps)} of the bare relay's ${int(relay32.rps)})`,
+    );
+    const addedMean = proxy1.mean - direct1.mean;
+    const relayAddedMean = relay1.mean - direct1.mean;
+    log(
+      `added mean latency at 1 connection: proxy ${f3(addedMean)} ms, bare relay ${f3(relayAddedMean)} ms`,
     );
     log(
       `failover: ${int(failover.done)} requests, the failing upstream answered ${sent429} × 429 ` +
@@ -976,7 +1031,19 @@ async function main(): Promise<void> {
     const verdict = (pass: boolean) => (pass ? "PASS" : "MISS");
     log(
       table([
-        ["target (issue 3)", "measured", "goal", ""],
+        ["target", "measured", "goal", ""],
+        [
+          "RPS at 32 connections, share of the relay's",
+          pct(proxy32.rps / relay32.rps),
+          `≥ ${pct(TARGETS.rps32OfRelay)}`,
+          verdict(proxy32.rps >= TARGETS.rps32OfRelay * relay32.rps && proxy32.ok === proxy32.done),
+        ],
+        [
+          "added mean latency, 1 connection",
+          `${f3(addedMean)} ms`,
+          `≤ relay ${f3(relayAddedMean)} + ${TARGETS.meanOverRelayMs} ms`,
+          verdict(addedMean <= relayAddedMean + TARGETS.meanOverRelayMs),
+        ],
         [
           "added latency p50, 1 connection",
           `${f3(added1)} ms`,

@@ -144,6 +144,7 @@ export async function createApp(config: Config, opts: AppOptions) {
       ? createSilenceClient({ baseUrl: config.alertmanagerUrl })
       : undefined,
     triageFor: triageReads.triageFor,
+    triagesFor: triageReads.triagesFor,
     onIncidentsOpened: (alertIds) => triage?.service.onIncidentsOpened(alertIds),
   });
   const { router, mutes } = eventsModule;

@@ -14,20 +14,35 @@ export function escapeAttr(s: string): string {
 }
 
 /**
+ * One `Intl.DateTimeFormat` per time zone, built on first use: constructing one costs about
+ * as much as formatting hundreds of dates, and alert messages format several each.
+ */
+const timeFormats = new Map<string, Intl.DateTimeFormat>();
+function timeFormat(timeZone: string): Intl.DateTimeFormat {
+  let f = timeFormats.get(timeZone);
+  if (!f) {
+    f = new Intl.DateTimeFormat("en-CA", {
+      timeZone,
+      year: "numeric",
+      month: "2-digit",
+      day: "2-digit",
+      hour: "2-digit",
+      minute: "2-digit",
+      second: "2-digit",
+      hourCycle: "h23",
+    });
+    // Time zones come from configuration; a bounded map all the same.
+    if (timeFormats.size < 64) timeFormats.set(timeZone, f);
+  }
+  return f;
+}
+
+/**
  * Formats an instant for people: `2026-11-23 08:33:28 (Asia/Taipei)` style, in `timeZone`,
  * without the zone suffix (callers add it where it matters).
  */
 export function formatTime(d: Date, timeZone: string): string {
-  const parts = new Intl.DateTimeFormat("en-CA", {
-    timeZone,
-    year: "numeric",
-    month: "2-digit",
-    day: "2-digit",
-    hour: "2-digit",
-    minute: "2-digit",
-    second: "2-digit",
-    hourCycle: "h23",
-  }).formatToParts(d);
+  const parts = timeFormat(timeZone).formatToParts(d);
   const get = (t: string) => parts.find((p) => p.type === t)?.value ?? "";
   return `${get("year")}-${get("month")}-${get("day")} ${get("hour")}:${get("minute")}:${get("second")}`;
 }

@@ -6,19 +6,29 @@
 
 import { escapeHtml } from "./telegram-format.ts";
 
+/**
+ * One formatter per time zone, built on first use: building an `Intl.DateTimeFormat` costs
+ * about as much as formatting hundreds of dates. Zones come from configuration; bounded.
+ */
+const formats = new Map<string, Intl.DateTimeFormat>();
+
 /** Parts of `d` in `timeZone` (Intl, IANA zone names). */
 function parts(d: Date, timeZone: string): Record<string, string> {
+  let format = formats.get(timeZone);
+  if (!format) {
+    format = new Intl.DateTimeFormat("en-GB", {
+      timeZone,
+      year: "numeric",
+      month: "short",
+      day: "numeric",
+      hour: "2-digit",
+      minute: "2-digit",
+      hourCycle: "h23",
+    });
+    if (formats.size < 64) formats.set(timeZone, format);
+  }
   const out: Record<string, string> = {};
-  for (const p of new Intl.DateTimeFormat("en-GB", {
-    timeZone,
-    year: "numeric",
-    month: "short",
-    day: "numeric",
-    hour: "2-digit",
-    minute: "2-digit",
-    hourCycle: "h23",
-  }).formatToParts(d))
-    out[p.type] = p.value;
+  for (const p of format.formatToParts(d)) out[p.type] = p.value;
   return out;
 }
 

@@ -2,7 +2,6 @@ import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { build } from "esbuild";
 
 /** The Mini App's sources: web/dashboard (TypeScript for the browser, HTML, CSS). */
 export const WEB_DIR = resolve(dirname(fileURLToPath(import.meta.url)), "../../web/dashboard");
@@ -35,6 +34,8 @@ const asset = (body: string, contentType: string): Asset => ({
  * @throws the esbuild error when the sources do not compile.
  */
 export async function buildAssets(webDir = WEB_DIR): Promise<AppAssets> {
+  // Loaded on the first dashboard request only: most processes never serve it.
+  const { build } = await import("esbuild");
   const out = await build({
     entryPoints: [join(webDir, "main.ts")],
     bundle: true,

@@ -1,4 +1,4 @@
-import { eq } from "drizzle-orm";
+import { eq, inArray } from "drizzle-orm";
 import type { DbOrTx } from "../../db/client.ts";
 import { type AlertRow, type MuteRow, mutes } from "../../db/schema/index.ts";
 import { HEARTBEAT_SOURCE } from "../heartbeats/heartbeat-events.ts";
@@ -15,7 +15,7 @@ import type { ChatTarget } from "../notifications/routes-config.ts";
 import type { OutboxRepository } from "../outbox/outbox-repository.ts";
 import type { TriageView } from "../triage/triage-section.ts";
 import type { Clock } from "../types.ts";
-import { renderAlert } from "./alert-message.ts";
+import { type AlertView, renderAlert } from "./alert-message.ts";
 
 /** Dependencies of {@link createAlertNotifier}. */
 export interface AlertNotifierDeps {
@@ -34,6 +34,8 @@ export interface AlertNotifierDeps {
   planTemplateFor?: (labels: Readonly<Record<string, string>>) => string | undefined;
   /** The latest triage of an alert (src/triage), shown as a section of its message. */
   triageFor?: (alertId: string, tx: DbOrTx) => Promise<TriageView | undefined>;
+  /** {@link triageFor} of many alerts in one read, keyed by alert id (batched variants). */
+  triagesFor?: (alertIds: string[], tx: DbOrTx) => Promise<Map<string, TriageView>>;
 }
 
 /** The outbox subject of an alert's live message(s). */
@@ -58,7 +60,8 @@ export function routeLabels(alert: AlertRow): Record<string, string> {
 
 /**
  * Turns alert changes into deliveries: the first message, edits in place, and the
- * re-notification that retires the previous message (README, Events API, dedup). Every method
+ * re-notification that retires the previous message (see ./routing.ts, renotifyDue). Every
+ * method
  * writes through the caller's transaction.
  */
 export type AlertNotifier = ReturnType<typeof createAlertNotifier>;
@@ -114,7 +117,69 @@ export function createAlertNotifier(deps: AlertNotifierDeps) {
     }
   }
 
+  /**
+   * {@link view} of many alerts (keep the two alike) with one read per kind of fact
+   * (incidents, mutes, triages) instead of one per alert.
+   */
+  async function viewMany(list: AlertRow[], tx: DbOrTx) {
+    const incidentIds = [...new Set(list.flatMap((a) => (a.incidentId ? [a.incidentId] : [])))];
+    const muteIds = [...new Set(list.flatMap((a) => (a.muteId ? [a.muteId] : [])))];
+    // Independent reads, sent together (one round trip where the driver pipelines).
+    const ids = list.map((a) => a.id);
+    const [incidentRows, muteRows, triages, escalations] = await Promise.all([
+      incidentIds.length > 0 ? incidents.getMany(incidentIds, tx) : [],
+      muteIds.length > 0 ? tx.select().from(mutes).where(inArray(mutes.id, muteIds)) : [],
+      deps.triagesFor?.(ids, tx) ?? new Map<string, TriageView>(),
+      deps.escalations.getMany(ids, tx),
+    ]);
+    const byIncident = new Map(incidentRows.map((i) => [i.id, i]));
+    const byMute = new Map(muteRows.map((m) => [m.id, m]));
+    const now = clock.now();
+    // Required<…>: a field added to AlertView must be filled here too, or this fails to
+    // compile (the batched views stay equal to those of view()).
+    const views: Required<AlertView>[] = [];
+    for (const alert of list) {
+      const triage = deps.triagesFor
+        ? (triages.get(alert.id) ?? null)
+        : ((await deps.triageFor?.(alert.id, tx)) ?? null);
+      views.push({
+        alert,
+        incident: alert.incidentId ? (byIncident.get(alert.incidentId) ?? null) : null,
+        mute: alert.muteId ? (byMute.get(alert.muteId) ?? null) : null,
+        timeZone: deps.timeZone,
+        now,
+        retired: false,
+        proposeFix: deps.planTemplateFor?.(alert.labels) !== undefined,
+        triage,
+        escalated: escalations.get(alert.id)?.escalated ?? [],
+      });
+    }
+    return views;
+  }
+
   return {
+    /**
+     * {@link announce} of many alerts, one after the other: each alert's routes, chats and
+     * escalation timers are its own, and a new alert is announced once per firing episode.
+     */
+    async announceMany(list: AlertRow[], tx: DbOrTx): Promise<void> {
+      for (const alert of list) await this.announce(alert, tx);
+    },
+
+    /**
+     * {@link redraw} of many alerts: every live message of each brought up to date, rendered
+     * from one batched read and written with one outbox write per kind of change.
+     */
+    async redrawMany(list: AlertRow[], tx: DbOrTx): Promise<void> {
+      if (list.length === 0) return;
+      const views = await viewMany(list, tx);
+      const edits = views.map((v) => {
+        const msg = renderAlert(v);
+        return { subject: alertSubject(v.alert.id), text: msg.text, keyboard: msg.keyboard };
+      });
+      await outbox.editSubjects(edits, clock.now(), tx);
+    },
+
     /**
      * Queues a new message about `alert` to every chat its routes name (and every receiver
      * it already escalated to), and arms its escalation and repeat timers. The dedup key

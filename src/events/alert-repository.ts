@@ -1,15 +1,50 @@
-import { and, desc, eq, sql } from "drizzle-orm";
+import { createHash } from "node:crypto";
+import { and, asc, desc, eq, inArray, type SQL, sql } from "drizzle-orm";
 import type { Db, DbOrTx } from "../../db/client.ts";
 import { type AlertRow, alerts } from "../../db/schema/index.ts";
 
 /** Columns that may change on an alert. */
 export type AlertChange = Partial<Omit<AlertRow, "id" | "fingerprint">>;
 
-/** The `alertname` and `instance` inhibition compares (DESIGN.md, Routing). */
+/**
+ * The `alertname` and `instance` inhibition compares: a firing critical with the same pair
+ * inhibits warnings, as Alertmanager's `inhibit_rules` with `equal: [alertname, instance]`.
+ */
 export interface InhibitionKey {
   alertname: string;
   instance: string;
 }
+
+/** The columns an ingest changes on an existing alert (see {@link AlertRepository.updateMany}). */
+export type AlertIngestChange = Pick<
+  AlertRow,
+  "id" | "status" | "resolvedAt" | "lastEventAt" | "eventCount" | "lastNotifiedAt" | "notifications"
+>;
+
+/**
+ * First key of the transaction advisory locks that stand for fingerprints while an ingest
+ * routes them (the second key is {@link fingerprintLockKey}). Other advisory locks of the
+ * app use other first keys (replica roles, scheduler periods, migrations).
+ */
+export const FINGERPRINT_LOCK_CLASS = 7262019;
+
+/**
+ * The second advisory-lock key of a fingerprint: the first 4 bytes of its SHA-1 as a signed
+ * 32-bit integer. Two fingerprints may share a key (they then serialise; harmless).
+ */
+export function fingerprintLockKey(fingerprint: string): number {
+  return createHash("sha1").update(fingerprint).digest().readInt32BE(0);
+}
+
+/** `coalesce(labels->>'alertname', type)` and `coalesce(labels->>'instance', '')` of a row. */
+export function inhibitionKeyOf(row: Pick<AlertRow, "labels" | "type">): InhibitionKey {
+  return { alertname: row.labels.alertname ?? row.type, instance: row.labels.instance ?? "" };
+}
+
+/** `values (…), (…)` of a bulk statement. */
+const rowsSql = (rows: SQL[]) => sql.join(rows, sql`, `);
+/** A timestamp parameter (null stays null). */
+const ts = (d: Date | null) => (d ? sql`${d.toISOString()}::timestamptz` : sql`null::timestamptz`);
 
 /**
  * Data access for alerts (one row per firing episode of a fingerprint). Every method takes
@@ -28,6 +63,77 @@ export function createAlertRepository(db: Db) {
         .where(and(eq(alerts.fingerprint, fingerprint), eq(alerts.status, "firing")))
         .for("update");
       return row;
+    },
+
+    /**
+     * Serialises ingests per fingerprint: takes a transaction advisory lock for each of
+     * `fingerprints`, in ascending key order, in one statement. Every ingest takes its locks
+     * in that one global order, so overlapping webhooks wait for each other and never
+     * deadlock (a lock-order cycle needs two orders); the locks also cover fingerprints with
+     * no alert row yet, so two webhooks never race to open the same alert.
+     */
+    async lockFingerprints(fingerprints: Iterable<string>, tx: DbOrTx): Promise<void> {
+      const keys = [...new Set([...fingerprints].map(fingerprintLockKey))].sort((a, b) => a - b);
+      if (keys.length === 0) return;
+      // A VALUES list is scanned in the order written: the locks are taken in key order.
+      await tx.execute(
+        sql`select pg_advisory_xact_lock(${sql.raw(String(FINGERPRINT_LOCK_CLASS))}, k) from (values ${rowsSql(keys.map((k) => sql`(${sql.raw(String(k))})`))}) as v(k)`,
+      );
+    },
+
+    /**
+     * The firing alerts of `fingerprints`, row-locked until the transaction ends (in
+     * fingerprint order, so concurrent lockers agree on the order).
+     */
+    async firingForUpdateMany(fingerprints: string[], tx: DbOrTx): Promise<AlertRow[]> {
+      if (fingerprints.length === 0) return [];
+      return tx
+        .select()
+        .from(alerts)
+        .where(and(inArray(alerts.fingerprint, fingerprints), eq(alerts.status, "firing")))
+        .orderBy(asc(alerts.fingerprint))
+        .for("update");
+    },
+
+    /**
+     * Firing critical alerts whose inhibition key (see {@link inhibitorFor}) is one of
+     * `keys`: every possible inhibitor of a batch's warnings, in one read.
+     */
+    async inhibitorsFor(keys: InhibitionKey[], tx: DbOrTx): Promise<AlertRow[]> {
+      if (keys.length === 0) return [];
+      const pairs = rowsSql(keys.map((k) => sql`(${k.alertname}::text, ${k.instance}::text)`));
+      return tx
+        .select()
+        .from(alerts)
+        .where(
+          and(
+            eq(alerts.status, "firing"),
+            eq(alerts.severity, "critical"),
+            sql`(coalesce(${alerts.labels}->>'alertname', ${alerts.type}), coalesce(${alerts.labels}->>'instance', '')) in (${pairs})`,
+          ),
+        );
+    },
+
+    /** Inserts complete alert rows in one statement. */
+    async insertMany(rows: AlertRow[], tx: DbOrTx): Promise<void> {
+      if (rows.length > 0) await tx.insert(alerts).values(rows);
+    },
+
+    /** Applies ingest changes to existing alerts, one statement for all of them. */
+    async updateMany(changes: AlertIngestChange[], tx: DbOrTx): Promise<void> {
+      if (changes.length === 0) return;
+      const values = rowsSql(
+        changes.map(
+          (c) =>
+            sql`(${c.id}::text, ${c.status}::text, ${ts(c.resolvedAt)}, ${ts(c.lastEventAt)}, ${c.eventCount}::int, ${ts(c.lastNotifiedAt)}, ${c.notifications}::int)`,
+        ),
+      );
+      await tx.execute(sql`update ${alerts} set
+        status = v.status, resolved_at = v.resolved_at, last_event_at = v.last_event_at,
+        event_count = v.event_count, last_notified_at = v.last_notified_at,
+        notifications = v.notifications
+        from (values ${values}) as v(id, status, resolved_at, last_event_at, event_count, last_notified_at, notifications)
+        where ${alerts.id} = v.id`);
     },
 
     /** An alert by id, locked until the transaction ends. */

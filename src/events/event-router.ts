@@ -1,21 +1,21 @@
 import { ulid } from "ulid";
 import type { Db, DbOrTx } from "../../db/client.ts";
 import { type AlertRow, events } from "../../db/schema/index.ts";
-import type { IncidentService } from "../incidents/incident-service.ts";
+import type { IncidentService, NewIncident } from "../incidents/incident-service.ts";
 import type { Logger } from "../logger.ts";
 import type { Metrics } from "../metrics.ts";
 import type { MuteService } from "../mutes/mute-service.ts";
 import { symptomOf } from "../triage/symptom.ts";
 import type { Clock } from "../types.ts";
 import type { AlertNotifier } from "./alert-notifier.ts";
-import type { AlertRepository } from "./alert-repository.ts";
+import { type AlertRepository, type InhibitionKey, inhibitionKeyOf } from "./alert-repository.ts";
 import { alertDetails, type EventInput } from "./event.ts";
 import { inhibitionKey, matchLabels } from "./event-labels.ts";
 import { eventRow } from "./event-row.ts";
-import { type Decision, type DedupWindows, decide } from "./routing.ts";
+import { type DedupWindows, decide } from "./routing.ts";
 import { withRetry } from "./tx-retry.ts";
 
-/** What happened to one ingested event (DESIGN.md, `POST /api/events` answer). */
+/** What happened to one ingested event, as the ingest endpoints answer it per event. */
 export type Outcome = "notified" | "deduplicated" | "inhibited" | "muted" | "recorded";
 
 /** Result per ingested event, in input order. */
@@ -68,10 +68,41 @@ export interface Routed {
   muteId: string | null;
 }
 
+/** A map key for an inhibition key. */
+const keyString = (k: InhibitionKey) => `${k.alertname}\u0000${k.instance}`;
+
+/** The row of a new firing alert for event `e`, as the router inserts it. */
+function newAlert(e: EventInput, now: Date, incidentId: string | null): AlertRow {
+  return {
+    id: ulid(),
+    fingerprint: e.fingerprint,
+    source: e.source,
+    type: e.type,
+    severity: e.severity,
+    status: "firing",
+    title: e.title,
+    summary: e.summary,
+    labels: e.labels,
+    generatorUrl: e.generatorUrl,
+    startedAt: e.occurredAt,
+    lastEventAt: now,
+    resolvedAt: null,
+    eventCount: 1,
+    lastNotifiedAt: now,
+    notifications: 1,
+    acknowledgedBy: null,
+    acknowledgedAt: null,
+    incidentId,
+    resolvedBy: null,
+    muteId: null,
+    ...alertDetails(e),
+  };
+}
+
 /** Distinct `source` label values in /metrics; later sources count as `other`. */
 const MAX_SOURCE_LABELS = 50;
 
-/** Routes events to alerts, incidents and the outbox (DESIGN.md, EventRouter). */
+/** Routes events to alerts, incidents and the outbox (rules: ./routing.ts). */
 export type EventRouter = ReturnType<typeof createEventRouter>;
 
 /** Builds the EventRouter. */
@@ -84,99 +115,147 @@ export function createEventRouter(deps: EventRouterDeps) {
     return sources.has(source) ? source : "other";
   };
 
-  /** Opens an alert (and, for a critical, an incident: counted in `tally` until commit). */
-  async function open(e: EventInput, tx: DbOrTx, tally: Tally): Promise<AlertRow> {
-    let incidentId: string | null = null;
-    let openedNew = false;
-    if (e.severity === "critical") {
-      const opened = await incidents.openFor(
-        {
-          fingerprint: e.fingerprint,
-          title: e.title,
-          severity: e.severity,
-          symptomKey: symptomOf(e).key,
-        },
-        tx,
-      );
-      incidentId = opened.incident.id;
-      openedNew = opened.opened;
-      if (opened.opened) tally.incidentsOpened++;
+  /**
+   * Routes a batch set-wise inside `tx`: locks its fingerprints (in one global order), reads
+   * every fact the rules need in one statement per kind (firing alerts, possible inhibitors,
+   * unresolved incidents), decides each event in input order against an in-memory state
+   * that earlier events of the batch already changed, then writes the changes in bulk and
+   * queues one outbox write per kind of message. The outcomes are those of routing the
+   * events one by one in input order.
+   */
+  async function routeBatch(inputs: EventInput[], tx: DbOrTx, tally: Tally): Promise<Routed[]> {
+    const fingerprints = [...new Set(inputs.map((e) => e.fingerprint))].sort();
+    const inBatch = new Set(fingerprints);
+    await alerts.lockFingerprints(fingerprints, tx);
+    const warningKeys = new Map<string, InhibitionKey>();
+    const criticalFps = new Set<string>();
+    for (const e of inputs) {
+      if (e.status !== "firing") continue;
+      if (e.severity === "warning") warningKeys.set(keyString(inhibitionKey(e)), inhibitionKey(e));
+      if (e.severity === "critical") criticalFps.add(e.fingerprint);
     }
-    const now = clock.now();
-    const alert = await alerts.insert(
-      {
-        id: ulid(),
-        fingerprint: e.fingerprint,
-        source: e.source,
-        type: e.type,
-        severity: e.severity,
-        status: "firing",
-        title: e.title,
-        summary: e.summary,
-        labels: e.labels,
-        generatorUrl: e.generatorUrl,
-        startedAt: e.occurredAt,
-        lastEventAt: now,
-        lastNotifiedAt: now,
-        incidentId,
-        ...alertDetails(e),
-      },
-      tx,
-    );
-    if (openedNew) tally.openedAlerts.push(alert.id);
-    return alert;
-  }
+    // Independent reads, sent together (one round trip where the driver pipelines).
+    const [current, inhibitors, unresolved] = await Promise.all([
+      alerts.firingForUpdateMany(fingerprints, tx),
+      alerts.inhibitorsFor([...warningKeys.values()], tx),
+      incidents.unresolvedFor([...criticalFps], tx),
+    ]);
+    /** The unresolved incident of each critical fingerprint, as routing changes it. */
+    const openIncidents = new Map<string, Pick<NewIncident, "id">>(unresolved);
+    /** The firing alert of each fingerprint of the batch, as routing changes it. */
+    const firing = new Map<string, AlertRow>();
+    for (const a of current) firing.set(a.fingerprint, a);
+    /** Firing criticals outside the batch that may inhibit its warnings, by key. */
+    const outside = new Map<string, AlertRow>();
+    for (const a of inhibitors) {
+      if (!inBatch.has(a.fingerprint)) outside.set(keyString(inhibitionKeyOf(a)), a);
+    }
 
-  async function apply(e: EventInput, d: Decision, tx: DbOrTx, tally: Tally): Promise<Routed> {
-    const now = clock.now();
-    const none = { alertId: null, muteId: null };
-    switch (d.action) {
-      case "record":
-        return { outcome: "recorded", ...none };
-      case "inhibit":
-        return { outcome: "inhibited", ...none };
-      case "mute":
-        return { outcome: "muted", alertId: null, muteId: d.mute.id };
-      case "resolve": {
-        const resolved = await alerts.update(
-          d.alert.id,
-          { status: "resolved", resolvedAt: e.occurredAt, lastEventAt: now },
-          tx,
-        );
-        if (d.alert.incidentId) await incidents.resolveIfAllResolved(d.alert.incidentId, tx);
-        await notifier.redraw(resolved, tx);
-        return { outcome: "notified", alertId: d.alert.id, muteId: null };
+    const changed = new Map<string, AlertRow>();
+    const opened = new Map<string, AlertRow>();
+    const newIncidents: NewIncident[] = [];
+    const incidentsToResolve = new Set<string>();
+    /** Per alert, in first-touch order, the message work it needs once written. */
+    const messages = new Map<string, { kind: "announce" | "redraw" | "renotify"; row: AlertRow }>();
+    const put = (a: AlertRow, kind: "announce" | "redraw" | "renotify") => {
+      (opened.has(a.id) ? opened : changed).set(a.id, a);
+      const before = messages.get(a.id)?.kind;
+      // A redraw folds into a pending announcement; a second renotification into the first.
+      const merged = before === "announce" || before === "renotify" ? before : kind;
+      messages.set(a.id, { kind: merged, row: a });
+    };
+    const inhibitorOf = (key: string): AlertRow | undefined => {
+      for (const a of firing.values()) {
+        if (a.severity === "critical" && keyString(inhibitionKeyOf(a)) === key) return a;
       }
-      case "repeat": {
-        const change = { eventCount: d.alert.eventCount + 1, lastEventAt: now };
-        if (!d.renotify) {
-          await notifier.redraw(await alerts.update(d.alert.id, change, tx), tx);
-          return { outcome: "deduplicated", alertId: d.alert.id, muteId: null };
+      return outside.get(key);
+    };
+
+    const routed: Routed[] = [];
+    for (const e of inputs) {
+      const now = clock.now();
+      const current = firing.get(e.fingerprint);
+      const firingWarning = e.status === "firing" && e.severity === "warning";
+      const inhibitor = firingWarning ? inhibitorOf(keyString(inhibitionKey(e))) : undefined;
+      const mute = e.status === "firing" ? deps.mutes.match(matchLabels(e), now) : undefined;
+      const d = decide(e, { current, inhibitor, mute, now, windows: deps.windows });
+      switch (d.action) {
+        case "record":
+          routed.push({ outcome: "recorded", alertId: null, muteId: null });
+          break;
+        case "inhibit":
+          routed.push({ outcome: "inhibited", alertId: null, muteId: null });
+          break;
+        case "mute":
+          routed.push({ outcome: "muted", alertId: null, muteId: d.mute.id });
+          break;
+        case "resolve": {
+          const a = { ...d.alert, status: "resolved" as const, resolvedAt: e.occurredAt };
+          firing.delete(e.fingerprint);
+          put({ ...a, lastEventAt: now }, "redraw");
+          if (a.incidentId) {
+            incidentsToResolve.add(a.incidentId);
+            if (openIncidents.get(e.fingerprint)?.id === a.incidentId) {
+              openIncidents.delete(e.fingerprint);
+            }
+          }
+          routed.push({ outcome: "notified", alertId: a.id, muteId: null });
+          break;
         }
-        const again = await alerts.update(
-          d.alert.id,
-          { ...change, lastNotifiedAt: now, notifications: d.alert.notifications + 1 },
-          tx,
-        );
-        await notifier.renotify(again, tx);
-        return { outcome: "notified", alertId: d.alert.id, muteId: null };
-      }
-      case "open": {
-        const alert = await open(e, tx, tally);
-        await notifier.announce(alert, tx);
-        return { outcome: "notified", alertId: alert.id, muteId: null };
+        case "repeat": {
+          let a = { ...d.alert, eventCount: d.alert.eventCount + 1, lastEventAt: now };
+          if (d.renotify) a = { ...a, lastNotifiedAt: now, notifications: a.notifications + 1 };
+          firing.set(e.fingerprint, a);
+          put(a, d.renotify ? "renotify" : "redraw");
+          routed.push({
+            outcome: d.renotify ? "notified" : "deduplicated",
+            alertId: a.id,
+            muteId: null,
+          });
+          break;
+        }
+        case "open": {
+          let incidentId: string | null = null;
+          let openedNew = false;
+          if (e.severity === "critical") {
+            incidentId = openIncidents.get(e.fingerprint)?.id ?? null;
+            if (!incidentId) {
+              const incident = incidents.newIncident({
+                fingerprint: e.fingerprint,
+                title: e.title,
+                severity: e.severity,
+                symptomKey: symptomOf(e).key,
+              });
+              newIncidents.push(incident);
+              openIncidents.set(e.fingerprint, incident);
+              tally.incidentsOpened++;
+              openedNew = true;
+              incidentId = incident.id;
+            }
+          }
+          const a = newAlert(e, now, incidentId);
+          opened.set(a.id, a);
+          firing.set(e.fingerprint, a);
+          put(a, "announce");
+          if (openedNew) tally.openedAlerts.push(a.id);
+          routed.push({ outcome: "notified", alertId: a.id, muteId: null });
+          break;
+        }
       }
     }
-  }
 
-  async function routeOne(e: EventInput, tx: DbOrTx, tally: Tally): Promise<Routed> {
-    const now = clock.now();
-    const current = await alerts.firingForUpdate(e.fingerprint, tx);
-    const firingWarning = e.status === "firing" && e.severity === "warning";
-    const inhibitor = firingWarning ? await alerts.inhibitorFor(inhibitionKey(e), tx) : undefined;
-    const mute = e.status === "firing" ? deps.mutes.match(matchLabels(e), now) : undefined;
-    const decision = decide(e, { current, inhibitor, mute, now, windows: deps.windows });
-    return apply(e, decision, tx, tally);
+    // Writes: existing alerts change before new ones are inserted (one firing alert per
+    // fingerprint at every statement's end), incidents before the alerts that name them.
+    await incidents.insertMany(newIncidents, tx);
+    await alerts.updateMany([...changed.values()], tx);
+    await alerts.insertMany([...opened.values()], tx);
+    for (const id of incidentsToResolve) await incidents.resolveIfAllResolved(id, tx);
+    const work = [...messages.values()];
+    const of = (kind: string) => work.filter((m) => m.kind === kind).map((m) => m.row);
+    await notifier.announceMany(of("announce"), tx);
+    await notifier.redrawMany(of("redraw"), tx);
+    for (const a of of("renotify")) await notifier.renotify(a, tx);
+    return routed;
   }
 
   return {
@@ -193,8 +272,9 @@ export function createEventRouter(deps: EventRouterDeps) {
         db.transaction(async (tx) => {
           await opts.within?.(tx);
           const tally: Tally = { incidentsOpened: 0, openedAlerts: [] };
-          const rows: (typeof events.$inferInsert)[] = [];
-          for (const e of inputs) rows.push(eventRow(e, await routeOne(e, tx, tally), clock.now()));
+          const routed = await routeBatch(inputs, tx, tally);
+          const receivedAt = clock.now();
+          const rows = inputs.map((e, i) => eventRow(e, routed[i] as Routed, receivedAt));
           await tx.insert(events).values(rows);
           return {
             opened: tally.incidentsOpened,

@@ -32,6 +32,8 @@ export interface EventsModuleDeps {
   planTemplateFor?: (labels: Readonly<Record<string, string>>) => string | undefined;
   /** The latest triage of an alert (src/triage/triage-store.ts `latestFor`). */
   triageFor?: AlertNotifierDeps["triageFor"];
+  /** The same for many alerts in one read (batched redraws of an ingest). */
+  triagesFor?: AlertNotifierDeps["triagesFor"];
   /** Called after a commit with the alerts that opened new incidents (automatic triage). */
   onIncidentsOpened?: (alertIds: string[]) => void;
   /** Stored version of the mutes table, shared by replicas (src/mutes/mute-service.ts). */

@@ -41,19 +41,36 @@ const MESSAGES: Record<AuthRefusal, string> = {
  * `Connection: close`, so its body is never read.
  */
 export function authenticate(scheme: AuthScheme, limiter: AuthFailureLimiter) {
-  return async function checkAuth(req: FastifyRequest, reply: FastifyReply): Promise<void> {
+  // Callback style: an admitted request (the hot path) costs no promise.
+  return function checkAuth(req: FastifyRequest, reply: FastifyReply, done: () => void): void {
     const gate = limiter.check(req.ip);
-    if (!gate.allowed) {
+    const verdict = gate.allowed ? scheme.verify(req) : undefined;
+    if (verdict === true) {
+      done();
+      return;
+    }
+    // A refusal sends its answer, which ends the request: `done` is not called.
+    refuse(req, reply, gate, verdict).catch((err: unknown) =>
+      req.log.error({ err }, "answering a refused request failed"),
+    );
+  };
+
+  async function refuse(
+    req: FastifyRequest,
+    reply: FastifyReply,
+    gate: ReturnType<AuthFailureLimiter["check"]>,
+    verdict: AuthRefusal | undefined,
+  ): Promise<void> {
+    if (!gate.allowed || verdict === undefined) {
+      const retryAfterS = gate.allowed ? 1 : gate.retryAfterS;
       closeIfBody(req, reply);
-      const message = `too many failed authentications; retry in ${gate.retryAfterS} s`;
+      const message = `too many failed authentications; retry in ${retryAfterS} s`;
       await reply
         .code(429)
-        .header("retry-after", String(gate.retryAfterS))
+        .header("retry-after", String(retryAfterS))
         .send(scheme.body(429, "held", message));
       return;
     }
-    const verdict = scheme.verify(req);
-    if (verdict === true) return;
     const log = { scope: scheme.scope, ip: req.ip, method: req.method, route: pathOf(req) };
     if (verdict !== "unconfigured") {
       const held = limiter.fail(req.ip);
@@ -65,7 +82,7 @@ export function authenticate(scheme: AuthScheme, limiter: AuthFailureLimiter) {
       .code(401)
       .header("www-authenticate", "Bearer")
       .send(scheme.body(401, verdict, MESSAGES[verdict]));
-  };
+  }
 }
 
 /**

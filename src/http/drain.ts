@@ -33,10 +33,11 @@ const IDLE_SWEEP_MS = 100;
 export function createHttpDrain(http: FastifyInstance) {
   const streams = new Set<() => void>();
 
-  http.addHook("onSend", async (_req, reply, payload) => {
+  // Callback style: no promise per response on the hot path.
+  http.addHook("onSend", (_req, reply, payload, done) => {
+    if (!(payload instanceof Readable)) return done(null, payload);
     const type = String(reply.getHeader("content-type") ?? "");
-    if (!(payload instanceof Readable) || !type.startsWith("text/event-stream")) return payload;
-    return track(payload);
+    done(null, type.startsWith("text/event-stream") ? track(payload) : payload);
   });
 
   /** A stream that relays `source` and, when cut, ends with {@link SHUTDOWN_EVENT}. */

@@ -8,6 +8,9 @@ import { resolutionOf } from "./incident-resolution.ts";
 /** `resolved_by` of an incident resolved because every linked alert resolved. */
 const AUTO_RESOLVED = "auto (all alerts resolved)";
 
+/** A new incident as {@link IncidentService.newIncident} builds it: all but its `number`. */
+export type NewIncident = Omit<IncidentRow, "number">;
+
 /** Incident lifecycle: open → acknowledged → resolved (DESIGN.md, Incidents). */
 export type IncidentService = ReturnType<typeof createIncidentService>;
 
@@ -42,6 +45,55 @@ export function createIncidentService({ db, clock }: { db: Db; clock: Clock }) {
         })
         .returning();
       return { incident: incident as IncidentRow, opened: true };
+    },
+
+    /**
+     * The unresolved incident of each of `fingerprints` that has one (what {@link openFor}
+     * would attach to), in one read; keyed by fingerprint.
+     */
+    async unresolvedFor(
+      fingerprints: string[],
+      tx: DbOrTx = db,
+    ): Promise<Map<string, IncidentRow>> {
+      const found = new Map<string, IncidentRow>();
+      if (fingerprints.length === 0) return found;
+      const rows = await tx
+        .select()
+        .from(incidents)
+        .where(and(inArray(incidents.fingerprint, fingerprints), ne(incidents.status, "resolved")));
+      for (const r of rows) if (!found.has(r.fingerprint)) found.set(r.fingerprint, r);
+      return found;
+    },
+
+    /**
+     * A new open incident for a critical alert, as {@link openFor} would insert it, built in
+     * memory (the caller inserts it with {@link insertMany}).
+     */
+    newIncident(
+      alert: Pick<AlertRow, "fingerprint" | "title" | "severity"> & { symptomKey?: string },
+    ): NewIncident {
+      return {
+        id: ulid(),
+        title: alert.title,
+        severity: alert.severity,
+        status: "open",
+        fingerprint: alert.fingerprint,
+        openedAt: clock.now(),
+        acknowledgedBy: null,
+        acknowledgedAt: null,
+        resolvedBy: null,
+        resolvedAt: null,
+        symptomKey: alert.symptomKey ?? null,
+        resolution: null,
+      };
+    },
+
+    /**
+     * Inserts incident rows from {@link newIncident} in one statement (each gets its
+     * `number` from the identity sequence).
+     */
+    async insertMany(rows: NewIncident[], tx: DbOrTx = db): Promise<void> {
+      if (rows.length > 0) await tx.insert(incidents).values(rows);
     },
 
     /** Marks an open incident acknowledged by `who`; no change when it is not open. */
@@ -110,6 +162,12 @@ export function createIncidentService({ db, clock }: { db: Db; clock: Clock }) {
         .where(and(eq(incidents.id, id), ne(incidents.status, "resolved")))
         .returning();
       return row;
+    },
+
+    /** Incidents by id, in one read (missing ids are left out). */
+    async getMany(ids: string[], tx: DbOrTx = db): Promise<IncidentRow[]> {
+      if (ids.length === 0) return [];
+      return tx.select().from(incidents).where(inArray(incidents.id, ids));
     },
 
     /** One incident. */

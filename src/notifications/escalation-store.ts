@@ -1,4 +1,4 @@
-import { asc, eq, lte, or } from "drizzle-orm";
+import { asc, eq, inArray, lte, or } from "drizzle-orm";
 import type { Db, DbOrTx } from "../../db/client.ts";
 import { type EscalationRow, escalations } from "../../db/schema/index.ts";
 import type { Route } from "./routes-config.ts";
@@ -61,6 +61,18 @@ export function createEscalationStore(db: Db) {
     async get(alertId: string, tx: DbOrTx = db): Promise<EscalationRow | undefined> {
       const [row] = await tx.select().from(escalations).where(eq(escalations.alertId, alertId));
       return row;
+    },
+
+    /** {@link get} of many alerts in one read, keyed by alert id (alerts with a row only). */
+    async getMany(alertIds: string[], tx: DbOrTx = db): Promise<Map<string, EscalationRow>> {
+      const found = new Map<string, EscalationRow>();
+      if (alertIds.length === 0) return found;
+      const rows = await tx
+        .select()
+        .from(escalations)
+        .where(inArray(escalations.alertId, alertIds));
+      for (const r of rows) found.set(r.alertId, r);
+      return found;
     },
 
     /** Locks the row of `alertId` for this transaction; undefined when gone or locked. */

@@ -1,6 +1,6 @@
-import { and, eq, isNull, like, lte, or } from "drizzle-orm";
+import { and, eq, inArray, isNull, like, lte, or, type SQL, sql } from "drizzle-orm";
 import { monotonicFactory } from "ulid";
-import type { Db, DbOrTx } from "../../db/client.ts";
+import { type Db, type DbOrTx, rowsOf } from "../../db/client.ts";
 import { deliveries, type InlineKeyboard, kv } from "../../db/schema/index.ts";
 
 /** A message to put in the outbox. */
@@ -22,6 +22,17 @@ export interface NewMessage {
  * (the worker claims by next attempt time, then id).
  */
 const ulid = monotonicFactory();
+
+/** The new text and keyboard of every message about one subject (see `editSubjects`). */
+export interface SubjectEdit {
+  subject: string;
+  text: string;
+  keyboard: InlineKeyboard | null;
+}
+
+/** A jsonb parameter (null stays SQL null). */
+const jsonbParam = (v: unknown) =>
+  v === null || v === undefined ? sql`null::jsonb` : sql`${JSON.stringify(v)}::jsonb`;
 
 /** kv key prefix under which a migrated group's new chat id is remembered. */
 export const CHAT_MIGRATION_KEY = "outbox:chat-migration:";
@@ -117,8 +128,100 @@ export function createOutboxWrites(db: Db) {
     return changed;
   }
 
+  /**
+   * {@link editSubject} for many subjects at once, with one write per kind of change rather
+   * than per message: one read of their sends, one update of the unsent ones, one fold into
+   * the pending edits of the sent ones and one insert of the edits left. Returns how many
+   * messages changed.
+   */
+  async function editSubjects(edits: SubjectEdit[], now: Date, tx: DbOrTx = db): Promise<number> {
+    if (edits.length === 0) return 0;
+    const bySubject = new Map(edits.map((e) => [e.subject, e]));
+    const sends = await tx
+      .select({
+        id: deliveries.id,
+        chatId: deliveries.chatId,
+        status: deliveries.status,
+        subject: deliveries.subject,
+      })
+      .from(deliveries)
+      .where(and(inArray(deliveries.subject, [...bySubject.keys()]), eq(deliveries.kind, "send")));
+    const unsent: SQL[] = [];
+    const sent: { id: string; chatId: number; edit: SubjectEdit }[] = [];
+    for (const s of sends) {
+      const edit = bySubject.get(s.subject ?? "");
+      if (!edit || s.status === "dead" || s.status === "superseded") continue;
+      if (s.status === "pending") {
+        unsent.push(sql`(${s.id}::text, ${edit.text}::text, ${jsonbParam(edit.keyboard)})`);
+      } else sent.push({ id: s.id, chatId: s.chatId, edit });
+    }
+    if (unsent.length > 0) {
+      await tx.execute(sql`update ${deliveries} set text = v.text, reply_markup = v.markup
+        from (values ${sql.join(unsent, sql`, `)}) as v(id, text, markup)
+        where ${deliveries.id} = v.id`);
+    }
+    if (sent.length > 0) {
+      // Fold into unclaimed pending edits of the same messages (edits coalesce) …
+      const targets = sent.map(
+        (s) => sql`(${s.id}::text, ${s.edit.text}::text, ${jsonbParam(s.edit.keyboard)})`,
+      );
+      const folded =
+        await tx.execute(sql`update ${deliveries} set text = v.text, reply_markup = v.markup
+        from (values ${sql.join(targets, sql`, `)}) as v(target, text, markup)
+        where ${deliveries.targetId} = v.target and ${deliveries.status} = 'pending'
+          and (${deliveries.lockedUntil} is null or ${deliveries.lockedUntil} <= ${now.toISOString()}::timestamptz)
+        returning ${deliveries.targetId} as target`);
+      const done = new Set(rowsOf(folded).map((r) => String(r.target)));
+      // … and queue a new edit for each message that had none.
+      const rows = sent
+        .filter((s) => !done.has(s.id))
+        .map((s) => {
+          const id = ulid();
+          return {
+            id,
+            kind: "edit" as const,
+            chatId: s.chatId,
+            targetId: s.id,
+            subject: s.edit.subject,
+            text: s.edit.text,
+            replyMarkup: s.edit.keyboard,
+            dedupKey: `edit:${id}`,
+            nextAttemptAt: now,
+            createdAt: now,
+          };
+        });
+      if (rows.length > 0) await tx.insert(deliveries).values(rows);
+    }
+    return unsent.length + sent.length;
+  }
+
   return {
     editSubject,
+    editSubjects,
+
+    /**
+     * {@link enqueue} for many messages in one statement; each is ignored when its dedup key
+     * exists. Their ids follow the order of `messages`.
+     */
+    async enqueueMany(messages: NewMessage[], now: Date, tx: DbOrTx = db): Promise<void> {
+      if (messages.length === 0) return;
+      const rows = [];
+      for (const m of messages) {
+        rows.push({
+          id: ulid(),
+          kind: "send" as const,
+          chatId: await currentChat(m.chatId, tx),
+          subject: m.subject ?? null,
+          text: m.text,
+          replyMarkup: m.keyboard ?? null,
+          disableNotification: m.disableNotification ?? false,
+          dedupKey: m.dedupKey,
+          nextAttemptAt: now,
+          createdAt: now,
+        });
+      }
+      await tx.insert(deliveries).values(rows).onConflictDoNothing({ target: deliveries.dedupKey });
+    },
 
     /** Inserts a `send` delivery, due at `now`; ignored when the dedup key exists. */
     async enqueue(m: NewMessage, now: Date, tx: DbOrTx = db): Promise<void> {

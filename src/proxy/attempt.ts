@@ -43,6 +43,17 @@ export interface AttemptDeps {
  */
 export function createAttempter(deps: AttemptDeps) {
   const { clock, metrics } = deps;
+  /** `proxyRequests` children by backend, model and status (prom-client hashes labels). */
+  const requestSeries = new Map<string, ReturnType<Metrics["proxyRequests"]["labels"]>>();
+  const countRequest = (backend: string, model: string, status: string) => {
+    const key = `${backend}\u0000${model}\u0000${status}`;
+    let c = requestSeries.get(key);
+    if (!c) {
+      c = metrics.proxyRequests.labels({ backend, model, status });
+      requestSeries.set(key, c);
+    }
+    c.inc();
+  };
 
   /** Records one attempt's usage when the request names a model (not calls by response id). */
   function account(choice: RouteChoice, job: ProxyJob, ok: boolean, usage: TokenUsage | null) {
@@ -179,10 +190,10 @@ export function createAttempter(deps: AttemptDeps) {
     try {
       res = await (span ? span.within(send) : send());
     } catch (err) {
-      metrics.proxyRequests.inc({ backend: backend.name, model, status: "error" });
+      countRequest(backend.name, model, "error");
       return failed(choice, job, failureOf(err, job), messageOf(err), span);
     }
-    metrics.proxyRequests.inc({ backend: backend.name, model, status: String(res.status) });
+    countRequest(backend.name, model, String(res.status));
     if (res.status === 429) {
       res.body.resume();
       rateLimited(choice, res);

@@ -51,10 +51,23 @@ export function createUpstreamClient(opts: { connections?: number } = {}): Upstr
     }
     return p;
   };
+  /** Each base URL parsed once: origin, path prefix, query. */
+  const bases = new Map<string, { origin: string; prefix: string; search: string }>();
+  const baseOf = (baseUrl: string) => {
+    let b = bases.get(baseUrl);
+    if (!b) {
+      const url = new URL(baseUrl);
+      b = { origin: url.origin, prefix: url.pathname.replace(/\/+$/, ""), search: url.search };
+      // Base URLs come from the backends table: a handful; bounded all the same.
+      if (bases.size >= 1024) bases.clear();
+      bases.set(baseUrl, b);
+    }
+    return b;
+  };
   return {
     async request(req) {
-      const url = new URL(req.baseUrl);
-      const path = `${url.pathname.replace(/\/+$/, "")}${req.path}${url.search}`;
+      const url = baseOf(req.baseUrl);
+      const path = `${url.prefix}${req.path}${url.search}`;
       const headers: Record<string, string> = {
         authorization: `Bearer ${req.apiKey}`,
         accept: "application/json, text/event-stream",

@@ -27,6 +27,10 @@ export function createTriageReads(db: Db) {
     async triageFor(alertId: string, tx: DbOrTx): Promise<TriageView | undefined> {
       return store.latestFor(alertId, tx);
     },
+    /** {@link triageFor} of many alerts in one read, keyed by alert id. */
+    async triagesFor(alertIds: string[], tx: DbOrTx): Promise<Map<string, TriageView>> {
+      return store.latestForMany(alertIds, tx);
+    },
     /** The template the alert's latest triage suggested, if any. */
     async suggestedTemplate(alertId: string): Promise<string | undefined> {
       return (await store.latestFor(alertId))?.result?.suggestedTemplate ?? undefined;

@@ -1,4 +1,4 @@
-import { and, count, desc, eq, gte, isNotNull, lt, sql } from "drizzle-orm";
+import { and, count, desc, eq, gte, inArray, isNotNull, lt, sql } from "drizzle-orm";
 import { ulid } from "ulid";
 import type { Db, DbOrTx } from "../../db/client.ts";
 import {
@@ -100,6 +100,22 @@ export function createTriageStore(db: Db) {
         .orderBy(desc(triages.createdAt), desc(triages.id))
         .limit(1);
       return row;
+    },
+
+    /**
+     * {@link latestFor} of many alerts in one read: the newest finished triage of each alert
+     * of `alertIds` that has one, keyed by alert id.
+     */
+    async latestForMany(alertIds: string[], tx: DbOrTx = db): Promise<Map<string, TriageRow>> {
+      const found = new Map<string, TriageRow>();
+      if (alertIds.length === 0) return found;
+      const rows = await tx
+        .select()
+        .from(triages)
+        .where(and(inArray(triages.alertId, alertIds), isNotNull(triages.finishedAt)))
+        .orderBy(desc(triages.createdAt), desc(triages.id));
+      for (const r of rows) if (r.alertId && !found.has(r.alertId)) found.set(r.alertId, r);
+      return found;
     },
 
     /** A triage of alert `alertId` started after `since` and not finished, if any. */

@@ -71,7 +71,14 @@ describe("alerts across three replicas", onPostgres, () => {
   it("applies a mute and an acknowledgement decided on one replica on every replica at once", async () => {
     const [x1, x2, x3] = replicas as [ReplicaProcess, ReplicaProcess, ReplicaProcess];
     await admin.sendCommand(admin.makeCommand("/mute alertname=DiskFull 1h maintenance"));
-    await waitForBotMessage(admin, ADMIN, (m) => m.text.includes("Muted until"), "mute", 15_000);
+    // The reply to /mute: "🔕 Muted alertname=DiskFull", then how long and until when.
+    await waitForBotMessage(
+      admin,
+      ADMIN,
+      (m) => m.text.startsWith("🔕 Muted alertname=DiskFull"),
+      "mute",
+      15_000,
+    );
     // Straight after the bot's answer, on every replica: muted.
     const outcomes = await Promise.all(
       [x1, x2, x3].map(async (r) => (await event(r, { type: "DiskFull", title: "disk" })).body),
