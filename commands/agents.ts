@@ -27,7 +27,7 @@ const options = (m: AgentsMessage) => ({
 });
 
 /**
- * Composer for /agents (issue 8, item 4). The list is read from the watchdog's memory; ◀ ▶
+ * Composer for /agents. The list is read from the watchdog's memory; ◀ ▶
  * (`agp:<page>`) and Details (`agd:<page>:<ref>`, ref = agentRef(name)) edit the same
  * message in place, and Details' Back button returns to the page it came from.
  */

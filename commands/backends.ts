@@ -13,7 +13,7 @@ import { startOfLocalDay, summarize } from "../src/proxy/stats.ts";
 import { escapeHtml } from "../src/telegram-format.ts";
 import type { Clock } from "../src/types.ts";
 
-/** `/backends`: the backends menu (issue 3). */
+/** `/backends`: the backends menu. */
 export const backendsCommand: CommandInfo = {
   command: "backends",
   description: "LLM backends: state, usage, actions",

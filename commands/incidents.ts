@@ -33,7 +33,7 @@ export interface IncidentsFeatureDeps {
 }
 
 /**
- * Composer for /incidents (DESIGN.md, Incidents). ◀ ▶ (`incp:<page>`) edit the list message
+ * Composer for /incidents (docs/architecture.md, Terms). ◀ ▶ (`incp:<page>`) edit the list message
  * in place; the page a list message shows is kept in the `kv` table, so the buttons of
  * each incident (`iack:`, `ires:`, `im1h:`, `im24h:` + incident id) can redraw the same page
  * after acting. Actions go to the incident's newest alert, so its message is edited too.

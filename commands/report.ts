@@ -10,7 +10,7 @@ export const reportCommand: CommandInfo = {
 };
 
 /**
- * Composer for /report (issue 6, item 4): builds the report for the 24 h (or 7 days) up to
+ * Composer for /report: builds the report for the 24 h (or 7 days) up to
  * now and queues it through the outbox to the chat that asked, like every digest. The dedup
  * key names the command message, so a redelivered update does not send it twice; it never
  * touches the scheduled period (the 23:50 report still goes out).

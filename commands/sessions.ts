@@ -22,7 +22,7 @@ const html = (keyboard: InlineKeyboard) => ({
 });
 
 /**
- * Composer for /sessions (issue 8 point 6). The list shows the newest sessions first; ◀ ▶
+ * Composer for /sessions. The list shows the newest sessions first; ◀ ▶
  * (`sesp:<page>`) edit it in place, ℹ️ n (`sesd:<page>:<key>`) replaces it in place with that
  * session's summary (the same text as its chat message) and a Back button. Everything is
  * read from the database at each press.

@@ -14,7 +14,7 @@ export const smokeCommand: CommandInfo = {
 const DAY_MS = 86_400_000;
 
 /**
- * Composer for /smoke (issue 6, item 2): runs every check now (stored like a scheduled run,
+ * Composer for /smoke: runs every check now (stored like a scheduled run,
  * critical results raise alerts) and answers with the results and the last 24 h distribution.
  * It answers even while the database is down: that check is then critical and the history
  * line says it is unavailable.

@@ -12,7 +12,7 @@ export const usageCommand: CommandInfo = {
   description: "Today's requests, tokens and cost",
 };
 
-/** Composer for /usage: today's requests, tokens and cost by backend and by agent (issue 3). */
+/** Composer for /usage: today's requests, tokens and cost by backend and by agent. */
 export function createUsageFeature(deps: {
   proxy: ProxyModule;
   clock: Clock;

@@ -11,7 +11,7 @@ export const REJECT_PLAN_FLOW_ID = "reject-plan";
 type RejectConversation = Conversation<BotContext, Context>;
 
 /**
- * Reject a heal plan with an optional reason (issue 5, behaviour 2): asks one question;
+ * Reject a heal plan with an optional reason: asks one question;
  * `-` rejects without a reason, `/cancel` leaves the plan pending, any other command ends the
  * flow and is handled as usual. The rejection itself (first decision wins) runs inside
  * `conversation.external()` because conversations v2 replay this function.

@@ -72,7 +72,7 @@ const AIDER_ARGS = [
   "fix the null auth header crash",
 ];
 
-/** A real Alertmanager 0.25 webhook body (copy of shared/fixtures/alertmanager-firing.json). */
+/** A real Alertmanager 0.25 webhook body (same as test/fixtures/alertmanager-firing.json). */
 const ALERTMANAGER_FIRING = {
   receiver: "bot",
   status: "firing",

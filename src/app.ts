@@ -399,13 +399,13 @@ export async function createApp(config: Config, opts: AppOptions) {
     proxyModule,
     metrics,
     status,
-    /** Smoke checks, reports, digests and the scheduler (issue 6). */
+    /** Smoke checks, reports, digests and the scheduler. */
     schedules,
-    /** Heal plans: proposals, decisions, guarded execution, audit (issue 5). */
+    /** Heal plans: proposals, decisions, guarded execution, audit. */
     heal,
-    /** Agent heartbeats and their stall watchdog (issue 8). */
+    /** Agent heartbeats and their stall watchdog. */
     heartbeats,
-    /** aider session watch: events, sessions, session messages (issue 8). */
+    /** aider session watch: events, sessions, session messages. */
     aider,
     /** This replica among those on one Postgres: membership, roles, change feed. */
     replicas,

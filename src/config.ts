@@ -119,15 +119,15 @@ export const envSchema = z.object({
   ),
   REPORT_TIMEZONE: timezone.default("Asia/Taipei"),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
-  /** Outbox: attempts before a delivery is dead (issue 4). */
+  /** Outbox: attempts before a delivery is dead. */
   OUTBOX_MAX_ATTEMPTS: intInRange(1, 100, 8),
   /** Outbox: seconds a claimed delivery stays leased before another worker may take it. */
   OUTBOX_LEASE_S: intInRange(1, 3600, 30),
-  /** Dedup window in seconds (DESIGN.md, Dedup: 10 min); per-severity overrides below. */
+  /** Dedup window in seconds (10 min by default); per-severity overrides below. */
   DEDUP_WINDOW_S: intInRange(1, 7 * 86_400, 600),
   DEDUP_WINDOW_CRITICAL_S: windowOverride,
   DEDUP_WINDOW_WARNING_S: windowOverride,
-  /** Proxy cooldown after a 429: base and cap in seconds (DESIGN.md; seed 003: 30 s, 600 s). */
+  /** Proxy cooldown after a 429: base and cap in seconds (defaults 30 s and 600 s). */
   PROXY_COOLDOWN_BASE_S: intInRange(1, 3600, 30),
   PROXY_COOLDOWN_MAX_S: intInRange(1, 86_400, 600),
   /** Seconds between backend health probes (`GET {base}/models`). */
@@ -145,11 +145,11 @@ export const envSchema = z.object({
   OTEL_EXPORTER_OTLP_ENDPOINT: optionalString.pipe(z.url().optional()),
   /** Names the build in `commandpost_build_info` (e.g. the git commit). */
   COMMANDPOST_REVISION: optionalString,
-  /** Smoke thresholds, retention and `SCHEDULER_ENABLED` (issue 6, src/smoke/smoke-config.ts). */
+  /** Smoke thresholds, retention and `SCHEDULER_ENABLED`. */
   ...smokeEnvShape,
-  /** Heal plans: repo, guardrails, fixer and command allowlist (issue 5, src/heal/heal-config.ts). */
+  /** Heal plans: repo, guardrails, fixer and command allowlist. */
   ...healEnvShape,
-  /** Agent heartbeats: `AGENT_CLASSES`, `AGENT_WATCHDOG_INTERVAL_S` (issue 8). */
+  /** Agent heartbeats: `AGENT_CLASSES`, `AGENT_WATCHDOG_INTERVAL_S`. */
   ...heartbeatEnvShape,
   /** Seconds in-flight requests and streams get to finish after SIGTERM (src/http/drain.ts). */
   SHUTDOWN_GRACE_S: intInRange(0, 3600, 15),
@@ -211,11 +211,11 @@ export interface Config {
   otlpEndpoint: string | undefined;
   /** Source revision shown in `commandpost_build_info`. */
   revision: string;
-  /** Smoke checks and the scheduler (issue 6). */
+  /** Smoke checks and the scheduler. */
   smoke: SmokeSettings;
-  /** Heal plans (issue 5). */
+  /** Heal plans. */
   heal: HealSettings;
-  /** Agent heartbeats (issue 8). */
+  /** Agent heartbeats. */
   heartbeats: HeartbeatSettings;
   /** Time in-flight HTTP requests and streams get after SIGTERM, in ms (`SHUTDOWN_GRACE_S`). */
   shutdownGraceMs: number;

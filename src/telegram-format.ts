@@ -1,6 +1,6 @@
 import { cutAt } from "./text-cut.ts";
 
-/** Telegram's message limit in characters after entity parsing (DESIGN.md, Delivery). */
+/** Telegram's message limit in characters after entity parsing (Bot API sendMessage: 1-4096 characters after entities parsing). */
 export const MESSAGE_LIMIT = 4096;
 
 /** Escapes text for Telegram's HTML parse mode (`&`, `<`, `>`). */

@@ -9,7 +9,7 @@ import {
   timestamp,
 } from "drizzle-orm/pg-core";
 
-/** The seven aider-watch event types (seed 000 §3). */
+/** The seven aider-watch event types. */
 export const AIDER_EVENT_TYPES = [
   "session_start",
   "file_edit",
@@ -23,7 +23,7 @@ export const AIDER_EVENT_TYPES = [
 export type AiderEventType = (typeof AIDER_EVENT_TYPES)[number];
 
 /**
- * One aider run (seed 000 §4 `sessions`). A derived summary: events may arrive out of order
+ * One aider run. A derived summary: events may arrive out of order
  * (a buffer flush), so any event creates the row and `session_start` / `session_end` fill it.
  */
 export const aiderSessions = pgTable(
@@ -54,7 +54,7 @@ export const aiderSessions = pgTable(
 /** A session row as stored. */
 export type AiderSessionRow = typeof aiderSessions.$inferSelect;
 
-/** Every event as received (seed 000 §4 `events`); `id` is the client's, so replays are no-ops. */
+/** Every event as received; `id` is the client's, so replays are no-ops. */
 export const aiderEvents = pgTable(
   "aider_events",
   {
@@ -74,7 +74,7 @@ export const aiderEvents = pgTable(
 /** An aider event as stored. */
 export type AiderEventRow = typeof aiderEvents.$inferSelect;
 
-/** File changes flattened for top-N queries (seed 000 §4 `file_touches`); id = the event id. */
+/** File changes flattened for top-N queries; id = the event id. */
 export const aiderFileTouches = pgTable(
   "aider_file_touches",
   {

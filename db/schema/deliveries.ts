@@ -18,7 +18,7 @@ export const DELIVERY_STATUSES = ["pending", "sending", "sent", "dead", "superse
 
 /**
  * The outbox: every Telegram message (kind `send`) or edit of one (kind `edit`, `targetId` =
- * the send's id) is a row here before it goes to Telegram (DESIGN.md, Outbox).
+ * the send's id) is a row here before it goes to Telegram (docs/architecture.md, The path of an alert).
  */
 export const deliveries = pgTable(
   "deliveries",

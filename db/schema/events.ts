@@ -1,7 +1,7 @@
 import { sql } from "drizzle-orm";
 import { index, integer, jsonb, pgTable, text, timestamp, uniqueIndex } from "drizzle-orm/pg-core";
 
-/** Severity values, DESIGN.md EventRouter. */
+/** Severity values, as Alertmanager's `severity` label uses them. */
 export const SEVERITIES = ["critical", "warning", "info"] as const;
 /** Status values as Alertmanager reports them. */
 export const EVENT_STATUSES = ["firing", "resolved"] as const;

@@ -1,7 +1,7 @@
 import { sql } from "drizzle-orm";
 import { index, jsonb, pgTable, text, timestamp, uniqueIndex } from "drizzle-orm/pg-core";
 
-/** What a heal plan does (DESIGN.md, Heal plans; seeds 001, 004). */
+/** What a heal plan does (README, Heal plans). */
 export const HEAL_KINDS = ["code_fix", "restart", "rollback", "command"] as const;
 /** A heal plan kind. */
 export type HealKind = (typeof HEAL_KINDS)[number];
@@ -55,7 +55,7 @@ export const healPlans = pgTable(
   (t) => [
     index("heal_plans_status_idx").on(t.status),
     index("heal_plans_started_idx").on(t.startedAt),
-    /** One plan runs per target at a time, across processes (DESIGN.md, Heal plans). */
+    /** One plan runs per target at a time, across processes (README, Heal plans). */
     uniqueIndex("heal_plans_running_target_idx").on(t.target).where(sql`${t.status} = 'running'`),
   ],
 );

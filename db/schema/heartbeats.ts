@@ -1,6 +1,6 @@
 import { index, integer, pgTable, text, timestamp } from "drizzle-orm/pg-core";
 
-/** What an agent says it is doing (issue 8, heartbeats API). */
+/** What an agent says it is doing. */
 export const AGENT_STATUSES = ["working", "idle", "blocked", "done"] as const;
 /** An agent's self-reported status. */
 export type AgentStatus = (typeof AGENT_STATUSES)[number];
@@ -13,7 +13,7 @@ export type StallLevel = (typeof STALL_LEVELS)[number];
 /**
  * The last known state of each heartbeating agent (one row per agent name). The watchdog keeps
  * these in memory and writes a row only when a beat arrives or its verdict changes, so a restart
- * remembers agents and what was already raised (seed 003, BIZ-24 §2.2).
+ * remembers agents and what was already raised.
  */
 export const agentStates = pgTable("agent_states", {
   name: text("name").primaryKey(),

@@ -10,7 +10,7 @@ import {
 } from "drizzle-orm/pg-core";
 
 /**
- * Proxy usage per backend × canonical model × agent × hour (DESIGN.md, Usage). Rows are
+ * Proxy usage per backend × canonical model × agent × hour (docs/architecture.md, The path of a proxy request). Rows are
  * upserted by the usage flusher, adding to what is there; `latencyBuckets` counts requests
  * per bucket of src/proxy/usage.ts LATENCY_BUCKETS_MS (for p95).
  */
@@ -37,7 +37,7 @@ export const usageHourly = pgTable(
   ],
 );
 
-/** One 429 cooldown of a backend (DESIGN.md, Cooldown: "every cooldown is an event row"). */
+/** One 429 cooldown of a backend (every cooldown is an event row). */
 export const cooldownEvents = pgTable(
   "cooldown_events",
   {

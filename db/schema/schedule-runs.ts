@@ -6,7 +6,7 @@ export const SCHEDULE_OUTCOMES = ["running", "ok", "failed"] as const;
 export type ScheduleOutcome = (typeof SCHEDULE_OUTCOMES)[number];
 
 /**
- * One run of a scheduled job (issue 6), claimed before it does anything. `periodKey` is
+ * One run of a scheduled job, claimed before it does anything. `periodKey` is
  * unique (e.g. `daily:2026-11-23`, `smoke:2026-11-23T09:05`): the replica whose insert
  * wins runs the job for that period, so a restart or a second replica never runs (or sends)
  * it twice.

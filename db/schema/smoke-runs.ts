@@ -1,6 +1,6 @@
 import { index, integer, jsonb, pgTable, text, timestamp } from "drizzle-orm/pg-core";
 
-/** What a smoke check can say (issue 6); `skipped`: not configured, counted nowhere. */
+/** What a smoke check can say; `skipped`: not configured, counted nowhere. */
 export const SMOKE_STATUSES = ["ok", "warning", "critical", "skipped"] as const;
 /** One smoke check's status. */
 export type SmokeStatus = (typeof SMOKE_STATUSES)[number];
@@ -9,8 +9,8 @@ export type SmokeStatus = (typeof SMOKE_STATUSES)[number];
 export const SMOKE_TRIGGERS = ["schedule", "command"] as const;
 
 /**
- * One smoke run, stored compactly (seed 004: "history keeps only a compact record, never the
- * full details"): the status of each check by name, the worst of them and how long it took.
+ * One smoke run, stored compactly (history keeps a compact record only, never the
+ * full details): the status of each check by name, the worst of them and how long it took.
  * Detail lines are shown once and not kept.
  */
 export const smokeRuns = pgTable(

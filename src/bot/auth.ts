@@ -5,7 +5,7 @@ import type { BotContext } from "./context.ts";
 const REFUSAL_INTERVAL_MS = 60 * 60 * 1000;
 
 /**
- * Allowlist middleware (DESIGN.md, Users): only `adminIds` pass. A stranger's message gets
+ * Allowlist middleware: only `adminIds` pass. A stranger's message gets
  * one polite refusal (then silence for an hour, so the chat is not spammed); a stranger's
  * button press is answered with a refusal every time. Every attempt is logged.
  */

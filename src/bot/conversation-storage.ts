@@ -7,7 +7,7 @@ import type { Clock } from "../types.ts";
 import { systemClock } from "../types.ts";
 
 /**
- * A grammY {@link StorageAdapter} over the drizzle `kv` table (DESIGN.md pitfalls:
+ * A grammY {@link StorageAdapter} over the drizzle `kv` table (grammY conversations:
  * `@grammyjs/storage-psql` wants a pg-style client). Works on Postgres and PGlite. Keys are
  * stored as `<prefix><key>`, so several users (sessions, conversations, UI state) share the
  * table without colliding. Values must be JSON-serialisable.

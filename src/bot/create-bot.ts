@@ -84,15 +84,15 @@ export interface BotDeps {
   actions: IncidentActions;
   /** Backends, usage and cooldowns for /backends and /usage. */
   proxy: ProxyModule;
-  /** Smoke checks for /smoke (issue 6). */
+  /** Smoke checks for /smoke. */
   smoke: SmokeService;
-  /** Reports for /report (issue 6). */
+  /** Reports for /report. */
   digests: Digests;
-  /** Heal plans for /plans and the plan buttons (issue 5). */
+  /** Heal plans for /plans and the plan buttons. */
   heal: HealService;
-  /** Agent heartbeats for /agents (issue 8). */
+  /** Agent heartbeats for /agents. */
   heartbeats: HeartbeatService;
-  /** aider sessions for /sessions (issue 8). */
+  /** aider sessions for /sessions. */
   aider: AiderService;
   /** The Mini App's entry for /dashboard: web_app URL and one-time login links. */
   dashboard: Pick<DashboardModule, "entry">;
@@ -165,7 +165,7 @@ export function createBot(deps: BotDeps): Bot<BotContext> {
   bot.use(
     conversations<BotContext, Context>({
       storage: conversationStorage(deps.db),
-      // API transformers do not reach conversations unless installed here (DESIGN.md pitfalls).
+      // API transformers do not reach conversations unless installed here (grammY's conversations plugin replays API calls through them).
       plugins: [
         async (ctx, next) => {
           ctx.api.config.use(

@@ -50,7 +50,7 @@ export function severityFromLabel(value: string | undefined): Severity {
 
 /**
  * Turns a webhook body into one event per alert; each alert keeps its own status (a group
- * can mix firing and resolved alerts, see shared/fixtures/alertmanager-resolved.json).
+ * can mix firing and resolved alerts, see test/fixtures/alertmanager-resolved.json).
  * @throws InputError naming the field, e.g. `alerts.0.startsAt`.
  */
 export function parseAlertmanagerWebhook(body: unknown): EventInput[] {

@@ -11,7 +11,7 @@ const labelSet = z
   .refine((l) => Object.keys(l).length <= 50, "at most 50 labels");
 
 /**
- * One event of `POST /api/events` (DESIGN.md, HTTP surface; snake_case). `status` defaults to
+ * One event of `POST /api/events` (README, HTTP surface; snake_case). `status` defaults to
  * firing, `occurred_at` (RFC 3339 with an offset) to the time it is received, `fingerprint`
  * to a hash of source, type and labels.
  */

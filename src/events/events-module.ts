@@ -46,7 +46,7 @@ export interface EventsModuleDeps {
 export type EventsModule = Awaited<ReturnType<typeof createEventsModule>>;
 
 /**
- * Builds the alert path (DESIGN.md, EventRouter): alert repository, notifier, mutes (their
+ * Builds the alert path (docs/architecture.md, The path of an alert): alert repository, notifier, mutes (their
  * cache is loaded here), the router and the incident actions behind the buttons.
  */
 export async function createEventsModule(deps: EventsModuleDeps) {

@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 
 /**
  * A stable fingerprint for events that bring none: SHA-256 over source, type and the labels
- * sorted by name, first 16 hex characters (the length Alertmanager uses). DESIGN.md, Ingest.
+ * sorted by name, first 16 hex characters (the length Alertmanager uses).
  */
 export function computeFingerprint(
   source: string,

@@ -29,7 +29,7 @@ export interface RoutingFacts {
 /**
  * True when a repeat of a firing alert should be announced again: the dedup window has
  * passed since its last message and nobody has acknowledged it. Repeats inside the window
- * only edit the message (count and last time). DESIGN.md, Dedup.
+ * only edit the message (count and last time). See docs/architecture.md, The path of an alert.
  */
 export function renotifyDue(alert: AlertRow, now: Date, windowMs: number): boolean {
   if (alert.acknowledgedAt) return false;
@@ -38,10 +38,10 @@ export function renotifyDue(alert: AlertRow, now: Date, windowMs: number): boole
 }
 
 /**
- * The routing rules, in Alertmanager's pipeline order (DESIGN.md, EventRouter):
+ * The routing rules, in Alertmanager's pipeline order (docs/architecture.md, The path of an alert):
  * 1. a resolved event always passes: it resolves the firing alert, or is only recorded;
  * 2. a firing warning is inhibited while a critical with the same alertname and instance
- *    fires (seed 003's `inhibit_rules`);
+ *    fires (like Alertmanager's `inhibit_rules`);
  * 3. a muted event is stored, not delivered;
  * 4. a repeat of a firing fingerprint is counted (and announced again only after the
  *    dedup window, see {@link renotifyDue});

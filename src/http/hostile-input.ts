@@ -9,6 +9,7 @@ import { InputError } from "../errors.ts";
 export const MAX_BODY_DEPTH = 64;
 
 /** U+0000, or a UTF-16 surrogate without its pair (not encodable as UTF-8). */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding U+0000 is this pattern's job.
 const HOSTILE = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 const HOSTILE_ALL = new RegExp(HOSTILE.source, "g");
 

@@ -43,7 +43,7 @@ export function muteMatchersFor(alert: AlertRow): Matcher[] {
 }
 
 /**
- * What the buttons on alert messages and in /incidents do (DESIGN.md, Incidents): acknowledge,
+ * What the buttons on alert messages and in /incidents do (docs/architecture.md, Terms): acknowledge,
  * resolve, mute for a while, unmute. Each change is one transaction that also queues the
  * edits of the affected messages; the first decision wins and repeats change nothing.
  */

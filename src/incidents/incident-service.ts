@@ -11,7 +11,7 @@ const AUTO_RESOLVED = "auto (all alerts resolved)";
 /** A new incident as {@link IncidentService.newIncident} builds it: all but its `number`. */
 export type NewIncident = Omit<IncidentRow, "number">;
 
-/** Incident lifecycle: open → acknowledged → resolved (DESIGN.md, Incidents). */
+/** Incident lifecycle: open → acknowledged → resolved (docs/architecture.md, Terms). */
 export type IncidentService = ReturnType<typeof createIncidentService>;
 
 /** Builds the incident service. */

@@ -33,7 +33,7 @@ export function backoffMs(n: number, capMs: number): number {
 }
 
 /**
- * Sends one claimed delivery and settles its row (DESIGN.md, Delivery and Telegram details):
+ * Sends one claimed delivery and settles its row (docs/operations.md, Hostile input and Telegram's limits):
  * sent; "message is not modified" as sent; 429 → the whole worker holds until `retry_after`
  * and the row waits without using an attempt; unreachable → an outage hold (1 s doubling to
  * 60 s) that uses no attempt either, so what accumulates is sent once Telegram answers again;

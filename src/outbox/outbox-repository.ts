@@ -8,7 +8,7 @@ export type { OutboxStats } from "./outbox-stats.ts";
 export type { NewMessage } from "./outbox-writes.ts";
 
 /**
- * Data access for the durable Telegram outbox (DESIGN.md, Outbox): writes (enqueue, edit,
+ * Data access for the durable Telegram outbox (docs/architecture.md, The path of an alert): writes (enqueue, edit,
  * retire), the worker's queue (claim with a lease, settle) and read-only stats.
  */
 export type OutboxRepository = ReturnType<typeof createOutboxRepository>;

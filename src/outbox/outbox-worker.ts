@@ -51,7 +51,7 @@ const BATCH = 25;
 const PER_CHAT = 3;
 
 /**
- * Builds the outbox worker (DESIGN.md, Outbox). Each claim takes at most {@link PER_CHAT}
+ * Builds the outbox worker (docs/architecture.md, The path of an alert). Each claim takes at most {@link PER_CHAT}
  * rows per chat and skips chats that are still paced or busy; the rows of each chat run in
  * their own lane (sequential within the chat, chats in parallel), so one busy chat never
  * delays the others. Slots come from a shared pacer (1/s per chat, 20/min per group, 25/s

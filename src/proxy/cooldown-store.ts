@@ -4,7 +4,7 @@ import type { Db } from "../../db/client.ts";
 import { type CooldownEventRow, cooldownEvents } from "../../db/schema/index.ts";
 import type { CooldownStarted } from "./cooldowns.ts";
 
-/** Cooldown event rows (DESIGN.md: "every cooldown is an event row"). */
+/** Cooldown event rows (every cooldown is an event row). */
 export type CooldownStore = ReturnType<typeof createCooldownStore>;
 
 /** Builds the cooldown store. */

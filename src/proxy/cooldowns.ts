@@ -1,4 +1,4 @@
-/** Cooldown tuning (DESIGN.md, Cooldown; seed 003 Sidecar V2 defaults 30 s / 600 s). */
+/** Cooldown tuning (defaults: base 30 s, cap 600 s). */
 export interface CooldownPolicy {
   baseS: number;
   maxS: number;
@@ -15,7 +15,7 @@ export interface CooldownStarted {
 
 /**
  * Cooldown length for the n-th consecutive 429: max(Retry-After, base·2^(n−1)), capped at
- * max (DESIGN.md). `retryAfterS` may be null when the upstream sent none.
+ * max. `retryAfterS` may be null when the upstream sent none.
  */
 export function cooldownSeconds(
   strike: number,

@@ -10,7 +10,7 @@ import type { UpstreamClient } from "./upstream.ts";
 export const DOWN_AFTER_FAILURES = 3;
 
 /**
- * State after a probe (DESIGN.md, Health): a 2xx (or 429: alive, only busy) is healthy;
+ * State after a probe: a 2xx (or 429: alive, only busy) is healthy;
  * anything else counts a failure: 1–2 in a row degraded, 3 or more down.
  */
 export function nextState(ok: boolean, failuresInARow: number): BackendState {

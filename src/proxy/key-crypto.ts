@@ -9,7 +9,7 @@ import {
 const VERSION = "v1";
 
 /**
- * Seals and opens provider API keys with AES-256-GCM (DESIGN.md, stack: node:crypto).
+ * Seals and opens provider API keys with AES-256-GCM (node:crypto).
  * Format: `v1.<iv 12 B>.<tag 16 B>.<ciphertext>`, each part base64url.
  */
 export interface KeyCipher {

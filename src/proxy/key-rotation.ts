@@ -9,7 +9,7 @@ export interface RotationResult {
 }
 
 /**
- * Re-encrypts every backend API key from `from` to `to` in one transaction (issue 3: the
+ * Re-encrypts every backend API key from `from` to `to` in one transaction (the
  * seed's rotation SOP lost every key; this one cannot): every key is opened with the old
  * key and the new seal is verified before anything is written; any failure rolls all back.
  * @throws Error naming the backend whose key the old key cannot open.

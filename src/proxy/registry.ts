@@ -2,8 +2,8 @@ import type { Logger } from "../logger.ts";
 import type { BackendService, RuntimeBackend } from "./backend-service.ts";
 
 /**
- * The proxy's in-memory view of the backends (DESIGN.md: "the hot path reads backends from
- * memory, refreshed when the admin API or the bot changes them"). Keys are decrypted here,
+ * The proxy's in-memory view of the backends (the hot path reads backends from
+ * memory, refreshed when the admin API or the bot changes them). Keys are decrypted here,
  * at reload time, never per request.
  */
 export interface BackendRegistry {

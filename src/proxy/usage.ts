@@ -52,8 +52,8 @@ export interface UsageDelta {
 const HOUR_MS = 3_600_000;
 
 /**
- * In-memory usage aggregation (DESIGN.md, Usage: "aggregated in memory and flushed in
- * batches, never a database write on the request path"). `record` is O(1); `drain` hands
+ * In-memory usage aggregation (aggregated in memory and flushed in
+ * batches, never a database write on the request path). `record` is O(1); `drain` hands
  * the accumulated deltas to the flusher and starts afresh.
  */
 export class UsageAggregator {

@@ -8,7 +8,7 @@ import {
   aiderSessions,
 } from "../../db/schema/index.ts";
 
-/** An aider-watch event as `POST /api/aider/events` takes it (seed 000 §3). */
+/** An aider-watch event as `POST /api/aider/events` takes it. */
 export interface WireEvent {
   id: string;
   ts: string;
@@ -17,7 +17,7 @@ export interface WireEvent {
   payload: Record<string, unknown>;
 }
 
-/** A fixture from test/fixtures/aider (copies of ../shared/fixtures/aider, real aider output). */
+/** A fixture from test/fixtures/aider (real aider output). */
 export function aiderFixture(name: string): string {
   return readFileSync(new URL(`../fixtures/aider/${name}`, import.meta.url), "utf8");
 }

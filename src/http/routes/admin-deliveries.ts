@@ -35,7 +35,7 @@ export function deliveryJson(r: DeliveryRow) {
 }
 
 /**
- * Outbox state for operators (DESIGN.md, HTTP surface; issue 4): counts (pending, dead,
+ * Outbox state for operators (README, HTTP surface): counts (pending, dead,
  * oldest pending age) and recent rows, filterable by status; and a retry for a dead delivery,
  * which puts it back to pending with fresh attempts. Registered inside the admin scope.
  */

@@ -22,7 +22,7 @@ const statsQuery = z.object({
 const HOUR = 3_600_000;
 
 /**
- * Proxy administration under `/api/admin` (DESIGN.md, HTTP surface): backends CRUD, pools,
+ * Proxy administration under `/api/admin` (README, HTTP surface): backends CRUD, pools,
  * cooldowns, agents (proxy keys) and usage stats. Registered inside the admin scope, which
  * already requires `ADMIN_TOKEN`.
  */

@@ -41,7 +41,7 @@ async function* lines(store: Pick<SmokeStore, "page">, since: Date): AsyncGenera
 }
 
 /**
- * `GET /api/admin/smoke/history` (DESIGN.md, HTTP surface; issue 6, item 2; seed 004's
+ * `GET /api/admin/smoke/history` (README, HTTP surface;
  * JSONL export): the stored smoke runs from `?since=` (RFC 3339; default: all that retention
  * kept) as `application/x-ndjson`, oldest first, one run per line, streamed page by page.
  * A bad `since` is a 400 naming the field. Registered inside the admin scope (ADMIN_TOKEN).

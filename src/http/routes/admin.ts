@@ -23,9 +23,9 @@ export function registerAdminRoutes(
     timeZone: string;
     outbox: OutboxRepository;
     clock: Clock;
-    /** Smoke history for the NDJSON export (issue 6). */
+    /** Smoke history for the NDJSON export. */
     smoke: Pick<SmokeStore, "page">;
-    /** Heal plans and their audit (issue 5). */
+    /** Heal plans and their audit. */
     heal?: HealService;
     /** The autonomy index series (`/api/admin/stats/autonomy`). */
     autonomy?: Pick<AutonomyService, "series">;

@@ -5,7 +5,7 @@ import type { AiderService } from "../../aider/aider-service.ts";
 const AIDER_BODY_LIMIT = 8 * 1024 * 1024;
 
 /**
- * `POST /api/aider/events` (issue 8 point 5), registered inside the ingest scope (bearer
+ * `POST /api/aider/events`, registered inside the ingest scope (bearer
  * `INGEST_TOKEN`): one event or an array of up to 500 (src/aider/aider-event-schema.ts).
  * 202 `{accepted, duplicates}` once stored; ids already stored count as duplicates and
  * change nothing. 400 names the first bad field (`1.payload.lines_added`); nothing is

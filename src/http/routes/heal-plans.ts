@@ -37,7 +37,7 @@ export function auditJson(a: HealAuditRow) {
 }
 
 /**
- * `POST /api/heal-plans` (issue 5): registered inside the ingest scope (bearer
+ * `POST /api/heal-plans`: registered inside the ingest scope (bearer
  * `INGEST_TOKEN`). 201 with the stored plan; 400 names the first bad field.
  */
 export function registerHealPlanIngestRoute(app: FastifyInstance, heal: HealService): void {

@@ -2,7 +2,7 @@ import type { FastifyInstance } from "fastify";
 import type { HeartbeatService } from "../../heartbeats/heartbeat-service.ts";
 
 /**
- * `POST /api/heartbeats/:agent` (issue 8), registered inside the ingest scope (bearer
+ * `POST /api/heartbeats/:agent`, registered inside the ingest scope (bearer
  * `INGEST_TOKEN`). Body `{ class?, status, task?, round?, note? }`; answers 200
  * `{ "action": "continue" }`, or `{ "action": "pause", "reason": "…" }` once the agent reached
  * its class's max rounds on its current task. 400 names the bad field (`agent`, `class`,

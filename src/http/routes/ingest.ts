@@ -19,11 +19,11 @@ export function registerIngestRoutes(
     ingestToken: string | undefined;
     router: EventRouter;
     clock?: Clock;
-    /** Heal plans (issue 5): `POST /api/heal-plans`. */
+    /** Heal plans: `POST /api/heal-plans`. */
     heal?: HealService;
-    /** Agent heartbeats (issue 8): `POST /api/heartbeats/:agent`. */
+    /** Agent heartbeats: `POST /api/heartbeats/:agent`. */
     heartbeats?: HeartbeatService;
-    /** aider session watch (issue 8): `POST /api/aider/events`. */
+    /** aider session watch: `POST /api/aider/events`. */
     aider?: AiderService;
   },
 ): void {
