@@ -7,6 +7,7 @@ import type {
 } from "../../db/schema/index.ts";
 import { callbackData } from "../callback-data.ts";
 import { proposeFixData } from "../heal/plan-message.ts";
+import { incidentRef } from "../incidents/incident-ref.ts";
 import { escapeAttr, escapeHtml, formatTime, truncateHtml } from "../telegram-format.ts";
 import { renderTriageSection, type TriageView } from "../triage/triage-section.ts";
 import { alertLinks, compactLabels } from "./alert-links.ts";
@@ -38,7 +39,8 @@ export interface AlertView {
 }
 
 /**
- * Renders an alert for the chat: name, severity, summary, description, instance, the other
+ * Renders an alert for the chat: severity, name and instance on line 1 (what a notification
+ * preview shows), summary, description, the other
  * labels on one line, links (Source, Runbook, Dashboard, Silence: alert-links.ts), "+N more
  * in Alertmanager" when the webhook was truncated, start time in `timeZone`, repeat count and
  * last time, incident state, escalations, acknowledgement, mute and resolution (README,
@@ -52,12 +54,13 @@ export function renderAlert(v: AlertView): RenderedMessage {
   const head = resolved
     ? "✅ <b>RESOLVED</b>"
     : `${ICON[alert.severity]} <b>${alert.severity.toUpperCase()}</b>`;
-  const lines = [`${head} · <b>${escapeHtml(alert.title)}</b>`];
+  // What and where on line 1: a notification preview shows only the first line.
+  const instance = alert.labels.instance ?? alert.labels.service ?? alert.labels.job;
+  const where = instance ? ` · <code>${escapeHtml(instance)}</code>` : "";
+  const lines = [`${head} · <b>${escapeHtml(alert.title)}</b>${where}`];
   if (alert.summary) lines.push(escapeHtml(alert.summary));
   const description = alert.annotations?.description;
   if (description && description !== alert.summary) lines.push(`<i>${escapeHtml(description)}</i>`);
-  const instance = alert.labels.instance ?? alert.labels.service ?? alert.labels.job;
-  if (instance) lines.push(`Instance: <code>${escapeHtml(instance)}</code>`);
   const labels = compactLabels(alert.labels);
   if (labels) lines.push(`Labels: <code>${escapeHtml(labels)}</code>`);
   const links = alertLinks(alert);
@@ -69,7 +72,7 @@ export function renderAlert(v: AlertView): RenderedMessage {
   if (alert.eventCount > 1) {
     lines.push(`Repeated: ×${alert.eventCount}, last ${formatTime(alert.lastEventAt, timeZone)}`);
   }
-  if (incident) lines.push(`Incident <code>${incident.id.slice(-8)}</code>: ${incident.status}`);
+  if (incident) lines.push(`Incident ${incidentRef(incident)}: ${incident.status}`);
   for (const e of v.escalated ?? []) {
     const hhmm = formatTime(new Date(e.at), timeZone).slice(11, 16);
     lines.push(`⏫ Escalated to ${escapeHtml(e.receiver)} at ${hhmm}`);

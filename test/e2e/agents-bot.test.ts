@@ -53,7 +53,7 @@ describe("agent heartbeats on the bot end to end (telegram-test-api emulator)", 
     assert.match(stalled.text, /WARNING/);
     assert.match(stalled.text, /Last beat 30m ago/);
     assert.match(stalled.text, /task "OPS-24 schema", round 12\/100/);
-    assert.match(stalled.text, /Instance: architect/);
+    assert.match(stalled.text, / · architect\n/);
 
     clock.advance(15 * MIN);
     assert.equal(await t.app.heartbeats.evaluate(), 1);
@@ -62,7 +62,7 @@ describe("agent heartbeats on the bot end to end (telegram-test-api emulator)", 
       "the escalation",
     );
     assert.match(escalated.text, /CRITICAL/);
-    assert.match(escalated.text, /Incident \w+: open/);
+    assert.match(escalated.text, /Incident #\d+: open/);
 
     assert.deepEqual(await beat("architect", { status: "working", round: 13, note: "back" }), {
       action: "continue",
@@ -77,7 +77,7 @@ describe("agent heartbeats on the bot end to end (telegram-test-api emulator)", 
       (m) => m.messageId === escalated.messageId && m.text.includes("RESOLVED"),
       "the escalation edited to resolved",
     );
-    assert.match(closed.text, /Incident \w+: resolved/);
+    assert.match(closed.text, /Incident #\d+: resolved/);
   });
 
   it("/agents lists agents by class, pages in place, and shows Details with Back", async (ctx) => {

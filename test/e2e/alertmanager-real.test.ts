@@ -119,7 +119,7 @@ describe("a real Alertmanager posting to the app", {
       15_000,
     );
     assert.match(msg.text, /CRITICAL · RealAlertmanager/);
-    assert.match(msg.text, /Instance: am-host:9100/);
+    assert.match(msg.text, / · am-host:9100\n/);
     assert.ok(msg.buttons.some((b) => b.text.includes("Acknowledge")));
 
     await postToAlertmanager(alert(new Date(Date.now() - 1000).toISOString()));

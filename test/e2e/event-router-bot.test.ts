@@ -52,14 +52,9 @@ describe("EventRouter through the bot (telegram-test-api emulator)", () => {
     return res.body.events[0].outcome as string;
   };
   const about = async (instance: string) =>
-    (await botMessages(admin, ADMIN)).filter((m) => m.text.includes(`Instance: ${instance}`));
+    (await botMessages(admin, ADMIN)).filter((m) => m.text.includes(` · ${instance}\n`));
   const waitAbout = (instance: string, match: (m: BotMessage) => boolean, what: string) =>
-    waitForBotMessage(
-      admin,
-      ADMIN,
-      (m) => m.text.includes(`Instance: ${instance}`) && match(m),
-      what,
-    );
+    waitForBotMessage(admin, ADMIN, (m) => m.text.includes(` · ${instance}\n`) && match(m), what);
   const press = (who: TelegramClient, m: BotMessage, label: string) => {
     const button = m.buttons.find((b) => b.text.includes(label));
     assert.ok(button, `button "${label}" on the message (has ${m.buttons.map((b) => b.text)})`);
@@ -123,11 +118,11 @@ describe("EventRouter through the bot (telegram-test-api emulator)", () => {
     const m = await waitAbout("ack-1", () => true, "the critical alert");
     await press(admin, m, "Acknowledge");
     const acked = await waitAbout("ack-1", (x) => x.text.includes("Acknowledged by Ada"), "ack");
-    assert.match(acked.text, /Incident \w+: acknowledged/);
+    assert.match(acked.text, /Incident #\d+: acknowledged/);
     await press(admin, acked, "Resolve");
     const done = await waitAbout("ack-1", (x) => x.text.includes("RESOLVED"), "resolve");
     assert.match(done.text, /by Ada \(@ada, 2002\)/);
-    assert.match(done.text, /Incident \w+: resolved/);
+    assert.match(done.text, /Incident #\d+: resolved/);
   });
 
   it("refuses a stranger's button press and changes nothing", async () => {

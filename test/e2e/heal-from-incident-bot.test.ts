@@ -64,7 +64,7 @@ describe("a fix proposed from an alert's message, decided and run on the bot (em
     const alertMsg = await waitForBotMessage(
       admin,
       ADMIN,
-      (m) => m.text.includes("Instance: momo-app:80") && m.buttons.length > 0,
+      (m) => m.text.includes(" · momo-app:80\n") && m.buttons.length > 0,
       "the alert message",
     );
     const fix = alertMsg.buttons.find((b) => b.text === "🩹 Propose fix");

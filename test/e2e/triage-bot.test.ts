@@ -102,7 +102,7 @@ describe("AI triage of alerts on the bot (emulator, local OpenAI-compatible upst
     const alert = await waitForBotMessage(
       admin,
       ADMIN,
-      (m) => m.text.includes("Instance: momo-app:80"),
+      (m) => m.text.includes(" · momo-app:80\n"),
       "the alert message",
     );
     const alertId = alertIdOf(alert);
@@ -185,7 +185,7 @@ describe("AI triage of alerts on the bot (emulator, local OpenAI-compatible upst
     const alert = await waitForBotMessage(
       admin,
       ADMIN,
-      (m) => m.text.includes("Instance: momo-app:81"),
+      (m) => m.text.includes(" · momo-app:81\n"),
       "the second alert",
     );
     const stranger = bot.user(STRANGER, "Eve", "eve");
@@ -227,7 +227,7 @@ describe("AI triage of alerts on the bot (emulator, local OpenAI-compatible upst
     const alert = await waitForBotMessage(
       admin,
       ADMIN,
-      (m) => m.text.includes("Instance: momo-app:80"),
+      (m) => m.text.includes(" · momo-app:80\n"),
       "the first alert",
     );
     await pressButton(admin, alert, "Acknowledge");
