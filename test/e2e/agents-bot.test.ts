@@ -31,7 +31,7 @@ describe("agent heartbeats on the bot end to end (telegram-test-api emulator)", 
   before(async () => {
     bot = await startBotTestApp({
       adminIds: [ADMIN],
-      options: { clock, outboxPacing: { perChatMs: 100 } },
+      options: { clock },
     });
     t = bot.t;
     admin = bot.user(ADMIN, "Ada", "ada");

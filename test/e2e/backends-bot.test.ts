@@ -75,8 +75,11 @@ describe("/backends and /usage on the emulator", () => {
     });
   });
   after(async () => {
-    await bot.stop();
-    await up.close();
+    try {
+      await bot.stop();
+    } finally {
+      await up.close();
+    }
   });
 
   it("lists backends by pool with state and RPM use", async () => {

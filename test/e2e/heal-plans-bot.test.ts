@@ -62,9 +62,12 @@ describe("heal plans on the bot end to end (telegram-test-api emulator)", () => 
     stranger = bot.user(STRANGER, "Eve", "eve");
   });
   after(async () => {
-    await bot.stop();
-    await health.stop();
-    repo.remove();
+    try {
+      await bot.stop();
+    } finally {
+      await health.stop();
+      repo.remove();
+    }
   });
 
   it("refuses a stranger's Approve; the admin's Approve runs the fix and edits the message to Done", async () => {

@@ -82,15 +82,18 @@ describe("/status as the home screen, incident numbers and plan decisions (emula
           ],
         }),
       },
-      options: { clock, outboxPacing: { perChatMs: 50 } },
+      options: { clock },
     });
     t = bot.t;
     admin = bot.user(ADMIN, "Ada", "ada_ops");
   });
   after(async () => {
-    await bot.stop();
-    await health.stop();
-    repo.remove();
+    try {
+      await bot.stop();
+    } finally {
+      await health.stop();
+      repo.remove();
+    }
   });
 
   it("says nothing needs you on a quiet system, with the four views and Refresh", async (ctx) => {

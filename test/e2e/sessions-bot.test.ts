@@ -39,7 +39,6 @@ describe("aider sessions in the chat end to end (telegram-test-api emulator)", (
   before(async () => {
     bot = await startBotTestApp({
       adminIds: [ADMIN],
-      options: { outboxPacing: { perChatMs: 100 } },
     });
     t = bot.t;
     admin = bot.user(ADMIN, "Ada", "ada");
@@ -83,9 +82,17 @@ describe("aider sessions in the chat end to end (telegram-test-api emulator)", (
     const chat = (await botMessages(admin, ADMIN)).map((m) => m.text).join("\n");
     for (const r of RAW_ONLY) assert.ok(!chat.includes(r), `raw output "${r}" in the chat`);
     console.log(`\n--- final session message as the emulator shows it ---\n${final.text}\n---`);
-    const alerts = (await botMessages(admin, ADMIN)).filter(
-      (m) => m.text.includes(SESSION) && !isSessionMessage(m, SESSION),
-    );
+    const sessionAlerts = async () =>
+      (await botMessages(admin, ADMIN)).filter(
+        (m) => m.text.includes(SESSION) && !isSessionMessage(m, SESSION),
+      );
+    // The RESOLVED edits go out at Telegram's pace (1 message a second per chat): wait for them.
+    for (let i = 0; i < 100; i++) {
+      const now = await sessionAlerts();
+      if (now.length === 2 && now.every((m) => m.text.startsWith("✅ RESOLVED"))) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const alerts = await sessionAlerts();
     assert.equal(alerts.length, 2, "the rate limit and the silence alerted once each");
     assert.ok(
       alerts.every((m) => m.text.startsWith("✅ RESOLVED")),

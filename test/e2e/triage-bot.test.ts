@@ -88,8 +88,11 @@ describe("AI triage of alerts on the bot (emulator, local OpenAI-compatible upst
     await addTriageBackend(t, upstream.url);
   });
   after(async () => {
-    await bot.stop();
-    await upstream.close();
+    try {
+      await bot.stop();
+    } finally {
+      await upstream.close();
+    }
   });
 
   it("delivers a critical alert first, then edits it with the model's triage section", async (ctx) => {

@@ -59,9 +59,12 @@ export async function startBotTestApp(opts: {
         userName: userName ?? firstName.toLowerCase(),
       }),
     stop: async () => {
-      await t.stop();
-      await relay.stop();
-      await emulator.stop();
+      try {
+        await t.stop();
+      } finally {
+        await relay.stop();
+        await emulator.stop();
+      }
     },
   };
 }
