@@ -63,6 +63,7 @@ describe("heal plans on the bot end to end (telegram-test-api emulator)", () => 
   });
   after(async () => {
     try {
+      await bot.t.app.heal.idle(); // a plan still running would probe the health server below
       await bot.stop();
     } finally {
       await health.stop();

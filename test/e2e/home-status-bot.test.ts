@@ -89,6 +89,7 @@ describe("/status as the home screen, incident numbers and plan decisions (emula
   });
   after(async () => {
     try {
+      await bot.t.app.heal.idle(); // a plan still running would probe the health server below
       await bot.stop();
     } finally {
       await health.stop();

@@ -39,7 +39,7 @@ describe("alerts across three replicas", onPostgres, () => {
 
   before(async () => {
     pg = (await replicaDatabase("cp_al")) as ReplicaDatabase;
-    emulator = await startEmulator();
+    emulator = await startEmulator(undefined, { allowRateLimited: true });
     relay = await startBotApiRelay({
       emulator: emulator.server,
       emulatorRoot: emulator.apiRoot,

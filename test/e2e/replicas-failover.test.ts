@@ -60,7 +60,7 @@ describe("failover under load", onPostgres, () => {
 
   before(async () => {
     pg = (await replicaDatabase("cp_fo")) as ReplicaDatabase;
-    emulator = await startEmulator();
+    emulator = await startEmulator(undefined, { allowRateLimited: true });
     relay = await startBotApiRelay({
       emulator: emulator.server,
       emulatorRoot: emulator.apiRoot,

@@ -25,7 +25,7 @@ describe("heartbeats across two replicas", onPostgres, () => {
 
   before(async () => {
     pg = (await replicaDatabase("cp_hb")) as ReplicaDatabase;
-    emulator = await startEmulator();
+    emulator = await startEmulator(undefined, { allowRateLimited: true });
     relay = await startBotApiRelay({
       emulator: emulator.server,
       emulatorRoot: emulator.apiRoot,

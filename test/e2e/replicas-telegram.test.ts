@@ -36,7 +36,7 @@ describe("Telegram long polling across replicas", onPostgres, () => {
 
   before(async () => {
     pg = (await replicaDatabase("cp_tg")) as ReplicaDatabase;
-    emulator = await startEmulator();
+    emulator = await startEmulator(undefined, { allowRateLimited: true });
     relay = await startBotApiRelay({
       emulator: emulator.server,
       emulatorRoot: emulator.apiRoot,
@@ -136,7 +136,7 @@ describe("Telegram webhooks across replicas", onPostgres, () => {
 
   before(async () => {
     pg = (await replicaDatabase("cp_wh")) as ReplicaDatabase;
-    emulator = await startEmulator();
+    emulator = await startEmulator(undefined, { allowRateLimited: true });
     balancer = await startRoundRobin([], { "x-telegram-bot-api-secret-token": SECRET });
   });
   after(async () => {
