@@ -60,6 +60,23 @@ export function createOutboxWrites(db: Db) {
     return id;
   }
 
+  /** The `send` row of `m`, due at `now` (one builder for single and bulk enqueues). */
+  async function sendRow(m: NewMessage, now: Date, tx: DbOrTx) {
+    return {
+      id: ulid(),
+      kind: "send" as const,
+      chatId: await currentChat(m.chatId, tx),
+      threadId: m.threadId ?? null,
+      subject: m.subject ?? null,
+      text: m.text,
+      replyMarkup: m.keyboard ?? null,
+      disableNotification: m.disableNotification ?? false,
+      dedupKey: m.dedupKey,
+      nextAttemptAt: now,
+      createdAt: now,
+    };
+  }
+
   async function queueEdit(
     send: { id: string; chatId: number },
     subject: string,
@@ -206,20 +223,7 @@ export function createOutboxWrites(db: Db) {
     async enqueueMany(messages: NewMessage[], now: Date, tx: DbOrTx = db): Promise<void> {
       if (messages.length === 0) return;
       const rows = [];
-      for (const m of messages) {
-        rows.push({
-          id: ulid(),
-          kind: "send" as const,
-          chatId: await currentChat(m.chatId, tx),
-          subject: m.subject ?? null,
-          text: m.text,
-          replyMarkup: m.keyboard ?? null,
-          disableNotification: m.disableNotification ?? false,
-          dedupKey: m.dedupKey,
-          nextAttemptAt: now,
-          createdAt: now,
-        });
-      }
+      for (const m of messages) rows.push(await sendRow(m, now, tx));
       await tx.insert(deliveries).values(rows).onConflictDoNothing({ target: deliveries.dedupKey });
     },
 
@@ -227,19 +231,7 @@ export function createOutboxWrites(db: Db) {
     async enqueue(m: NewMessage, now: Date, tx: DbOrTx = db): Promise<void> {
       await tx
         .insert(deliveries)
-        .values({
-          id: ulid(),
-          kind: "send",
-          chatId: await currentChat(m.chatId, tx),
-          threadId: m.threadId ?? null,
-          subject: m.subject ?? null,
-          text: m.text,
-          replyMarkup: m.keyboard ?? null,
-          disableNotification: m.disableNotification ?? false,
-          dedupKey: m.dedupKey,
-          nextAttemptAt: now,
-          createdAt: now,
-        })
+        .values(await sendRow(m, now, tx))
         .onConflictDoNothing({ target: deliveries.dedupKey });
     },
 
