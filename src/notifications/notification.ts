@@ -1,4 +1,5 @@
-import type { SmokeRunRow } from "../../db/schema/index.ts";
+import type { HealPlanRow, SmokeRunRow } from "../../db/schema/index.ts";
+import type { PlanView } from "../heal/plan-message.ts";
 import type { ReportData } from "../reports/report-types.ts";
 import type { SmokeDistribution } from "../smoke/smoke-stats.ts";
 
@@ -23,6 +24,15 @@ export type Notification =
       latest: Pick<SmokeRunRow, "ranAt" | "overall"> | undefined;
       /** IANA zone the times are shown in (`REPORT_TIMEZONE`). */
       timeZone: string;
+    }
+  | {
+      kind: "heal_plan";
+      /** The plan as stored. */
+      plan: HealPlanRow;
+      /** What its message shows besides the row (incident number, guardrail, same target). */
+      view: PlanView;
+      /** The latest progress line of a running plan, if any. */
+      progress?: string;
     };
 
 /** The labels routes match a notification on, besides its `kind`. */
@@ -32,5 +42,7 @@ export function notificationLabels(n: Notification): Record<string, string> {
       return { report: n.report.kind };
     case "smoke_summary":
       return {};
+    case "heal_plan":
+      return { risk: n.plan.risk, proposed_by: n.plan.proposedBy };
   }
 }

@@ -29,11 +29,16 @@ export interface Publisher {
    * rendered. The caller wakes the outbox worker after its commit.
    */
   publish(n: Notification, plan: DeliveryPlan, tx?: DbOrTx): Promise<RenderedMessage>;
+  /**
+   * Renders `n` and brings every message of `subject` to it (edits coalesce in the outbox;
+   * a send not yet made takes the new text instead), through `tx`.
+   */
+  update(n: Notification, subject: string, tx: DbOrTx): Promise<RenderedMessage>;
 }
 
 /** Builds the {@link Publisher} over the outbox. */
 export function createPublisher(deps: {
-  outbox: Pick<OutboxRepository, "enqueue">;
+  outbox: Pick<OutboxRepository, "enqueue" | "editSubject">;
   clock: Clock;
 }): Publisher {
   return {
@@ -55,6 +60,12 @@ export function createPublisher(deps: {
           tx,
         );
       }
+      return msg;
+    },
+
+    async update(n, subject, tx) {
+      const msg = renderNotification(n);
+      await deps.outbox.editSubject(subject, msg.text, msg.keyboard, deps.clock.now(), tx);
       return msg;
     },
   };

@@ -1,4 +1,5 @@
 import type { RenderedMessage } from "../events/alert-message.ts";
+import { renderPlanMessage } from "../heal/plan-message.ts";
 import { renderReport } from "../reports/report-message.ts";
 import { renderSmokeSummary } from "../smoke/smoke-message.ts";
 import type { Notification } from "./notification.ts";
@@ -16,5 +17,7 @@ export function renderNotification(n: Notification): RenderedMessage {
         text: renderSmokeSummary(n.distribution, n.window, n.latest, n.timeZone),
         keyboard: null,
       };
+    case "heal_plan":
+      return renderPlanMessage(n.plan, n.view, n.progress);
   }
 }
