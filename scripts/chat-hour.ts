@@ -15,6 +15,7 @@
  *   whole group every minute while it fires (its `group_interval`), 60 webhooks in all;
  * - 5–9: 10 distinct alerts through `POST /api/events`, one every 30 s (5 critical, 5 warning);
  * - 12: the commander presses Acknowledge on the first critical message;
+ * - 15: an agent proposes a heal plan (restart api-1, medium risk) linked to no incident;
  * - 20: 2 alerts of the group resolve; 30: 5 of the distinct alerts resolve;
  * - 45: the commander sends /status; 60: everything resolves.
  * Default configuration otherwise (no NOTIFY_ROUTES, dedup window 600 s).
@@ -135,6 +136,20 @@ async function main() {
         await pressButton(admin, first, "Acknowledge");
         await new Promise((r) => setTimeout(r, 1500));
         await drained("acknowledge");
+      }
+      if (minute === 15) {
+        await post(
+          "/api/heal-plans",
+          {
+            kind: "restart",
+            target: "api-1",
+            rationale: "HighErrorRate on api-1 for 15 minutes; a restart cleared it last week",
+            proposed_by: "agent-7",
+            risk: "medium",
+          },
+          "heal plan proposal",
+        );
+        await drained("heal plan");
       }
       if (minute === 45) {
         await admin.sendCommand(admin.makeCommand("/status"));
