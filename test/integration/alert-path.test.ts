@@ -84,7 +84,7 @@ for (const kind of testDatabases()) {
       assert.match(msg.text, /5xx rate above 5%/);
       assert.match(
         msg.text,
-        /2026-11-23 08:33:28 \(Asia\/Taipei\)/,
+        /Started: 23 Nov( 2026)? 08:33 \(.+\)[\s\S]*Times in Asia\/Taipei/,
         "start time in REPORT_TIMEZONE",
       );
       assert.equal(msg.keyboard?.[0]?.[0]?.text, "✋ Acknowledge");
