@@ -1,5 +1,6 @@
 import { Composer } from "grammy";
 import type { BotContext, CommandInfo } from "../src/bot/context.ts";
+import { onAction } from "../src/bot/on-action.ts";
 import { callbackData } from "../src/callback-data.ts";
 import {
   type AgentsMessage,
@@ -49,13 +50,12 @@ export function createAgentsFeature(deps: AgentsFeatureDeps): Composer<BotContex
     await edit(ctx, renderAgentsPage(deps.heartbeats.list(), 0));
   });
 
-  composer.callbackQuery(/^agp:(\d{1,4})$/, async (ctx) => {
+  onAction(composer, callbackData.agents.page, async (ctx, page) => {
     await ctx.answerCallbackQuery();
-    await edit(ctx, renderAgentsPage(deps.heartbeats.list(), Number(ctx.match[1])));
+    await edit(ctx, renderAgentsPage(deps.heartbeats.list(), page));
   });
 
-  composer.callbackQuery(/^agd:(\d{1,4}):([0-9a-f]{10})$/, async (ctx) => {
-    const [, page, ref] = ctx.match as unknown as [string, string, string];
+  onAction(composer, callbackData.agents.details, async (ctx, page, ref) => {
     const view = deps.heartbeats.list().find((a) => agentRef(a.name) === ref);
     if (!view) {
       await ctx.answerCallbackQuery({ text: "That agent is no longer known.", show_alert: true });
@@ -63,7 +63,7 @@ export function createAgentsFeature(deps: AgentsFeatureDeps): Composer<BotContex
     }
     await ctx.answerCallbackQuery();
     const beats = await deps.heartbeats.recentBeats(view.name, 8);
-    await edit(ctx, renderAgentDetails(view, beats, Number(page), deps.timeZone));
+    await edit(ctx, renderAgentDetails(view, beats, page, deps.timeZone));
   });
   return composer;
 }

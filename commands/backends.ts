@@ -44,7 +44,7 @@ export function createBackendsFeature(deps: BackendsDeps): Composer<BotContext> 
       parse_mode: "HTML",
     });
   };
-  const showDetail = async (ctx: MenuContext, id: string) => {
+  const showDetail = async (ctx: MenuContext, id: string | undefined) => {
     const b = await find(id);
     if (!b) {
       ctx.menu.nav("bk");
@@ -94,7 +94,7 @@ export function createBackendsFeature(deps: BackendsDeps): Composer<BotContext> 
           { text: `${backendIcon(b)} ${b.name}`, payload: b.id },
           plain(async (ctx) => {
             ctx.menu.nav("bkd");
-            await showDetail(ctx, ctx.match as string);
+            await showDetail(ctx, ctx.match);
           }),
         )
         .row();
@@ -184,6 +184,8 @@ export function createBackendsFeature(deps: BackendsDeps): Composer<BotContext> 
   list.register(detail);
   list.register(confirmDelete);
   const composer = new Composer<BotContext>();
+  // @grammyjs/menu types its context with `match: string` (the payload), which BotContext's
+  // wider `match` cannot satisfy; the menu installs `ctx.menu` and its payload itself.
   composer.use(list as unknown as Composer<BotContext>);
   // Opened from the /status home screen: the list menu, in the pressed message.
   composer.callbackQuery(callbackData.home.backends, async (ctx) => {

@@ -1,18 +1,21 @@
 import { Composer } from "grammy";
 import { actorName, type BotContext } from "../src/bot/context.ts";
+import { onAction } from "../src/bot/on-action.ts";
 import { callbackData } from "../src/callback-data.ts";
 import type { ActionResult, IncidentActions } from "../src/incidents/incident-actions.ts";
+
+/** What an alert or incident button does: acknowledge, resolve, mute 1 h or 24 h. */
+export type AlertAction = "ack" | "res" | "m1h" | "m24h";
 
 /** Mute durations offered on buttons, in hours. */
 export const MUTE_BUTTON_HOURS = { m1h: 1, m24h: 24 } as const;
 
 /**
- * Runs the action a button names on alert `alertId`: `ack`, `res`, `m1h` or `m24h`
- * (callback data from src/callback-data.ts). Shared by alert messages and /incidents.
+ * Runs `action` on alert `alertId`. Shared by alert messages and /incidents.
  */
 export function runAlertAction(
   actions: IncidentActions,
-  action: string,
+  action: AlertAction,
   alertId: string,
   who: string,
 ): Promise<ActionResult> {
@@ -21,10 +24,8 @@ export function runAlertAction(
       return actions.acknowledge(alertId, who);
     case "res":
       return actions.resolve(alertId, who);
-    default: {
-      const hours = MUTE_BUTTON_HOURS[action as keyof typeof MUTE_BUTTON_HOURS] ?? 1;
-      return actions.mute(alertId, hours * 3_600_000, who);
-    }
+    default:
+      return actions.mute(alertId, MUTE_BUTTON_HOURS[action] * 3_600_000, who);
   }
 }
 
@@ -38,22 +39,18 @@ export function createIncidentButtonsFeature(deps: {
   actions: IncidentActions;
 }): Composer<BotContext> {
   const composer = new Composer<BotContext>();
-  for (const action of [
-    callbackData.ack,
-    callbackData.resolve,
-    callbackData.mute1h,
-    callbackData.mute24h,
-  ]) {
-    composer.callbackQuery(action.pattern, async (ctx) => {
-      const alertId = action.parse(ctx.callbackQuery.data);
-      if (!alertId) return;
+  const buttons = [
+    [callbackData.ack, "ack"],
+    [callbackData.resolve, "res"],
+    [callbackData.mute1h, "m1h"],
+    [callbackData.mute24h, "m24h"],
+  ] as const;
+  for (const [button, action] of buttons) {
+    onAction(composer, button, async (ctx, alertId) => {
       const who = actorName(ctx);
-      const result = await runAlertAction(deps.actions, action.prefix, alertId, who);
+      const result = await runAlertAction(deps.actions, action, alertId, who);
       await ctx.answerCallbackQuery({ text: result.message, show_alert: !result.changed });
-      ctx.log.info(
-        { alert: alertId, action: action.prefix, who, changed: result.changed },
-        "alert button",
-      );
+      ctx.log.info({ alert: alertId, action, who, changed: result.changed }, "alert button");
     });
   }
   return composer;

@@ -1,7 +1,8 @@
-import { Composer } from "grammy";
+import { type CallbackQueryContext, Composer } from "grammy";
 import type { Db } from "../db/client.ts";
 import { actorName, type BotContext, type CommandInfo } from "../src/bot/context.ts";
 import { createKvStorage } from "../src/bot/conversation-storage.ts";
+import { onAction } from "../src/bot/on-action.ts";
 import { callbackData } from "../src/callback-data.ts";
 import type { IncidentActions } from "../src/incidents/incident-actions.ts";
 import { INCIDENTS_PAGE_SIZE, renderIncidentPage } from "../src/incidents/incident-list.ts";
@@ -10,7 +11,7 @@ import type { IncidentService } from "../src/incidents/incident-service.ts";
 import { memoryLine } from "../src/triage/memory-text.ts";
 import type { SymptomMemory } from "../src/triage/symptom-memory.ts";
 import type { Clock } from "../src/types.ts";
-import { runAlertAction } from "./incident-buttons.ts";
+import { type AlertAction, runAlertAction } from "./incident-buttons.ts";
 
 /** `/incidents`: open and recent incidents, paginated, with their buttons. */
 export const incidentsCommand: CommandInfo = {
@@ -99,13 +100,22 @@ export function createIncidentsFeature(deps: IncidentsFeatureDeps): Composer<Bot
     await redraw(ctx, 0);
   });
 
-  composer.callbackQuery(/^incp:(\d{1,4})$/, async (ctx) => {
+  onAction(composer, callbackData.incidentsPage, async (ctx, page) => {
     await ctx.answerCallbackQuery();
-    await redraw(ctx, Number(ctx.match[1]));
+    await redraw(ctx, page);
   });
 
-  composer.callbackQuery(/^i(ack|res|m1h|m24h):([0-9A-Z]{26})$/, async (ctx) => {
-    const [, action, incidentId] = ctx.match as unknown as [string, string, string];
+  const buttons = [
+    [callbackData.incident.ack, "ack"],
+    [callbackData.incident.resolve, "res"],
+    [callbackData.incident.mute1h, "m1h"],
+    [callbackData.incident.mute24h, "m24h"],
+  ] as const;
+  const press = async (
+    ctx: CallbackQueryContext<BotContext>,
+    action: AlertAction,
+    incidentId: string,
+  ) => {
     const who = actorName(ctx);
     const alertId = await deps.actions.alertOfIncident(incidentId);
     if (!alertId) {
@@ -122,6 +132,9 @@ export function createIncidentsFeature(deps: IncidentsFeatureDeps): Composer<Bot
         ? ((await pages.read(pageKey(chat, message))) ?? 0)
         : 0;
     await redraw(ctx, page);
-  });
+  };
+  for (const [button, action] of buttons) {
+    onAction(composer, button, (ctx, incidentId) => press(ctx, action, incidentId));
+  }
   return composer;
 }

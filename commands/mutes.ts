@@ -1,5 +1,6 @@
 import { type CallbackQueryContext, Composer } from "grammy";
 import { actorName, type BotContext, type CommandInfo } from "../src/bot/context.ts";
+import { onAction } from "../src/bot/on-action.ts";
 import { callbackData } from "../src/callback-data.ts";
 import { NotFoundError } from "../src/errors.ts";
 import type { IncidentActions } from "../src/incidents/incident-actions.ts";
@@ -41,10 +42,11 @@ export function createMutesFeature(deps: MutesFeatureDeps): Composer<BotContext>
     await ctx.reply(text, { parse_mode: "HTML", reply_markup: { inline_keyboard: keyboard } });
   });
 
-  const unmute = async (ctx: CallbackQueryContext<BotContext>, kind: "lift" | "unmute") => {
-    const action = kind === "lift" ? callbackData.liftMute : callbackData.unmute;
-    const muteId = action.parse(ctx.callbackQuery.data);
-    if (!muteId) return;
+  const unmute = async (
+    ctx: CallbackQueryContext<BotContext>,
+    kind: "lift" | "unmute",
+    muteId: string,
+  ) => {
     const who = actorName(ctx);
     const result = await deps.actions.unmute(muteId, who).catch((err: unknown) => {
       if (err instanceof NotFoundError) return undefined;
@@ -61,12 +63,10 @@ export function createMutesFeature(deps: MutesFeatureDeps): Composer<BotContext>
       .editMessageText(text, { parse_mode: "HTML", reply_markup: { inline_keyboard: keyboard } })
       .catch((err) => ctx.log.warn({ err }, "could not redraw /mutes"));
   };
-  composer.callbackQuery(callbackData.liftMute.pattern, (ctx) => unmute(ctx, "lift"));
-  composer.callbackQuery(callbackData.unmute.pattern, (ctx) => unmute(ctx, "unmute"));
+  onAction(composer, callbackData.liftMute, (ctx, muteId) => unmute(ctx, "lift", muteId));
+  onAction(composer, callbackData.unmute, (ctx, muteId) => unmute(ctx, "unmute", muteId));
 
-  composer.callbackQuery(callbackData.expireSilence.pattern, async (ctx) => {
-    const silenceId = callbackData.expireSilence.parse(ctx.callbackQuery.data);
-    if (!silenceId) return;
+  onAction(composer, callbackData.expireSilence, async (ctx, silenceId) => {
     const outcome = await deps.mutes.expireSilence(silenceId);
     const text =
       outcome.state === "failed"

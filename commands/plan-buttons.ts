@@ -1,9 +1,10 @@
-import { Composer } from "grammy";
+import { type CallbackQueryContext, Composer } from "grammy";
 import type { InlineKeyboardButton } from "grammy/types";
 import type { Db } from "../db/client.ts";
 import { REJECT_PLAN_FLOW_ID } from "../flows/reject-plan.ts";
 import { actorName, type BotContext } from "../src/bot/context.ts";
 import { createKvStorage } from "../src/bot/conversation-storage.ts";
+import { onAction } from "../src/bot/on-action.ts";
 import { callbackData } from "../src/callback-data.ts";
 import type { HealService } from "../src/heal/heal-service.ts";
 import { confirmKeyboard, renderPlanDetails } from "../src/heal/plan-message.ts";
@@ -16,6 +17,9 @@ export interface PlanButtonsDeps {
   clock: Clock;
   timeZone: string;
 }
+
+/** A plan button: approve, confirm approving, reject, details, back to the plan. */
+type PlanAction = "pa" | "pc" | "pr" | "pd" | "pb";
 
 const notModified = (err: unknown) => {
   if (!String(err).includes("message is not modified")) throw err;
@@ -63,8 +67,7 @@ export function createPlanButtonsFeature(deps: PlanButtonsDeps): Composer<BotCon
       .catch(notModified);
   }
 
-  composer.callbackQuery(/^pf:([0-9A-Z]{26})$/, async (ctx) => {
-    const alertId = ctx.match[1] as string;
+  onAction(composer, callbackData.proposeFix, async (ctx, alertId) => {
     const who = actorName(ctx);
     const result = await deps.heal.proposeFromAlert(alertId, who);
     await ctx.answerCallbackQuery({ text: result.message, show_alert: !result.created });
@@ -74,16 +77,18 @@ export function createPlanButtonsFeature(deps: PlanButtonsDeps): Composer<BotCon
     );
   });
 
-  composer.callbackQuery(/^po:([0-9A-Z]{26})$/, async (ctx) => {
-    const id = ctx.match[1] as string;
+  onAction(composer, callbackData.plan.open, async (ctx, id) => {
     const key = keyOf(ctx);
     if (key) await opened.write(key, id);
     await ctx.answerCallbackQuery();
     await showPlan(ctx, id);
   });
 
-  composer.callbackQuery(/^(pa|pc|pr|pd|pb):([0-9A-Z]{26})$/, async (ctx) => {
-    const [, action, planId] = ctx.match as unknown as [string, string, string];
+  const press = async (
+    ctx: CallbackQueryContext<BotContext>,
+    action: PlanAction,
+    planId: string,
+  ) => {
     const who = actorName(ctx);
     if (action === "pa" || action === "pc") {
       const result = await deps.heal.approve(planId, who, { confirmed: action === "pc" });
@@ -140,6 +145,16 @@ export function createPlanButtonsFeature(deps: PlanButtonsDeps): Composer<BotCon
     }
     await ctx.answerCallbackQuery({ text: "Why? Send a reason, or - for none." });
     await ctx.conversation.enter(REJECT_PLAN_FLOW_ID, planId);
-  });
+  };
+  const buttons = [
+    [callbackData.plan.approve, "pa"],
+    [callbackData.plan.confirm, "pc"],
+    [callbackData.plan.reject, "pr"],
+    [callbackData.plan.details, "pd"],
+    [callbackData.plan.back, "pb"],
+  ] as const;
+  for (const [button, action] of buttons) {
+    onAction(composer, button, (ctx, planId) => press(ctx, action, planId));
+  }
   return composer;
 }

@@ -3,6 +3,8 @@ import type { InlineKeyboard } from "../db/schema/index.ts";
 import type { AiderService } from "../src/aider/aider-service.ts";
 import { backKeyboard, renderSessionPage, SESSIONS_PAGE_SIZE } from "../src/aider/session-list.ts";
 import type { BotContext, CommandInfo } from "../src/bot/context.ts";
+import { onAction } from "../src/bot/on-action.ts";
+import { callbackData } from "../src/callback-data.ts";
 
 /** `/sessions`: recent aider sessions, paginated, with details. */
 export const sessionsCommand: CommandInfo = {
@@ -50,15 +52,14 @@ export function createSessionsFeature(deps: SessionsFeatureDeps): Composer<BotCo
     await ctx.reply(view.text, html(view.keyboard));
   });
 
-  composer.callbackQuery(/^sesp:(\d{1,4})$/, async (ctx) => {
+  onAction(composer, callbackData.sessions.page, async (ctx, n) => {
     await ctx.answerCallbackQuery();
-    const view = await page(Number(ctx.match[1]));
+    const view = await page(n);
     await edit(ctx, view.text, view.keyboard);
   });
 
-  composer.callbackQuery(/^sesd:(\d{1,4}):([0-9a-f]{16})$/, async (ctx) => {
-    const back = Number(ctx.match[1]);
-    const id = await deps.aider.queries.byKey(ctx.match[2] as string);
+  onAction(composer, callbackData.sessions.details, async (ctx, back, key) => {
+    const id = await deps.aider.queries.byKey(key);
     const text = id ? await deps.aider.render(id) : undefined;
     if (!text) {
       await ctx.answerCallbackQuery({ text: "That session no longer exists.", show_alert: true });

@@ -1,5 +1,6 @@
 import { Composer } from "grammy";
 import { actorName, type BotContext } from "../src/bot/context.ts";
+import { onAction } from "../src/bot/on-action.ts";
 import { callbackData } from "../src/callback-data.ts";
 import type { TriageService } from "../src/triage/triage-service.ts";
 
@@ -11,9 +12,7 @@ import type { TriageService } from "../src/triage/triage-service.ts";
  */
 export function createTriageButtonsFeature(deps: { triage: TriageService }): Composer<BotContext> {
   const composer = new Composer<BotContext>();
-  composer.callbackQuery(callbackData.triage.pattern, async (ctx) => {
-    const alertId = callbackData.triage.parse(ctx.callbackQuery.data);
-    if (!alertId) return;
+  onAction(composer, callbackData.triage, async (ctx, alertId) => {
     const who = actorName(ctx);
     const result = await deps.triage.request(alertId, who);
     await ctx.answerCallbackQuery({ text: result.message, show_alert: !result.started });

@@ -1,4 +1,5 @@
 import type { AiderSessionRow, InlineKeyboard } from "../../db/schema/index.ts";
+import { callbackData } from "../callback-data.ts";
 import { escapeHtml, formatTime, pagerRow, truncateHtml } from "../telegram-format.ts";
 import { repoName } from "./aider-alerts.ts";
 import { sessionKey } from "./aider-queries.ts";
@@ -6,16 +7,6 @@ import { clockDuration, cost, plural } from "./session-message.ts";
 
 /** Sessions per page of /sessions. */
 export const SESSIONS_PAGE_SIZE = 5;
-
-/**
- * Callback data of the /sessions list (≤ 64 bytes; the state lives in the database):
- * `sesp:<page>` shows a page in place, `sesd:<page>:<key>` shows one session in place (key:
- * {@link sessionKey}), with a Back button to its page.
- */
-export const sessionsCallback = {
-  page: (page: number) => `sesp:${page}`,
-  details: (page: number, sessionId: string) => `sesd:${page}:${sessionKey(sessionId)}`,
-};
 
 /** One page of the list, as /sessions and its buttons show it. */
 export interface SessionPage {
@@ -58,14 +49,14 @@ export function renderSessionPage(
   const keyboard: InlineKeyboard = [
     p.rows.map((s, i) => ({
       text: `ℹ️ ${first + i + 1}`,
-      callback_data: sessionsCallback.details(p.page, s.id),
+      callback_data: callbackData.sessions.details(p.page, sessionKey(s.id)),
     })),
   ];
-  if (pages > 1) keyboard.push(pagerRow(p.page, pages, sessionsCallback.page));
+  if (pages > 1) keyboard.push(pagerRow(p.page, pages, callbackData.sessions.page));
   return { text, keyboard };
 }
 
 /** The Back button under one session's details. */
 export function backKeyboard(page: number): InlineKeyboard {
-  return [[{ text: "◀ Back to the list", callback_data: sessionsCallback.page(page) }]];
+  return [[{ text: "◀ Back to the list", callback_data: callbackData.sessions.page(page) }]];
 }

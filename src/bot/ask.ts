@@ -1,5 +1,6 @@
 import type { Conversation } from "@grammyjs/conversations";
 import type { Context } from "grammy";
+import { callbackData } from "../callback-data.ts";
 import { InputError } from "../errors.ts";
 import { escapeHtml } from "../telegram-format.ts";
 import type { BotContext } from "./context.ts";
@@ -73,7 +74,9 @@ export async function askChoice<T>(
   const asked = await ctx.reply(question, {
     parse_mode: "HTML",
     reply_markup: {
-      inline_keyboard: [choices.map((c, i) => ({ text: c.label, callback_data: `ask:${i}` }))],
+      inline_keyboard: [
+        choices.map((c, i) => ({ text: c.label, callback_data: callbackData.ask(i) })),
+      ],
     },
   });
   const settle = async (answer: Context, label: string) => {
@@ -92,7 +95,8 @@ export async function askChoice<T>(
     });
     const data = answer.callbackQuery?.data;
     if (data !== undefined) {
-      const choice = /^ask:(\d{1,2})$/.exec(data) ? choices[Number(data.slice(4))] : undefined;
+      const index = callbackData.ask.parse(data)?.[0];
+      const choice = index === undefined ? undefined : choices[index];
       const current = answer.callbackQuery?.message?.message_id === asked.message_id;
       if (!choice || !current) {
         await answer.answerCallbackQuery({ text: "That button belongs to another question." });

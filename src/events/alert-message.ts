@@ -6,7 +6,6 @@ import type {
   MuteRow,
 } from "../../db/schema/index.ts";
 import { callbackData } from "../callback-data.ts";
-import { proposeFixData } from "../heal/plan-message.ts";
 import { incidentRef } from "../incidents/incident-ref.ts";
 import { personName } from "../person-name.ts";
 import { escapeAttr, escapeHtml, truncateHtml } from "../telegram-format.ts";
@@ -105,7 +104,8 @@ export function renderAlert(v: AlertView): RenderedMessage {
   const muted = activeMute(v);
   const keyboard = alertKeyboard(alert, muted);
   const last = [{ text: "🧠 Triage", callback_data: callbackData.triage(alert.id) }];
-  if (v.proposeFix) last.push({ text: "🩹 Propose fix", callback_data: proposeFixData(alert.id) });
+  if (v.proposeFix)
+    last.push({ text: "🩹 Propose fix", callback_data: callbackData.proposeFix(alert.id) });
   keyboard.push(last);
   return { text, keyboard };
 }

@@ -8,7 +8,6 @@ import { formatSpan, formatWhen, relativeTime, zoneNote } from "../time-format.t
  * Callback data of "Propose fix" on alert `<alertId>` (a ULID): `pf:<alertId>`, 29 bytes of
  * Telegram's 64. The template is chosen again from the alert's labels when pressed.
  */
-export const proposeFixData = (alertId: string): string => callbackData.proposeFix(alertId);
 
 /** Outbox subject of a plan's message: later edits find it by this. */
 export const planSubject = (id: string): string => `plan:${id}`;

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import type { AgentBeatRow, InlineKeyboard } from "../../db/schema/index.ts";
-import { homeButton } from "../callback-data.ts";
+import { callbackData, homeButton } from "../callback-data.ts";
 import {
   escapeHtml,
   formatDuration,
@@ -34,12 +34,6 @@ export const STATE_ICON: Record<AgentViewState, string> = {
 export function agentRef(name: string): string {
   return createHash("sha256").update(name).digest("hex").slice(0, 10);
 }
-
-/** Callback data of /agents: a page, or one agent's details remembering the page to go back to. */
-export const agentsCallback = {
-  page: (page: number) => `agp:${page}`,
-  details: (page: number, name: string) => `agd:${page}:${agentRef(name)}`,
-};
 
 /** A rendered message: HTML text and its buttons. */
 export interface AgentsMessage {
@@ -101,7 +95,10 @@ export function renderAgentsPage(agents: readonly AgentView[], requested: number
           : `${STATE_ICON.paused} <b>${escapeHtml(a.name)}</b> paused at round ${a.round ?? "?"}/${a.cls.maxRounds}: it waits for a new task`,
       );
       keyboard.push([
-        { text: `🔎 ${a.name} (${a.state})`, callback_data: agentsCallback.details(page, a.name) },
+        {
+          text: `🔎 ${a.name} (${a.state})`,
+          callback_data: callbackData.agents.details(page, agentRef(a.name)),
+        },
       ]);
     }
   }
@@ -117,11 +114,11 @@ export function renderAgentsPage(agents: readonly AgentView[], requested: number
     keyboard.push(
       rows.slice(i, i + 2).map((a) => ({
         text: `🔎 ${a.name}`,
-        callback_data: agentsCallback.details(page, a.name),
+        callback_data: callbackData.agents.details(page, agentRef(a.name)),
       })),
     );
   }
-  if (pages > 1) keyboard.push(pagerRow(page, pages, agentsCallback.page));
+  if (pages > 1) keyboard.push(pagerRow(page, pages, callbackData.agents.page));
   keyboard.push([homeButton()]);
   return { text: truncateHtml(out.join("\n"), "use ◀ ▶ for the rest"), keyboard };
 }
@@ -158,6 +155,6 @@ export function renderAgentDetails(
   out.push(...(beats.length > 0 ? beats.map((b) => beatLine(b, timeZone)) : ["none kept"]));
   return {
     text: truncateHtml(out.join("\n"), "older beats are not shown"),
-    keyboard: [[{ text: "« Back", callback_data: agentsCallback.page(page) }]],
+    keyboard: [[{ text: "« Back", callback_data: callbackData.agents.page(page) }]],
   };
 }

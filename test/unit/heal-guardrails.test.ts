@@ -21,7 +21,6 @@ import {
   runningLimitMs,
 } from "../../src/heal/heal-config.ts";
 import { contentHash } from "../../src/heal/plan-content.ts";
-import { proposeFixData } from "../../src/heal/plan-message.ts";
 import { interruptedReason, processAlive, type Runner } from "../../src/heal/plan-recovery.ts";
 import { checkNotProtected } from "../../src/heal/protected.ts";
 import { redactSecrets } from "../../src/heal/redact.ts";
@@ -168,7 +167,7 @@ describe("heal guardrails (L0–L4, protected resources)", () => {
       callbackData.plan.approve(id),
       callbackData.plan.reject(id),
       callbackData.plan.details(id),
-      proposeFixData(id),
+      callbackData.proposeFix(id),
     ])
       assert.ok(Buffer.byteLength(d) <= 64);
   });
