@@ -4,7 +4,7 @@ import { onAction } from "../src/bot/on-action.ts";
 import { callbackData } from "../src/callback-data.ts";
 import { NotFoundError } from "../src/errors.ts";
 import type { IncidentActions } from "../src/incidents/incident-actions.ts";
-import { renderMuteList } from "../src/mutes/mute-message.ts";
+import { renderMuteLifted, renderMuteList } from "../src/mutes/mute-message.ts";
 import type { MuteService } from "../src/mutes/mute-service.ts";
 import type { Clock } from "../src/types.ts";
 
@@ -25,7 +25,8 @@ export interface MutesFeatureDeps {
 /**
  * Composer for /mutes and its Unmute buttons (`lift:<muteId>`). A press lifts the mute,
  * answers at once and redraws the list in place; `unmute:<muteId>` (the button on an alert
- * message) lifts it too, and the alert message is edited through the outbox.
+ * message) lifts it too, and the alert message is edited through the outbox;
+ * `umr:<muteId>` (the button on the reply to /mute) lifts it and edits that reply in place.
  */
 export function createMutesFeature(deps: MutesFeatureDeps): Composer<BotContext> {
   const composer = new Composer<BotContext>();
@@ -44,7 +45,7 @@ export function createMutesFeature(deps: MutesFeatureDeps): Composer<BotContext>
 
   const unmute = async (
     ctx: CallbackQueryContext<BotContext>,
-    kind: "lift" | "unmute",
+    kind: "lift" | "unmute" | "reply",
     muteId: string,
   ) => {
     const who = actorName(ctx);
@@ -57,6 +58,13 @@ export function createMutesFeature(deps: MutesFeatureDeps): Composer<BotContext>
       show_alert: result?.silence?.state === "failed",
     });
     ctx.log.info({ mute: muteId, who, changed: result?.changed }, "unmute pressed");
+    if (kind === "reply" && result?.mute) {
+      const text = renderMuteLifted(result.mute, deps.clock.now(), deps.timeZone, result.silence);
+      await ctx
+        .editMessageText(text, { parse_mode: "HTML", reply_markup: { inline_keyboard: [] } })
+        .catch((err) => ctx.log.warn({ err }, "could not edit the /mute reply"));
+      return;
+    }
     if (kind !== "lift") return;
     const { text, keyboard } = await render();
     await ctx
@@ -65,6 +73,7 @@ export function createMutesFeature(deps: MutesFeatureDeps): Composer<BotContext>
   };
   onAction(composer, callbackData.liftMute, (ctx, muteId) => unmute(ctx, "lift", muteId));
   onAction(composer, callbackData.unmute, (ctx, muteId) => unmute(ctx, "unmute", muteId));
+  onAction(composer, callbackData.unmuteReply, (ctx, muteId) => unmute(ctx, "reply", muteId));
 
   onAction(composer, callbackData.expireSilence, async (ctx, silenceId) => {
     const outcome = await deps.mutes.expireSilence(silenceId);

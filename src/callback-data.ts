@@ -97,8 +97,10 @@ export const callbackData = {
     mute1h: incidentMute1h,
     mute24h: incidentMute24h,
   },
-  /** Lift mute `<muteId>` (button on an alert message or a /mute reply). */
+  /** Lift mute `<muteId>` (button on an alert message; the alert is redrawn). */
   unmute: action("unmute", fields.ulid),
+  /** Lift mute `<muteId>` from the reply to /mute (that reply is edited in place). */
+  unmuteReply: action("umr", fields.ulid),
   /** Lift mute `<muteId>` from the /mutes list (the list is redrawn in place). */
   liftMute: action("lift", fields.ulid),
   /** Expire Alertmanager silence `<silenceId>` listed by /mutes. */

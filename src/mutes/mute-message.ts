@@ -1,6 +1,8 @@
 import type { InlineKeyboard, MuteRow } from "../../db/schema/index.ts";
 import { callbackData } from "../callback-data.ts";
+import { personName } from "../person-name.ts";
 import { escapeHtml, formatDuration, formatTime, truncateHtml } from "../telegram-format.ts";
+import { clockTime } from "../time-format.ts";
 import type { Silence } from "./alertmanager-silences.ts";
 import { formatMatcher, type Matcher } from "./matchers.ts";
 import type { CreatedMute, SilenceOutcome } from "./mute-service.ts";
@@ -36,8 +38,31 @@ export function renderMuteCreated(
   if (am) lines.push(am);
   return {
     text: lines.join("\n"),
-    keyboard: [[{ text: "🔔 Unmute", callback_data: callbackData.unmute(m.id) }]],
+    keyboard: [[{ text: "🔔 Unmute", callback_data: callbackData.unmuteReply(m.id) }]],
   };
+}
+
+/**
+ * A /mute reply after its 🔔 Unmute was pressed (no buttons): who lifted the mute and when,
+ * or when it ended on its own, its matchers and reason, and Alertmanager's answer when its
+ * silence could not be expired. `silence` is the outcome of this press (undefined: none).
+ */
+export function renderMuteLifted(
+  m: MuteRow,
+  now: Date,
+  timeZone: string,
+  silence?: SilenceOutcome,
+): string {
+  const when = (d: Date) => `${clockTime(d, now, timeZone)} (${escapeHtml(timeZone)})`;
+  const head =
+    m.liftedAt !== null
+      ? `🔔 <b>Unmuted</b> by ${escapeHtml(personName(m.liftedBy ?? "someone"))} at ${when(m.liftedAt)}`
+      : `🔔 <b>Mute ended</b> at ${when(m.endsAt)}`;
+  const lines = [`${head} — ${matchersHtml(m.matchers)}`];
+  if (m.reason) lines.push(`<i>${escapeHtml(m.reason)}</i>`);
+  const am = silence ? silenceLine(silence, "expired") : undefined;
+  if (am) lines.push(am);
+  return truncateHtml(lines.join("\n"), "cut; /mutes lists the active mutes");
 }
 
 /** One mute as a line block: matchers, until when, who and why. */

@@ -33,6 +33,7 @@ const cases: Case[] = [
   c("im1h", callbackData.incident.mute1h, [ULID]),
   c("im24h", callbackData.incident.mute24h, [ULID]),
   c("unmute", callbackData.unmute, [ULID]),
+  c("umr", callbackData.unmuteReply, [ULID]),
   c("lift", callbackData.liftMute, [ULID]),
   c("silx", callbackData.expireSilence, [UUID]),
   c("tri", callbackData.triage, [ULID]),
