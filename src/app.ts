@@ -3,41 +3,22 @@ import { hostname } from "node:os";
 import { type Database, openDatabase } from "../db/client.ts";
 import { createAiderService } from "./aider/aider-service.ts";
 import { createAutonomyService } from "./autonomy/autonomy-service.ts";
-import { createBotLifecycle } from "./bot/bot-lifecycle.ts";
-import { COMMANDS, createBot } from "./bot/create-bot.ts";
-import { createSecretInbox } from "./bot/secret-input.ts";
-import { createUpdateLedger } from "./bot/update-ledger.ts";
+import { createBotModule } from "./bot/bot-module.ts";
 import { packageVersion } from "./build-info.ts";
 import type { Config } from "./config.ts";
 import { createDashboardModule } from "./dashboard/dashboard-module.ts";
-import { createEventsModule } from "./events/events-module.ts";
 import { createHealService } from "./heal/heal-service.ts";
-import { templateFor } from "./heal/plan-templates.ts";
 import { createHeartbeatService } from "./heartbeats/heartbeat-service.ts";
-import { createHttpDrain, type DrainResult, settlesWithin } from "./http/drain.ts";
-import { registerAdminRoutes } from "./http/routes/admin.ts";
-import { registerHealthRoutes } from "./http/routes/health.ts";
-import { registerIngestRoutes } from "./http/routes/ingest.ts";
-import { registerProxyRoutes } from "./http/routes/proxy.ts";
-import { registerTelegramWebhook } from "./http/routes/telegram-webhook.ts";
-import { createHttpServer } from "./http/server.ts";
+import { type DrainResult, settlesWithin } from "./http/drain.ts";
+import { createHttpModule } from "./http/http-module.ts";
 import { incidentTags } from "./incidents/incident-ref.ts";
-import { createIncidentService } from "./incidents/incident-service.ts";
+import { createIncidentsModule } from "./incidents/incidents-module.ts";
 import type { Logger } from "./logger.ts";
 import { createMetrics } from "./metrics.ts";
-import { createSilenceClient } from "./mutes/alertmanager-silences.ts";
-import { createEscalationStore } from "./notifications/escalation-store.ts";
-import { createEscalations } from "./notifications/escalations.ts";
-import { createNotificationRouter, targetsFor } from "./notifications/notification-router.ts";
-import { createOutboxRepository } from "./outbox/outbox-repository.ts";
-import { createOutboxWorker, type OutboxWorker } from "./outbox/outbox-worker.ts";
+import { targetsFor } from "./notifications/notification-router.ts";
+import { createDeliveryModule } from "./outbox/delivery-module.ts";
 import type { PacingOptions } from "./outbox/pacer.ts";
-import { createPacer } from "./outbox/pacer.ts";
-import {
-  createTelegramSender,
-  sendTimeoutMs,
-  type TelegramSender,
-} from "./outbox/telegram-sender.ts";
+import type { TelegramSender } from "./outbox/telegram-sender.ts";
 import { createKeyCipher } from "./proxy/key-crypto.ts";
 import { resolveEncryptionKey } from "./proxy/key-file.ts";
 import { createProxyModule } from "./proxy/proxy-module.ts";
@@ -47,11 +28,6 @@ import { wireReplicas } from "./replicas/replica-wiring.ts";
 import { createScheduleModule } from "./scheduler/schedule-module.ts";
 import { createStatusService } from "./status/status-service.ts";
 import type { Tracing } from "./tracing/tracing-types.ts";
-import {
-  createTriageModule,
-  createTriageReads,
-  type TriageModule,
-} from "./triage/triage-module.ts";
 import { type Clock, systemClock } from "./types.ts";
 
 /** What {@link createApp} needs besides the config (CONVENTIONS habit 5). */
@@ -74,8 +50,10 @@ export interface AppOptions {
 export type App = Awaited<ReturnType<typeof createApp>>;
 
 /**
- * Builds every service from the config: database → services → HTTP → bot → outbox worker.
- * Nothing listens or polls until {@link App.start}.
+ * Composes the feature modules in dependency order (docs/architecture.md, Modules):
+ * database and replicas → proxy → delivery (outbox) → incidents (alert path, escalations,
+ * triage) → agents' work (aider, heartbeats, heal, autonomy) → schedules (smoke, reports) →
+ * dashboard and status → bot → HTTP. Nothing listens or polls until {@link App.start}.
  */
 export async function createApp(config: Config, opts: AppOptions) {
   const { logger } = opts;
@@ -112,66 +90,35 @@ export async function createApp(config: Config, opts: AppOptions) {
     limiter: replicas.limiter,
     tracer: opts.tracing?.proxyTracer,
   });
-  const { backends, registry, agents, proxy } = proxyModule;
-  const outbox = createOutboxRepository(db);
-  // Where every notification goes: NOTIFY_ROUTES, else TELEGRAM_ALERT_CHAT_IDS.
-  const notifyRouter = createNotificationRouter({
-    routes: config.notifications.routes,
-    alertChatIds: () => config.telegram.alertChatIds,
-  });
-  const escalationStore = createEscalationStore(db);
-  const incidents = createIncidentService({ db, clock });
-  let worker: OutboxWorker | undefined;
-  // AI triage: its reads come first (alert messages show triages), the service after the
-  // alert path it edits; the router reaches it through this binding.
-  const triageReads = createTriageReads(db);
-  let triage: TriageModule | undefined;
-  const eventsModule = await createEventsModule({
+  const { backends, registry, agents } = proxyModule;
+  const delivery = createDeliveryModule({
     db,
     clock,
     logger,
     metrics,
-    outbox,
-    incidents,
-    notifyRouter,
-    escalations: escalationStore,
-    timeZone: config.reportTimezone,
-    windows: config.events.dedupWindowsMs,
-    onQueued: () => worker?.kick(),
-    planTemplateFor: (labels) => templateFor(config.heal.templates, labels)?.template.name,
-    muteVersion: replicas.shared ? () => replicas.feed.version("mutes") : undefined,
-    silences: config.alertmanagerUrl
-      ? createSilenceClient({ baseUrl: config.alertmanagerUrl })
-      : undefined,
-    triageFor: triageReads.triageFor,
-    triagesFor: triageReads.triagesFor,
-    onIncidentsOpened: (alertIds) => triage?.service.onIncidentsOpened(alertIds),
+    workerId: identity.id,
+    token: config.telegram.token,
+    apiRoot: config.telegram.apiRoot,
+    sender: opts.sender,
+    leaseMs: opts.outboxLeaseMs ?? config.outbox.leaseMs,
+    maxAttempts: config.outbox.maxAttempts,
+    pacing: opts.outboxPacing,
   });
-  const { router, mutes } = eventsModule;
-  const escalations = createEscalations({
-    db,
-    clock,
-    logger: logger.child({ component: "escalations" }),
-    store: escalationStore,
-    alerts: eventsModule.alerts,
-    notifier: eventsModule.notifier,
-    router: notifyRouter,
-    onQueued: () => worker?.kick(),
-    tickMs: config.notifications.tickMs,
-  });
-  triage = createTriageModule({
+  const { outbox, worker, onQueued } = delivery;
+  const incidentsModule = await createIncidentsModule({
     db,
     clock,
     logger,
-    settings: config.triage,
-    store: triageReads.store,
-    proxy,
-    templates: config.heal.templates,
-    alerts: eventsModule.alerts,
-    notifier: eventsModule.notifier,
-    timeZone: config.reportTimezone,
-    onQueued: () => worker?.kick(),
+    metrics,
+    config,
+    delivery,
+    replicas,
+    proxy: proxyModule,
   });
+  const { notifyRouter, incidents, escalations, triage } = incidentsModule;
+  const eventsModule = incidentsModule.events;
+  const { router, mutes } = eventsModule;
+
   const autonomy = createAutonomyService({ db, clock, timeZone: config.reportTimezone });
   const aider = createAiderService({
     db,
@@ -181,7 +128,7 @@ export async function createApp(config: Config, opts: AppOptions) {
     router,
     sessionChats: targetsFor(notifyRouter, "aider_session"),
     timeZone: config.reportTimezone,
-    onQueued: () => worker?.kick(),
+    onQueued,
   });
   const heartbeats = await createHeartbeatService({
     db,
@@ -204,7 +151,7 @@ export async function createApp(config: Config, opts: AppOptions) {
     timeZone: config.reportTimezone,
     settings: config.smoke,
     notifyRouter,
-    onQueued: () => worker?.kick(),
+    onQueued,
     runner: `${hostname()}:${process.pid}`,
     reportSections: [aider.reportSection],
     heartbeats: () => heartbeats.stallFacts(),
@@ -220,8 +167,8 @@ export async function createApp(config: Config, opts: AppOptions) {
     settings: config.heal,
     planChats: targetsFor(notifyRouter, "heal_plan"),
     timeZone: config.reportTimezone,
-    onQueued: () => worker?.kick(),
-    suggestedTemplate: triageReads.suggestedTemplate,
+    onQueued,
+    suggestedTemplate: incidentsModule.suggestedTemplate,
   });
 
   const token = config.telegram.token;
@@ -258,113 +205,49 @@ export async function createApp(config: Config, opts: AppOptions) {
     replicas: () => replicas.list(),
     autonomy: autonomy.window,
   });
-  // One pacer per process for every send to Telegram: the outbox and the bot's own replies.
-  const pacer = createPacer(opts.outboxPacing);
-  const bot = token
-    ? createBot({
-        pacer,
-        token,
-        apiRoot: config.telegram.apiRoot,
-        adminIds: config.telegram.adminIds,
-        logger,
-        status,
-        db,
-        clock,
-        timeZone: config.reportTimezone,
-        incidents,
-        mutes,
-        actions: eventsModule.actions,
-        proxy: proxyModule,
-        smoke: schedules.smoke,
-        digests: schedules.digests,
-        aider,
-        heal,
-        heartbeats,
-        updates: createUpdateLedger({ db, replicaId: identity.id }),
-        dashboard,
-        triage: triage.service,
-        symptoms: triage.memory,
-        secrets: createSecretInbox({ db, cipher, clock }),
-        notifyRouter,
-      })
-    : undefined;
-  const leaseMs = opts.outboxLeaseMs ?? config.outbox.leaseMs;
-  const sender =
-    opts.sender ??
-    (token
-      ? createTelegramSender({
-          token,
-          apiRoot: config.telegram.apiRoot,
-          timeoutMs: sendTimeoutMs(leaseMs),
-        })
-      : undefined);
-  if (sender) {
-    worker = createOutboxWorker({
-      repo: outbox,
-      sender,
-      clock,
-      logger: logger.child({ component: "outbox" }),
-      metrics,
-      workerId: identity.id,
-      maxAttempts: config.outbox.maxAttempts,
-      leaseMs,
-      pacer,
-    });
-  }
-
-  const http = createHttpServer(logger);
-  const drain = createHttpDrain(http);
-  registerHealthRoutes(http, {
-    ping: database.ping,
-    metrics,
-    refreshGauges: async () => {
-      const s = await outbox.stats(clock.now());
-      metrics.outboxPending.set(s.pending);
-      metrics.outboxDead.set(s.dead);
-      metrics.outboxOldest.set(s.oldestPendingMs / 1000);
-      metrics.mutesActive.set(mutes.activeCount(clock.now()));
-      proxyModule.refreshGauges();
-      heartbeats.refreshGauges();
-    },
-  });
-  registerAdminRoutes(http, {
-    adminToken: config.adminToken,
+  const { bot, lifecycle: botLifecycle } = createBotModule({
+    config,
+    cipher,
+    replicaId: identity.id,
+    pacer: delivery.pacer,
+    logger,
+    status,
+    db,
+    clock,
+    incidents,
+    mutes,
+    actions: eventsModule.actions,
     proxy: proxyModule,
-    outbox,
-    clock,
-    timeZone: config.reportTimezone,
-    smoke: schedules.smoke.store,
-    heal,
-    replicas: () => replicas.list(),
-    autonomy,
-  });
-  registerIngestRoutes(http, {
-    ingestToken: config.ingestToken,
-    router,
-    clock,
+    smoke: schedules.smoke,
+    digests: schedules.digests,
+    aider,
     heal,
     heartbeats,
-    aider,
+    dashboard,
+    triage: triage.service,
+    symptoms: triage.memory,
+    notifyRouter,
   });
-  registerProxyRoutes(http, { agents, proxy });
-  dashboard.register(http);
-  const webhookSecret = config.telegram.webhookSecret;
-  if (bot && config.telegram.webhookUrl && webhookSecret)
-    registerTelegramWebhook(http, { bot, secret: webhookSecret });
+  const { http, drain } = createHttpModule({
+    config,
+    logger,
+    clock,
+    metrics,
+    ping: database.ping,
+    outbox,
+    mutes,
+    router,
+    proxy: proxyModule,
+    heartbeats,
+    aider,
+    heal,
+    autonomy,
+    smoke: schedules.smoke.store,
+    replicas,
+    dashboard,
+    bot,
+  });
 
-  const botLifecycle = bot
-    ? createBotLifecycle({
-        bot,
-        commands: COMMANDS,
-        webhookUrl: config.telegram.webhookUrl,
-        webhookSecret: config.telegram.webhookSecret,
-        logger,
-        menuFor: {
-          adminIds: config.telegram.adminIds,
-          alertChatIds: notifyRouter.chatIds(),
-        },
-      })
-    : undefined;
   wireReplicas(replicas, {
     reloadBackends: () => proxyModule.reloadBackends(),
     reloadAgentKeys: () => agents.reload(),
@@ -457,7 +340,7 @@ export async function createApp(config: Config, opts: AppOptions) {
         // Roles first, so another replica polls Telegram and watches heartbeats at once.
         if (!(await settlesWithin(replicas.stop(), 5000)))
           logger.warn("leaving the replicas took over 5 s; the locks end with the session");
-        await Promise.all([schedules.stop(), botLifecycle?.stop(), triage?.service.stop()]);
+        await Promise.all([schedules.stop(), botLifecycle?.stop(), triage.service.stop()]);
         if (worker && !(await settlesWithin(worker.stop(), graceMs)))
           logger.warn("outbox worker still sending; its claim ends with the lease");
         const [result] = await Promise.all([httpClosed, heal.stop(graceMs)]);

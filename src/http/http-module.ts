@@ -1,0 +1,102 @@
+import type { FastifyInstance } from "fastify";
+import type { Bot } from "grammy";
+import type { AiderService } from "../aider/aider-service.ts";
+import type { AutonomyService } from "../autonomy/autonomy-service.ts";
+import type { BotContext } from "../bot/context.ts";
+import type { Config } from "../config.ts";
+import type { DashboardModule } from "../dashboard/dashboard-module.ts";
+import type { EventRouter } from "../events/event-router.ts";
+import type { HealService } from "../heal/heal-service.ts";
+import type { HeartbeatService } from "../heartbeats/heartbeat-service.ts";
+import type { Logger } from "../logger.ts";
+import type { Metrics } from "../metrics.ts";
+import type { MuteService } from "../mutes/mute-service.ts";
+import type { OutboxRepository } from "../outbox/outbox-repository.ts";
+import type { ProxyModule } from "../proxy/proxy-module.ts";
+import type { ReplicaModule } from "../replicas/replica-module.ts";
+import type { SmokeStore } from "../smoke/smoke-store.ts";
+import type { Clock } from "../types.ts";
+import { createHttpDrain, type HttpDrain } from "./drain.ts";
+import { registerAdminRoutes } from "./routes/admin.ts";
+import { registerHealthRoutes } from "./routes/health.ts";
+import { registerIngestRoutes } from "./routes/ingest.ts";
+import { registerProxyRoutes } from "./routes/proxy.ts";
+import { registerTelegramWebhook } from "./routes/telegram-webhook.ts";
+import { createHttpServer } from "./server.ts";
+
+/** Dependencies of {@link createHttpModule}: every service an HTTP route serves. */
+export interface HttpModuleDeps {
+  config: Pick<Config, "adminToken" | "ingestToken" | "reportTimezone" | "telegram">;
+  logger: Logger;
+  clock: Clock;
+  metrics: Metrics;
+  /** Database liveness for `/readyz`. */
+  ping: () => Promise<void>;
+  outbox: OutboxRepository;
+  mutes: MuteService;
+  router: EventRouter;
+  proxy: ProxyModule;
+  heartbeats: HeartbeatService;
+  aider: AiderService;
+  heal: HealService;
+  autonomy: AutonomyService;
+  smoke: SmokeStore;
+  replicas: Pick<ReplicaModule, "list">;
+  dashboard: Pick<DashboardModule, "register">;
+  /** The bot, when its updates come by webhook. */
+  bot: Bot<BotContext> | undefined;
+}
+
+/** The HTTP server with every route registered, and its graceful drain. */
+export interface HttpModule {
+  http: FastifyInstance;
+  drain: HttpDrain;
+}
+
+/**
+ * Builds the Fastify server and registers health, admin, ingest, proxy, dashboard and (in
+ * webhook mode) Telegram routes. Nothing listens until the app starts.
+ */
+export function createHttpModule(deps: HttpModuleDeps): HttpModule {
+  const { config, clock, metrics, outbox, mutes, proxy, heartbeats } = deps;
+  const http = createHttpServer(deps.logger);
+  const drain = createHttpDrain(http);
+  registerHealthRoutes(http, {
+    ping: deps.ping,
+    metrics,
+    refreshGauges: async () => {
+      const s = await outbox.stats(clock.now());
+      metrics.outboxPending.set(s.pending);
+      metrics.outboxDead.set(s.dead);
+      metrics.outboxOldest.set(s.oldestPendingMs / 1000);
+      metrics.mutesActive.set(mutes.activeCount(clock.now()));
+      proxy.refreshGauges();
+      heartbeats.refreshGauges();
+    },
+  });
+  registerAdminRoutes(http, {
+    adminToken: config.adminToken,
+    proxy,
+    outbox,
+    clock,
+    timeZone: config.reportTimezone,
+    smoke: deps.smoke,
+    heal: deps.heal,
+    replicas: () => deps.replicas.list(),
+    autonomy: deps.autonomy,
+  });
+  registerIngestRoutes(http, {
+    ingestToken: config.ingestToken,
+    router: deps.router,
+    clock,
+    heal: deps.heal,
+    heartbeats,
+    aider: deps.aider,
+  });
+  registerProxyRoutes(http, { agents: proxy.agents, proxy: proxy.proxy });
+  deps.dashboard.register(http);
+  const webhookSecret = config.telegram.webhookSecret;
+  if (deps.bot && config.telegram.webhookUrl && webhookSecret)
+    registerTelegramWebhook(http, { bot: deps.bot, secret: webhookSecret });
+  return { http, drain };
+}
