@@ -3,12 +3,16 @@ import type { BotContext, CommandInfo } from "../src/bot/context.ts";
 import { onAction } from "../src/bot/on-action.ts";
 import { callbackData } from "../src/callback-data.ts";
 import {
+  type AgentProxyFacts,
   type AgentsMessage,
   agentRef,
   renderAgentDetails,
   renderAgentsPage,
 } from "../src/heartbeats/agents-message.ts";
 import type { HeartbeatService } from "../src/heartbeats/heartbeat-service.ts";
+import type { ProxyModule } from "../src/proxy/proxy-module.ts";
+import { startOfLocalDay, summarize } from "../src/proxy/stats.ts";
+import type { Clock } from "../src/types.ts";
 
 /** `/agents`: heartbeating agents by class, with state, task, round and last beat. */
 export const agentsCommand: CommandInfo = {
@@ -19,7 +23,28 @@ export const agentsCommand: CommandInfo = {
 /** Dependencies of {@link createAgentsFeature}. */
 export interface AgentsFeatureDeps {
   heartbeats: Pick<HeartbeatService, "list" | "recentBeats">;
+  /** The same agents as proxy callers: their agent keys and usage (details only). */
+  proxy?: Pick<ProxyModule, "agentKeys" | "usageSince">;
+  clock: Clock;
   timeZone: string;
+}
+
+/** An agent's keys and today's proxy usage, by its name (the one meaning of "agent"). */
+async function proxyFacts(
+  proxy: NonNullable<AgentsFeatureDeps["proxy"]>,
+  name: string,
+  now: Date,
+  timeZone: string,
+): Promise<AgentProxyFacts> {
+  const keys = (await proxy.agentKeys.list()).filter((k) => k.name === name && !k.revoked_at);
+  const usage = summarize(
+    (await proxy.usageSince(startOfLocalDay(now, timeZone))).filter((r) => r.agent === name),
+  );
+  return {
+    keyPrefixes: keys.map((k) => k.key_prefix),
+    requests: usage.requests,
+    tokens: usage.prompt_tokens + usage.completion_tokens,
+  };
 }
 
 const options = (m: AgentsMessage) => ({
@@ -63,7 +88,10 @@ export function createAgentsFeature(deps: AgentsFeatureDeps): Composer<BotContex
     }
     await ctx.answerCallbackQuery();
     const beats = await deps.heartbeats.recentBeats(view.name, 8);
-    await edit(ctx, renderAgentDetails(view, beats, page, deps.timeZone));
+    const proxy = deps.proxy
+      ? await proxyFacts(deps.proxy, view.name, deps.clock.now(), deps.timeZone)
+      : undefined;
+    await edit(ctx, renderAgentDetails(view, beats, page, deps.timeZone, proxy));
   });
   return composer;
 }

@@ -90,7 +90,7 @@ export async function createApp(config: Config, opts: AppOptions) {
     limiter: replicas.limiter,
     tracer: opts.tracing?.proxyTracer,
   });
-  const { backends, registry, agents } = proxyModule;
+  const { backends, registry, agentKeys } = proxyModule;
   const delivery = createDeliveryModule({
     db,
     clock,
@@ -250,7 +250,7 @@ export async function createApp(config: Config, opts: AppOptions) {
 
   wireReplicas(replicas, {
     reloadBackends: () => proxyModule.reloadBackends(),
-    reloadAgentKeys: () => agents.reload(),
+    reloadAgentKeys: () => agentKeys.reload(),
     syncCooldowns: () => proxyModule.syncCooldowns(),
     reloadMutes: () => mutes.reload(),
     refreshAgents: (names) => heartbeats.refresh(names),
@@ -273,7 +273,8 @@ export async function createApp(config: Config, opts: AppOptions) {
     worker,
     router,
     backends,
-    agents,
+    /** Agent keys: the proxy keys agents call with (`/api/admin/agents`). */
+    agentKeys,
     outbox,
     incidents,
     mutes,

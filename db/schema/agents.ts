@@ -1,7 +1,11 @@
 import { pgTable, text, timestamp } from "drizzle-orm/pg-core";
 
-/** An agent allowed to call the proxy. Only the SHA-256 of its key is stored. */
-export const agents = pgTable("agents", {
+/**
+ * Agent keys: the proxy key of an agent (an AI agent, identified by its name; the same name
+ * it sends heartbeats under). Only the SHA-256 of the key is stored. The SQL table keeps its
+ * name `agents`, as `/api/admin/agents` keeps its path, for API users.
+ */
+export const agentKeys = pgTable("agents", {
   id: text("id").primaryKey(),
   name: text("name").notNull().unique(),
   keyHash: text("key_hash").notNull().unique(),
@@ -11,4 +15,4 @@ export const agents = pgTable("agents", {
   revokedAt: timestamp("revoked_at", { withTimezone: true }),
 });
 
-export type AgentRow = typeof agents.$inferSelect;
+export type AgentKeyRow = typeof agentKeys.$inferSelect;

@@ -28,6 +28,27 @@ export const STATE_ICON: Record<AgentViewState, string> = {
 };
 
 /**
+ * What the proxy knows of an agent of the same name: its agent keys (the same agent calls the
+ * proxy with them) and its proxy usage since the start of the local day.
+ */
+export interface AgentProxyFacts {
+  /** Prefixes (`cp_ab12`) of its active agent keys. */
+  keyPrefixes: string[];
+  requests: number;
+  /** Prompt plus completion tokens. */
+  tokens: number;
+}
+
+/** `Proxy: key cp_ab12… · today 12 requests, 3,400 tokens`, or that it has no agent key. */
+function proxyLine(p: AgentProxyFacts): string {
+  const keys =
+    p.keyPrefixes.length === 0
+      ? "no agent key"
+      : `key${p.keyPrefixes.length === 1 ? "" : "s"} ${p.keyPrefixes.map((k) => `<code>${escapeHtml(k)}…</code>`).join(", ")}`;
+  return `Proxy: ${keys} · today ${p.requests} request${p.requests === 1 ? "" : "s"}, ${p.tokens.toLocaleString("en-US")} tokens`;
+}
+
+/**
  * A short stable reference to an agent for callback data (names reach 63 characters; a
  * button's data must stay within 64 bytes): the first 10 hex characters of its SHA-256.
  */
@@ -141,6 +162,7 @@ export function renderAgentDetails(
   beats: readonly AgentBeatRow[],
   page: number,
   timeZone: string,
+  proxy?: AgentProxyFacts,
 ): AgentsMessage {
   const out = [
     `${STATE_ICON[a.state]} <b>${escapeHtml(a.name)}</b> · ${a.state} · class ${escapeHtml(a.cls.name)}`,
@@ -151,6 +173,7 @@ export function renderAgentDetails(
     `Last beat: ${formatTime(a.lastBeatAt, timeZone)} (${formatDuration(a.ageMs)} ago)`,
   ];
   if (a.note) out.push(`Note: <i>${escapeHtml(cutText(a.note, 500))}</i>`);
+  if (proxy) out.push(proxyLine(proxy));
   out.push("", `<b>Last beats</b> (${escapeHtml(timeZone)})`);
   out.push(...(beats.length > 0 ? beats.map((b) => beatLine(b, timeZone)) : ["none kept"]));
   return {

@@ -93,7 +93,7 @@ export function createHttpModule(deps: HttpModuleDeps): HttpModule {
     heartbeats,
     aider: deps.aider,
   });
-  registerProxyRoutes(http, { agents: proxy.agents, proxy: proxy.proxy });
+  registerProxyRoutes(http, { agentKeys: proxy.agentKeys, proxy: proxy.proxy });
   deps.dashboard.register(http);
   const webhookSecret = config.telegram.webhookSecret;
   if (deps.bot && config.telegram.webhookUrl && webhookSecret)

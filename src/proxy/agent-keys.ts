@@ -3,7 +3,7 @@ import { asc, eq } from "drizzle-orm";
 import { ulid } from "ulid";
 import { z } from "zod";
 import type { Db } from "../../db/client.ts";
-import { agents } from "../../db/schema/index.ts";
+import { type AgentKeyRow, agentKeys } from "../../db/schema/index.ts";
 import { InputError, NotFoundError } from "../errors.ts";
 import type { Clock } from "../types.ts";
 import { parseInput } from "../validation.ts";
@@ -17,8 +17,8 @@ const createSchema = z.object({
     .refine((n) => !n.startsWith("commandpost-"), "names starting with commandpost- are reserved"),
 });
 
-/** An agent as the admin API lists it (never its key). */
-export interface AgentView {
+/** An agent key as the admin API lists it (never the key itself). */
+export interface AgentKeyView {
   id: string;
   name: string;
   key_prefix: string;
@@ -42,7 +42,7 @@ export type AgentKeyService = Awaited<ReturnType<typeof createAgentKeyService>>;
 export async function createAgentKeyService({ db, clock }: { db: Db; clock: Clock }) {
   let byHash = new Map<string, AuthenticatedAgent>();
   const reload = async () => {
-    const rows = await db.select().from(agents);
+    const rows = await db.select().from(agentKeys);
     byHash = new Map(
       rows.filter((r) => !r.revokedAt).map((r) => [r.keyHash, { id: r.id, name: r.name }]),
     );
@@ -56,7 +56,7 @@ export async function createAgentKeyService({ db, clock }: { db: Db; clock: Cloc
      * Issues a proxy key. The key is in the answer only; it cannot be read back.
      * @throws InputError 400 on a bad name, 409 when the name is taken.
      */
-    async create(body: unknown): Promise<AgentView & { key: string }> {
+    async create(body: unknown): Promise<AgentKeyView & { key: string }> {
       const { name } = parseInput(createSchema, body);
       const key = `cp_${randomBytes(24).toString("base64url")}`;
       const row = {
@@ -66,7 +66,7 @@ export async function createAgentKeyService({ db, clock }: { db: Db; clock: Cloc
         keyPrefix: key.slice(0, 7),
         createdAt: clock.now(),
       };
-      const inserted = await db.insert(agents).values(row).onConflictDoNothing().returning();
+      const inserted = await db.insert(agentKeys).values(row).onConflictDoNothing().returning();
       if (inserted.length === 0) {
         throw new InputError(`name: an agent named "${name}" exists`, {
           field: "name",
@@ -77,17 +77,17 @@ export async function createAgentKeyService({ db, clock }: { db: Db; clock: Cloc
       return { ...toView({ ...row, revokedAt: null }), key };
     },
 
-    /** All agents, revoked ones included. */
-    async list(): Promise<AgentView[]> {
-      return (await db.select().from(agents).orderBy(asc(agents.name))).map(toView);
+    /** All agent keys, revoked ones included. */
+    async list(): Promise<AgentKeyView[]> {
+      return (await db.select().from(agentKeys).orderBy(asc(agentKeys.name))).map(toView);
     },
 
     /** Revokes an agent's key at once. @throws NotFoundError */
-    async revoke(id: string): Promise<AgentView> {
+    async revoke(id: string): Promise<AgentKeyView> {
       const [row] = await db
-        .update(agents)
+        .update(agentKeys)
         .set({ revokedAt: clock.now() })
-        .where(eq(agents.id, id))
+        .where(eq(agentKeys.id, id))
         .returning();
       if (!row) throw new NotFoundError(`agent ${id}`);
       await reload();
@@ -101,7 +101,7 @@ export async function createAgentKeyService({ db, clock }: { db: Db; clock: Cloc
   };
 }
 
-function toView(r: typeof agents.$inferSelect): AgentView {
+function toView(r: AgentKeyRow): AgentKeyView {
   return {
     id: r.id,
     name: r.name,

@@ -62,7 +62,7 @@ export async function createProxyModule(deps: {
   const log = logger.child({ component: "proxy" });
   const backends = createBackendService({ db, clock, cipher: deps.cipher });
   const registry = await createBackendRegistry({ backends, logger: log });
-  const agents = await createAgentKeyService({ db, clock });
+  const agentKeys = await createAgentKeyService({ db, clock });
   const runtime = new BackendRuntime(
     { baseS: deps.settings.cooldownBaseS, maxS: deps.settings.cooldownMaxS },
     deps.limiter,
@@ -143,7 +143,8 @@ export async function createProxyModule(deps: {
   return {
     backends,
     registry,
-    agents,
+    /** Agent keys: the proxy keys agents call with (`/api/admin/agents`). */
+    agentKeys,
     runtime,
     proxy,
     usageStore,

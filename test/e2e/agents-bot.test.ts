@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { call, INGEST_TOKEN, type TestApp } from "../helpers/app.ts";
+import { ADMIN_TOKEN, call, INGEST_TOKEN, type TestApp } from "../helpers/app.ts";
 import { type BotTestApp, startBotTestApp } from "../helpers/bot-app.ts";
 import { fakeClock } from "../helpers/clock.ts";
 import {
@@ -114,11 +114,23 @@ describe("agent heartbeats on the bot end to end (telegram-test-api emulator)", 
     );
     assert.match(details.text, /coo · ok · class high_frequency/);
     assert.match(details.text, /Round: 41 of 50 \(warns at 40\)/);
+    assert.match(details.text, /Proxy: no agent key · today 0 requests, 0 tokens/);
 
     await press(details, "Back");
     const back = await reply(
       (m) => m.messageId === list.messageId && m.text.includes("page 2/2"),
       "back on page 2",
+    );
+    // The same agent holds a proxy key under its name: /agents shows it with its beats.
+    const key = await call(`${t.url}/api/admin/agents`, {
+      token: ADMIN_TOKEN,
+      body: { name: "architect" },
+    });
+    assert.equal(key.status, 201, JSON.stringify(key.body));
+    const listed = await call(`${t.url}/api/admin/agents`, { token: ADMIN_TOKEN });
+    assert.deepEqual(
+      listed.body.agents.map((a: { name: string }) => a.name),
+      ["architect"],
     );
     await beat("architect", { status: "blocked", note: "needs a DB migration" });
     await press(back, "◀");
@@ -134,6 +146,10 @@ describe("agent heartbeats on the bot end to end (telegram-test-api emulator)", 
     ctx.diagnostic(`Details of architect:\n${arch.text}`);
     assert.match(arch.text, /Status: blocked/);
     assert.match(arch.text, /Note: needs a DB migration/);
+    assert.ok(
+      arch.text.includes(`Proxy: key ${key.body.key_prefix}… · today 0 requests, 0 tokens`),
+      arch.text,
+    );
     assert.match(arch.text, /blocked · OPS-24 schema · r13 — needs a DB migration/);
     assert.match(arch.text, /working · OPS-24 schema · r13 — back/);
     assert.match(arch.text, /working · OPS-24 schema · r12 — reviewing/);

@@ -71,11 +71,11 @@ export function registerProxyAdminRoutes(
     cleared: await proxy.clearCooldown(id(req.params), "admin API"),
   }));
 
-  admin.get("/api/admin/agents", async () => ({ agents: await proxy.agents.list() }));
+  admin.get("/api/admin/agents", async () => ({ agents: await proxy.agentKeys.list() }));
   admin.post("/api/admin/agents", async (req, reply) =>
-    reply.code(201).send(await proxy.agents.create(req.body)),
+    reply.code(201).send(await proxy.agentKeys.create(req.body)),
   );
-  admin.delete("/api/admin/agents/:id", async (req) => proxy.agents.revoke(id(req.params)));
+  admin.delete("/api/admin/agents/:id", async (req) => proxy.agentKeys.revoke(id(req.params)));
 
   /** Reads usage after flushing what is still in memory, so answers are current. */
   const rowsBetween = async (from: Date, to: Date) => {

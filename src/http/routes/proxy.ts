@@ -30,14 +30,14 @@ const MAX_RESPONSE_ID = 256;
  */
 export function registerProxyRoutes(
   app: FastifyInstance,
-  deps: { agents: AgentKeyService; proxy: ProxyService },
+  deps: { agentKeys: AgentKeyService; proxy: ProxyService },
 ): void {
   app.register(
     async (v1) => {
       v1.setErrorHandler(openAiErrorHandler);
       v1.setNotFoundHandler(openAiNotFound);
       // onRequest: the proxy key is checked before the body (up to 32 MB) is read.
-      v1.addHook("onRequest", authenticate(proxyKeyScheme(deps.agents), app.authLimiter));
+      v1.addHook("onRequest", authenticate(proxyKeyScheme(deps.agentKeys), app.authLimiter));
 
       v1.get("/models", async () => ({
         object: "list",
@@ -114,13 +114,13 @@ function clientSignal(reply: FastifyReply): AbortSignal {
 }
 
 /** Proxy keys (`cp_…`) as bearer; refusals in OpenAI's error shape, which SDKs raise. */
-function proxyKeyScheme(agents: AgentKeyService): AuthScheme {
+function proxyKeyScheme(agentKeys: AgentKeyService): AuthScheme {
   return {
     scope: "proxy",
     verify(req: FastifyRequest): true | AuthRefusal {
       const key = bearerToken(req);
       if (!key) return "missing";
-      const agent = agents.authenticate(key);
+      const agent = agentKeys.authenticate(key);
       if (!agent) return "wrong";
       req.agent = agent;
       return true;
