@@ -40,7 +40,10 @@ export function memberState(m: GroupMember): "firing" | "acknowledged" | "resolv
   return m.muted ? "muted" : "firing";
 }
 
-/** Firing members first, by severity, then start time and id; resolved ones last. */
+/**
+ * Firing members first, by severity, then start time, name and place (`api-2` before
+ * `api-10`); resolved ones last.
+ */
 export function memberOrder(a: GroupMember, b: GroupMember): number {
   const ra = a.alert.status === "resolved" ? 1 : 0;
   const rb = b.alert.status === "resolved" ? 1 : 0;
@@ -48,8 +51,15 @@ export function memberOrder(a: GroupMember, b: GroupMember): number {
   const s = SEVERITY_ORDER[a.alert.severity] - SEVERITY_ORDER[b.alert.severity];
   if (s !== 0) return s;
   const t = a.alert.startedAt.getTime() - b.alert.startedAt.getTime();
-  return t !== 0 ? t : a.alert.id < b.alert.id ? -1 : a.alert.id > b.alert.id ? 1 : 0;
+  if (t !== 0) return t;
+  const name = a.alert.title.localeCompare(b.alert.title);
+  if (name !== 0) return name;
+  const where = naturalOrder(alertPlace(a.alert.labels) ?? "", alertPlace(b.alert.labels) ?? "");
+  return where !== 0 ? where : a.alert.id < b.alert.id ? -1 : a.alert.id > b.alert.id ? 1 : 0;
 }
+
+/** `api-2` before `api-10`: numbers inside names compared as numbers. */
+const naturalOrder = new Intl.Collator("en", { numeric: true }).compare;
 
 /** The group's label values for its header: `HighErrorRate` for alertname, else `job=api`. */
 export function groupTitle(labels: Readonly<Record<string, string>>): string {
