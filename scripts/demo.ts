@@ -135,6 +135,8 @@ interface World {
   ingestToken: string;
   admin: EmulatorClient;
   proxyKey?: string;
+  /** The one message of the Alertmanager group. */
+  group?: BotMessage;
   alerts?: BotMessage[];
   /** Temporary directories of later steps (git repository, aiderw home), removed at the end. */
   temps: string[];
@@ -406,6 +408,22 @@ async function postAlert(w: World): Promise<void> {
 
 async function alertInChat(w: World): Promise<void> {
   const want = ALERTMANAGER_FIRING.alerts.length;
+  const group = await waitFor("one message for the Alertmanager group", async () =>
+    (await botMessages(w.admin, ADMIN.userId)).find((m) =>
+      m.buttons.flat().some((b) => b.callback_data?.startsWith("gack:")),
+    ),
+  );
+  w.group = group;
+  detail(`message #${group.messageId}, one for the group's ${want} alerts:`);
+  showMessage(group);
+  for (const b of group.buttons.flat().filter((x) => x.callback_data?.startsWith("gshow:"))) {
+    detail(`${ADMIN.firstName} presses [ ${b.text} ]: that alert's own message`);
+    await w.admin.sendCallback(
+      w.admin.makeCallbackQuery(b.callback_data, {
+        message: { message_id: group.messageId, chat: { id: ADMIN.userId } },
+      }),
+    );
+  }
   w.alerts = await waitFor(`${want} alert messages in the admin chat`, async () => {
     const found = (await botMessages(w.admin, ADMIN.userId)).filter((m) =>
       m.buttons.flat().some((b) => b.callback_data?.startsWith("ack:")),
@@ -436,14 +454,16 @@ async function triage(w: World): Promise<void> {
   const alertId =
     triaged.buttons.find((b) => b.callback_data.startsWith("tri:"))?.callback_data.slice(4) ?? "";
   const db = w.app.database.db;
+  const groupId =
+    w.group?.buttons.find((b) => b.callback_data.startsWith("gack:"))?.callback_data.slice(5) ?? "";
   const [send] = await db
     .select()
     .from(deliveries)
-    .where(and(eq(deliveries.subject, `alert:${alertId}`), eq(deliveries.kind, "send")));
+    .where(and(eq(deliveries.subject, `group:${groupId}`), eq(deliveries.kind, "send")));
   const [row] = await db.select().from(triages).where(eq(triages.alertId, alertId));
   if (!send?.sentAt || !row?.finishedAt) throw new Error("no sent alert or finished triage");
   detail(
-    `alert sent ${send.sentAt.toISOString()}, triage (${row.source}) done ${row.finishedAt.toISOString()}: the alert did not wait`,
+    `group message sent ${send.sentAt.toISOString()}, triage (${row.source}) done ${row.finishedAt.toISOString()} (triage starts after the commit, beside the outbox)`,
   );
   const asked = w.upstream.requests.find((r) => r.body?.response_format);
   const format = asked?.body?.response_format as { json_schema?: { name?: string } } | undefined;
