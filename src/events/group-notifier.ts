@@ -179,12 +179,21 @@ export function createGroupNotifier(deps: GroupNotifierDeps) {
       const unique = [...new Set(ids)];
       if (unique.length === 0) return;
       const vs = await views(unique, tx);
+      const shown = await store.lastShown(unique.map(groupSubject), tx);
       const done: string[] = [];
-      const edits = [...vs.values()].map((v) => {
+      const edits = [];
+      for (const v of vs.values()) {
         if (!v.members.some((m) => m.alert.status === "firing")) done.push(v.group.id);
         const msg = renderGroup(v);
-        return { subject: groupSubject(v.group.id), text: msg.text, keyboard: msg.keyboard };
-      });
+        const subject = groupSubject(v.group.id);
+        // A member's repeat or triage changes nothing on its line: no edit for Telegram to
+        // refuse as "message is not modified", and no pacing spent on it.
+        const last = shown.get(subject);
+        const same =
+          last?.text === msg.text &&
+          JSON.stringify(last.keyboard ?? null) === JSON.stringify(msg.keyboard);
+        if (!same) edits.push({ subject, text: msg.text, keyboard: msg.keyboard });
+      }
       await outbox.editSubjects(edits, clock.now(), tx);
       await store.close(done, clock.now(), tx);
     },

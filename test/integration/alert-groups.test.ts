@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { alertGroups, alerts } from "../../db/schema/index.ts";
+import { alertGroups, alerts, deliveries } from "../../db/schema/index.ts";
 import { call, INGEST_TOKEN, startTestApp, type TestApp } from "../helpers/app.ts";
 import { fakeClock } from "../helpers/clock.ts";
 import { testDatabases } from "../helpers/db.ts";
@@ -80,6 +80,16 @@ for (const kind of testDatabases()) {
       await waitFor(() => group?.text.includes("api-3:80"), 5000, "the joined member");
       assert.equal(group?.text.split("\n")[0], "🔴 1 critical · 🟠 2 warning · <b>job=api</b>");
       assert.equal(sender.messages.length, 2, "an edit, no new message");
+    });
+
+    it("a member's repeat that changes nothing on the group message queues no edit", async () => {
+      const edits = async () =>
+        (await grouped.app.database.db.select().from(deliveries)).filter((d) => d.kind === "edit")
+          .length;
+      const before = await edits();
+      const res = await post(grouped, event("api-1:80"));
+      assert.equal(res.body.outcome, "deduplicated");
+      assert.equal(await edits(), before, "the rows are written before the 202");
     });
 
     it("repeats after the dedup window re-announce the group once, not once per member", async () => {
