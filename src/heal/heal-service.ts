@@ -5,7 +5,10 @@ import type { HealAuditRow, HealPlanRow } from "../../db/schema/index.ts";
 import { recordDecision } from "../autonomy/decision-log.ts";
 import { incidentTags } from "../incidents/incident-ref.ts";
 import type { Logger } from "../logger.ts";
+import type { Notification } from "../notifications/notification.ts";
 import type { NotifyTargets } from "../notifications/notification-router.ts";
+import { createPublisher } from "../notifications/publisher.ts";
+import { renderNotification } from "../notifications/views.ts";
 import type { OutboxRepository } from "../outbox/outbox-repository.ts";
 import { personName } from "../person-name.ts";
 import type { Clock } from "../types.ts";
@@ -14,7 +17,7 @@ import { preflightCommand } from "./command-executor.ts";
 import { checkRate, type Verdict } from "./guardrails.ts";
 import type { HealSettings } from "./heal-config.ts";
 import { createPlanExecutor } from "./plan-executor.ts";
-import { type PlanView, planSubject, renderPlanMessage } from "./plan-message.ts";
+import { type PlanView, planSubject } from "./plan-message.ts";
 import { createPlanProposals } from "./plan-proposals.ts";
 import { processAlive, type Runner } from "./plan-recovery.ts";
 import { createPlanRuns } from "./plan-runs.ts";
@@ -92,16 +95,23 @@ export function createHealService(deps: HealServiceDeps) {
     return view;
   }
 
-  /** The plan message of `plan` as it stands, with its progress line. */
-  async function render(plan: HealPlanRow, tx: DbOrTx = db) {
-    return renderPlanMessage(plan, await viewOf(plan, tx), progress.get(plan.id));
+  const publisher = createPublisher({ outbox, clock });
+
+  /** The plan's notification as it stands, with its progress line (rendered by src/notifications). */
+  async function notificationOf(plan: HealPlanRow, tx: DbOrTx = db): Promise<Notification> {
+    const line = progress.get(plan.id);
+    return {
+      kind: "heal_plan",
+      plan,
+      view: await viewOf(plan, tx),
+      ...(line && { progress: line }),
+    };
   }
 
   /** Edits the plan's message; `line`, when given, becomes its progress line. */
   async function redraw(plan: HealPlanRow, tx: DbOrTx, line?: string): Promise<void> {
     if (line !== undefined) progress.set(plan.id, line);
-    const msg = await render(plan, tx);
-    await outbox.editSubject(planSubject(plan.id), msg.text, msg.keyboard, clock.now(), tx);
+    await publisher.update(await notificationOf(plan, tx), planSubject(plan.id), tx);
   }
 
   /** Redraws the other pending plans on `target` (their "pending on this target" flag). */
@@ -140,7 +150,13 @@ export function createHealService(deps: HealServiceDeps) {
     record,
     begin: runs.begin,
   });
-  const proposals = createPlanProposals({ ...deps, store, render, redrawSiblings });
+  const proposals = createPlanProposals({
+    ...deps,
+    store,
+    publisher,
+    notificationOf,
+    redrawSiblings,
+  });
 
   /** Why a decision on `plan` cannot be taken, for the answer. */
   function refusal(plan: HealPlanRow): string {
@@ -286,7 +302,7 @@ export function createHealService(deps: HealServiceDeps) {
     /** The plan message of plan `id` as it stands now (text and buttons); undefined if unknown. */
     async message(id: string) {
       const plan = await store.get(id);
-      return plan ? { plan, ...(await render(plan)) } : undefined;
+      return plan ? { plan, ...renderNotification(await notificationOf(plan)) } : undefined;
     },
 
     /** The audit trail of plan `id`. */

@@ -1,10 +1,11 @@
 import { eq, sql } from "drizzle-orm";
 import { ulid } from "ulid";
 import type { Db, DbOrTx } from "../../db/client.ts";
-import { alerts, type HealPlanRow, type InlineKeyboard } from "../../db/schema/index.ts";
+import { alerts, type HealPlanRow } from "../../db/schema/index.ts";
 import { InputError } from "../errors.ts";
-import { type NotifyTargets, targetKey } from "../notifications/notification-router.ts";
-import type { OutboxRepository } from "../outbox/outbox-repository.ts";
+import type { Notification } from "../notifications/notification.ts";
+import type { NotifyTargets } from "../notifications/notification-router.ts";
+import type { Publisher } from "../notifications/publisher.ts";
 import type { Clock } from "../types.ts";
 import { parseInput } from "../validation.ts";
 import type { HealSettings } from "./heal-config.ts";
@@ -23,14 +24,15 @@ export interface PlanProposalsDeps {
   db: Db;
   store: PlanStore;
   clock: Clock;
-  outbox: OutboxRepository;
   settings: Pick<HealSettings, "templates" | "commands" | "protectedPattern" | "fileAllowlist">;
   /** Chats that get plan proposals (kind `heal_plan`, src/notifications). */
   planChats: NotifyTargets;
   timeZone: string;
   onQueued: () => void;
-  /** Renders a plan's message as it stands (heal-service.ts). */
-  render(plan: HealPlanRow, tx: DbOrTx): Promise<{ text: string; keyboard: InlineKeyboard | null }>;
+  /** Renders notifications and queues their deliveries (src/notifications/publisher.ts). */
+  publisher: Publisher;
+  /** A plan's notification as it stands (heal-service.ts). */
+  notificationOf(plan: HealPlanRow, tx: DbOrTx): Promise<Notification>;
   /** Redraws the other pending plans on the plan's target. */
   redrawSiblings(plan: HealPlanRow, tx: DbOrTx): Promise<void>;
   /** The template the alert's latest triage suggested (src/triage), preferred when it applies. */
@@ -57,7 +59,7 @@ const MAX_PROPOSER = 100;
  * message per alert chat, in one transaction.
  */
 export function createPlanProposals(deps: PlanProposalsDeps) {
-  const { db, store, clock, outbox } = deps;
+  const { db, store, clock } = deps;
 
   async function insert(
     p: Proposal,
@@ -91,21 +93,12 @@ export function createPlanProposals(deps: PlanProposalsDeps) {
       now,
       tx,
     );
-    const msg = await deps.render(row, tx);
-    for (const c of deps.planChats({ risk: row.risk, proposed_by: row.proposedBy })) {
-      await outbox.enqueue(
-        {
-          chatId: c.chatId,
-          threadId: c.threadId,
-          text: msg.text,
-          keyboard: msg.keyboard,
-          subject: planSubject(id),
-          dedupKey: `plan:${id}:${targetKey(c)}`,
-        },
-        now,
-        tx,
-      );
-    }
+    const chats = deps.planChats({ risk: row.risk, proposed_by: row.proposedBy });
+    await deps.publisher.publish(
+      await deps.notificationOf(row, tx),
+      { chats, dedupBase: `plan:${id}`, subject: planSubject(id), silent: false },
+      tx,
+    );
     await deps.redrawSiblings(row, tx);
     return row;
   }

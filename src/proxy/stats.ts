@@ -77,11 +77,23 @@ export function dayKey(timeZone: string): (r: UsageRow) => string {
   return (r) => formatTime(r.hour, timeZone).slice(0, 10);
 }
 
-/** Start of the local day (in `timeZone`) containing `now`, as an instant. */
+/**
+ * Start of the local day (in `timeZone`, an IANA zone) containing `now`, as an instant: the
+ * instant whose wall clock there reads 00:00:00 on `now`'s local date. Correct across a
+ * daylight-saving change earlier that day (the zone's UTC offset is read at midnight, not at
+ * `now`); where a zone skips midnight itself, the first instant of the day is returned.
+ */
 export function startOfLocalDay(now: Date, timeZone: string): Date {
-  const local = formatTime(now, timeZone); // YYYY-MM-DD HH:MM:SS
-  const [h, m, s] = local.slice(11).split(":").map(Number);
-  return new Date(
-    now.getTime() - (((h ?? 0) * 60 + (m ?? 0)) * 60 + (s ?? 0)) * 1000 - now.getMilliseconds(),
-  );
+  /** The wall clock of instant `t` in the zone, read as if it were UTC (ms). */
+  const wall = (t: number) => {
+    const l = formatTime(new Date(t), timeZone); // YYYY-MM-DD HH:MM:SS
+    const n = (a: number, b: number) => Number(l.slice(a, b));
+    return Date.UTC(n(0, 4), n(5, 7) - 1, n(8, 10), n(11, 13), n(14, 16), n(17, 19));
+  };
+  /** The zone's UTC offset at instant `t` (ms). */
+  const offset = (t: number) => wall(t) - (t - (((t % 1000) + 1000) % 1000));
+  const w = wall(now.getTime());
+  const midnight = w - (w % 86_400_000);
+  const guess = midnight - offset(now.getTime());
+  return new Date(midnight - offset(guess));
 }

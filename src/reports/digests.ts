@@ -1,10 +1,9 @@
-import { type ChatTarget, targetKey, toTarget } from "../notifications/notification-router.ts";
-import type { OutboxRepository } from "../outbox/outbox-repository.ts";
-import { renderSmokeSummary } from "../smoke/smoke-message.ts";
+import type { Notification } from "../notifications/notification.ts";
+import { type ChatTarget, toTarget } from "../notifications/notification-router.ts";
+import type { Publisher } from "../notifications/publisher.ts";
 import { distribute } from "../smoke/smoke-stats.ts";
 import type { SmokeStore } from "../smoke/smoke-store.ts";
 import type { Clock } from "../types.ts";
-import { renderReport } from "./report-message.ts";
 import type { ReportSource } from "./report-source.ts";
 import type { ReportData, ReportKind } from "./report-types.ts";
 
@@ -21,7 +20,8 @@ export interface DigestTarget {
 
 /** Dependencies of {@link createDigests}. */
 export interface DigestDeps {
-  outbox: Pick<OutboxRepository, "enqueue">;
+  /** Renders the notification and queues its deliveries (src/notifications/publisher.ts). */
+  publisher: Publisher;
   clock: Clock;
   reports: Pick<ReportSource, "build">;
   smoke: Pick<SmokeStore, "between">;
@@ -37,27 +37,24 @@ export interface DigestDeps {
 
 const DAY_MS = 86_400_000;
 
-/** Builds and queues digests; every message goes through the outbox (paced, retried, durable). */
+/**
+ * Builds digests as typed notifications (kinds `digest` and `smoke_summary`) and publishes
+ * them: every message goes through the outbox (paced, retried, durable), sent silently.
+ */
 export type Digests = ReturnType<typeof createDigests>;
 
 /** Builds the digest sender: reports and the smoke summary. */
 export function createDigests(deps: DigestDeps) {
-  async function queue(text: string, target: DigestTarget): Promise<number> {
-    const now = deps.clock.now();
-    for (const c of target.chatIds.map(toTarget)) {
-      await deps.outbox.enqueue(
-        {
-          chatId: c.chatId,
-          threadId: c.threadId,
-          text,
-          dedupKey: `${target.dedupBase}:${targetKey(c)}`,
-          disableNotification: true,
-        },
-        now,
-      );
-    }
-    if (target.chatIds.length > 0) deps.onQueued();
-    return target.chatIds.length;
+  /** Publishes `n` to the target's chats; returns the rendered text. */
+  async function queue(n: Notification, target: DigestTarget): Promise<string> {
+    const chats = target.chatIds.map(toTarget);
+    const msg = await deps.publisher.publish(n, {
+      chats,
+      dedupBase: target.dedupBase,
+      silent: true,
+    });
+    if (chats.length > 0) deps.onQueued();
+    return msg.text;
   }
 
   return {
@@ -68,18 +65,23 @@ export function createDigests(deps: DigestDeps) {
     async report(kind: ReportKind, to: Date, target: DigestTarget): Promise<string> {
       const data = await deps.reports.build(kind, to);
       const summary = await deps.summarize?.(data);
-      const text = renderReport({ ...data, summary });
-      await queue(text, target);
-      return text;
+      return queue({ kind: "digest", report: { ...data, summary } }, target);
     },
 
     /** Queues the smoke summary of the 24 h before `to` (scheduled daily at 09:10). */
     async smokeSummary(to: Date, target: DigestTarget): Promise<string> {
       const from = new Date(to.getTime() - DAY_MS);
       const runs = await deps.smoke.between(from, to);
-      const text = renderSmokeSummary(distribute(runs), { from, to }, runs.at(-1), deps.timeZone);
-      await queue(text, target);
-      return text;
+      return queue(
+        {
+          kind: "smoke_summary",
+          distribution: distribute(runs),
+          window: { from, to },
+          latest: runs.at(-1),
+          timeZone: deps.timeZone,
+        },
+        target,
+      );
     },
   };
 }

@@ -4,6 +4,7 @@ import type { EventRouter } from "../events/event-router.ts";
 import type { Logger } from "../logger.ts";
 import type { Metrics } from "../metrics.ts";
 import type { NotificationRouter } from "../notifications/notification-router.ts";
+import { createPublisher } from "../notifications/publisher.ts";
 import type { OutboxRepository } from "../outbox/outbox-repository.ts";
 import type { ProxyModule } from "../proxy/proxy-module.ts";
 import { createDigests } from "../reports/digests.ts";
@@ -89,7 +90,7 @@ export function createScheduleModule(deps: ScheduleModuleDeps) {
     sections: deps.reportSections,
   });
   const digests = createDigests({
-    outbox: deps.outbox,
+    publisher: createPublisher({ outbox: deps.outbox, clock }),
     clock,
     reports,
     smoke: store,
