@@ -108,7 +108,9 @@ export function createGroupNotifier(deps: GroupNotifierDeps) {
      * Decides, in memory and with one read of the open groups of the keys, which of the new
      * alerts `candidates` (one ingest batch) are told about in a group message: those that
      * join an open group of their key, and those of a key with at least two new alerts and
-     * no open group (a new group, inserted here). The rest get their own message.
+     * no open group (a new group, inserted here). The rest get their own message. Two
+     * ingests forming a group of one key at once: the partial unique index on open keys
+     * refuses the second insert, its transaction runs again (./tx-retry.ts) and joins.
      */
     async plan(candidates: GroupCandidate[], tx: DbOrTx): Promise<GroupPlan> {
       const byKey = new Map<

@@ -129,5 +129,29 @@ for (const kind of testDatabases()) {
       await waitFor(() => sender.messages.length === 4, 5000, "a new lone message");
       assert.match(sender.messages[3]?.text ?? "", /^🟠 <b>WARNING<\/b>/);
     });
+
+    it("two concurrent ingests of one group key make one group and one message", async () => {
+      const sent = sender.messages.length;
+      const answers = await Promise.all([
+        post(grouped, [event("web-1", "web"), event("web-2", "web")]),
+        post(grouped, [event("web-3", "web"), event("web-4", "web")]),
+      ]);
+      assert.deepEqual(
+        answers.map((a) => a.status),
+        [202, 202],
+      );
+      const rows = await grouped.app.database.db.select().from(alerts);
+      const web = rows.filter((r) => r.labels.job === "web");
+      assert.equal(web.length, 4);
+      assert.equal(new Set(web.map((r) => r.groupId)).size, 1, "one group");
+      const group = await waitFor(
+        () => sender.messages.find((m) => m.text.includes("job=web") && m.text.includes("web-4")),
+        5000,
+        "the group message with all four",
+      );
+      assert.ok(group);
+      assert.match(group.text, /web-1.*\n.*web-2.*\n.*web-3.*\n.*web-4/);
+      assert.equal(sender.messages.length, sent + 1, "one message");
+    });
   });
 }
