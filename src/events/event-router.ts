@@ -251,7 +251,7 @@ export function createEventRouter(deps: EventRouterDeps) {
 
     const work = [...messages.values()];
     const of = (kind: string) => work.filter((m) => m.kind === kind).map((m) => m.row);
-    // Groups, decided in memory with one read (group-notifier.ts, plan): new firing alerts
+    // Groups, decided in memory with one read (group-plan.ts): new firing alerts
     // of one group key join its open group, or form one when the batch has two or more.
     const candidates = of("announce").filter((a) => a.status === "firing");
     const plan = await notifier.groups.plan(

@@ -1,5 +1,4 @@
 import { inArray } from "drizzle-orm";
-import { ulid } from "ulid";
 import type { DbOrTx } from "../../db/client.ts";
 import { type AlertGroupRow, type AlertRow, mutes } from "../../db/schema/index.ts";
 import type { IncidentService } from "../incidents/incident-service.ts";
@@ -8,8 +7,8 @@ import { targetKey } from "../notifications/notification-router.ts";
 import type { OutboxRepository } from "../outbox/outbox-repository.ts";
 import type { Clock } from "../types.ts";
 import type { AlertGroupStore } from "./alert-group-store.ts";
-import { deriveGroupKey, storedGroupKey, type WebhookGroup } from "./group-key.ts";
 import { type GroupMember, type GroupView, renderGroup } from "./group-message.ts";
+import { type GroupCandidate, type GroupPlan, planGroups } from "./group-plan.ts";
 
 /** Dependencies of {@link createGroupNotifier}. */
 export interface GroupNotifierDeps {
@@ -32,19 +31,6 @@ export const GROUP_RENOTIFY_FLOOR_MS = 60_000;
 
 /** The outbox subject of a group's live message(s). */
 export const groupSubject = (groupId: string) => `group:${groupId}`;
-
-/** A new alert that may be grouped, with the Alertmanager group of its webhook. */
-export interface GroupCandidate {
-  alert: AlertRow;
-  webhook?: WebhookGroup;
-}
-
-/** What {@link GroupNotifier.plan} decided: each grouped alert's group, new and joined groups. */
-export interface GroupPlan {
-  groupOf: Map<string, string>;
-  created: AlertGroupRow[];
-  joined: string[];
-}
 
 /** Turns group changes into deliveries: the group message, its edits and re-announcements. */
 export type GroupNotifier = ReturnType<typeof createGroupNotifier>;
@@ -104,61 +90,9 @@ export function createGroupNotifier(deps: GroupNotifierDeps) {
   }
 
   return {
-    /**
-     * Decides, in memory and with one read of the open groups of the keys, which of the new
-     * alerts `candidates` (one ingest batch) are told about in a group message: those that
-     * join an open group of their key, and those of a key with at least two new alerts and
-     * no open group (a new group, inserted here). The rest get their own message. Two
-     * ingests forming a group of one key at once: the partial unique index on open keys
-     * refuses the second insert, its transaction runs again (./tx-retry.ts) and joins.
-     */
-    async plan(candidates: GroupCandidate[], tx: DbOrTx): Promise<GroupPlan> {
-      const byKey = new Map<
-        string,
-        { labels: Record<string, string>; chats: AlertGroupRow["chats"]; alerts: AlertRow[] }
-      >();
-      for (const c of candidates) {
-        const { kind, labels } = deps.routing(c.alert);
-        const decision = deps.notifyRouter.route(kind, labels);
-        const groupBy = decision.matches[0]?.route?.groupBy ?? null;
-        const derived = deriveGroupKey(labels, groupBy, c.webhook);
-        if (!derived || decision.chats.length === 0) continue;
-        const key = storedGroupKey(kind, decision.chats, derived.key);
-        const entry = byKey.get(key) ?? {
-          labels: derived.labels,
-          chats: decision.chats,
-          alerts: [],
-        };
-        entry.alerts.push(c.alert);
-        byKey.set(key, entry);
-      }
-      const open = new Map(
-        (await store.openForUpdate([...byKey.keys()], tx)).map((g) => [g.key, g]),
-      );
-      const plan: GroupPlan = { groupOf: new Map(), created: [], joined: [] };
-      const now = clock.now();
-      for (const [key, entry] of byKey) {
-        let group = open.get(key);
-        if (group) plan.joined.push(group.id);
-        else if (entry.alerts.length >= 2) {
-          group = {
-            id: ulid(),
-            key,
-            labels: entry.labels,
-            chats: entry.chats.map((c) => ({ chatId: c.chatId, threadId: c.threadId })),
-            status: "open",
-            notifications: 1,
-            lastNotifiedAt: now,
-            createdAt: now,
-            closedAt: null,
-          };
-          plan.created.push(group);
-        } else continue;
-        for (const a of entry.alerts) plan.groupOf.set(a.id, group.id);
-      }
-      await store.insertMany(plan.created, tx);
-      return plan;
-    },
+    /** See {@link planGroups}. */
+    plan: (candidates: GroupCandidate[], tx: DbOrTx): Promise<GroupPlan> =>
+      planGroups(deps, candidates, tx),
 
     /** Queues the first message of each new group (its members must be written already). */
     async announce(created: AlertGroupRow[], tx: DbOrTx): Promise<void> {
