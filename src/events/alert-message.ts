@@ -8,7 +8,10 @@ import type {
 import { callbackData } from "../callback-data.ts";
 import { proposeFixData } from "../heal/plan-message.ts";
 import { incidentRef } from "../incidents/incident-ref.ts";
-import { escapeAttr, escapeHtml, formatTime, truncateHtml } from "../telegram-format.ts";
+import { personName } from "../person-name.ts";
+import { escapeAttr, escapeHtml, truncateHtml } from "../telegram-format.ts";
+import { cutText } from "../text-cut.ts";
+import { formatSpan, formatWhen, zoneNote } from "../time-format.ts";
 import { renderTriageSection, type TriageView } from "../triage/triage-section.ts";
 import { alertLinks, compactLabels } from "./alert-links.ts";
 
@@ -38,18 +41,84 @@ export interface AlertView {
   escalated?: readonly EscalationDone[];
 }
 
+/** Telegram's limit on a message's text after entity parsing (Bot API, sendMessage). */
+const MESSAGE_LIMIT = 4096;
+
+/**
+ * Links longer than this (a Silence link built from dozens of long labels) are left out: the
+ * URL travels in the HTML, and one such link would take a large part of the message.
+ */
+const MAX_LINK = 2048;
+
+/** Free text is never cut below this many characters when a message must shrink. */
+const MIN_FREE_TEXT = 200;
+
+/** The free-text parts of an alert message, the ones cut when it is too long. */
+interface FreeText {
+  summary: string;
+  description: string;
+  labels: string;
+}
+
 /**
  * Renders an alert for the chat: severity, name and instance on line 1 (what a notification
- * preview shows), summary, description, the other
- * labels on one line, links (Source, Runbook, Dashboard, Silence: alert-links.ts), "+N more
- * in Alertmanager" when the webhook was truncated, start time in `timeZone`, repeat count and
- * last time, incident state, escalations, acknowledgement, mute and resolution (README,
- * "Events API, dedup, inhibition, mutes"), then the latest triage as its own section. Buttons: Acknowledge, Resolve, Mute 1 h, Mute 24 h while firing, Triage, and
- * Propose fix when a plan template matches; they thin out as decisions are made and vanish
- * once resolved.
+ * preview shows), summary, description, the other labels on one line, links (Source,
+ * Runbook, Dashboard, Silence: alert-links.ts), "+N more in Alertmanager" when the webhook
+ * was truncated, then the times as `18:08 (4m ago)` (src/time-format.ts) with the zone named
+ * once, repeat count, incident, escalations, acknowledgement, mute and resolution (with how
+ * long it fired), then the latest triage as its own section. Buttons: Acknowledge, Resolve,
+ * Mute 1 h, Mute 24 h while firing, Triage, and Propose fix when a plan template matches;
+ * they thin out as decisions are made and vanish once resolved.
+ *
+ * A message over Telegram's 4,096 characters loses the long part, not the rest: the
+ * description, then the summary, then the labels line are cut (each to no less than 200
+ * characters, marked `…`), so severity, instance, times, incident and buttons always stay.
  */
 export function renderAlert(v: AlertView): RenderedMessage {
-  const { alert, incident, timeZone } = v;
+  const { alert } = v;
+  const full: FreeText = {
+    summary: alert.summary,
+    description: alert.annotations?.description ?? "",
+    labels: compactLabels(alert.labels),
+  };
+  let free = full;
+  let text = alertText(v, free);
+  // Each pass shortens the free text by what is still over (escaping can make it longer
+  // than the raw text, hence more than one pass); three passes are plenty in practice.
+  for (let pass = 0; pass < 3 && text.length > MESSAGE_LIMIT; pass++) {
+    let over = text.length - MESSAGE_LIMIT + 16;
+    const next = { ...free };
+    for (const key of ["description", "summary", "labels"] as const) {
+      if (over <= 0) break;
+      const cur = next[key];
+      const room = Math.max(MIN_FREE_TEXT, cur.length - over);
+      if (room >= cur.length) continue;
+      over -= cur.length - room;
+      next[key] = cutText(cur, room);
+    }
+    free = next;
+    text = alertText(v, free);
+  }
+  const ref = v.incident ? `incident ${incidentRef(v.incident)}` : escapeHtml(alert.title);
+  text = truncateHtml(text, `see /incidents, ${ref}`);
+  if (alert.status === "resolved" || v.retired) return { text, keyboard: null };
+  const muted = activeMute(v);
+  const keyboard = alertKeyboard(alert, muted);
+  const last = [{ text: "🧠 Triage", callback_data: callbackData.triage(alert.id) }];
+  if (v.proposeFix) last.push({ text: "🩹 Propose fix", callback_data: proposeFixData(alert.id) });
+  keyboard.push(last);
+  return { text, keyboard };
+}
+
+/** The mute shown on the message: in force at `v.now` and not lifted, else null. */
+function activeMute(v: AlertView): MuteRow | null {
+  return v.mute && !v.mute.liftedAt && v.mute.endsAt > v.now ? v.mute : null;
+}
+
+/** The message text with `free` as its free-text parts (see {@link renderAlert}). */
+function alertText(v: AlertView, free: FreeText): string {
+  const { alert, incident, timeZone, now } = v;
+  const when = (d: Date) => formatWhen(d, now, timeZone);
   const resolved = alert.status === "resolved";
   const head = resolved
     ? "✅ <b>RESOLVED</b>"
@@ -58,49 +127,42 @@ export function renderAlert(v: AlertView): RenderedMessage {
   const instance = alert.labels.instance ?? alert.labels.service ?? alert.labels.job;
   const where = instance ? ` · <code>${escapeHtml(instance)}</code>` : "";
   const lines = [`${head} · <b>${escapeHtml(alert.title)}</b>${where}`];
-  if (alert.summary) lines.push(escapeHtml(alert.summary));
-  const description = alert.annotations?.description;
-  if (description && description !== alert.summary) lines.push(`<i>${escapeHtml(description)}</i>`);
-  const labels = compactLabels(alert.labels);
-  if (labels) lines.push(`Labels: <code>${escapeHtml(labels)}</code>`);
-  const links = alertLinks(alert);
+  if (free.summary) lines.push(escapeHtml(free.summary));
+  if (free.description && alert.annotations?.description !== alert.summary) {
+    lines.push(`<i>${escapeHtml(free.description)}</i>`);
+  }
+  if (free.labels) lines.push(`Labels: <code>${escapeHtml(free.labels)}</code>`);
+  const links = alertLinks(alert).filter((l) => l.url.length <= MAX_LINK);
   if (links.length > 0) {
     lines.push(links.map((l) => `<a href="${escapeAttr(l.url)}">${l.label}</a>`).join(" · "));
   }
   if (alert.truncatedAlerts > 0) lines.push(`+${alert.truncatedAlerts} more in Alertmanager`);
-  lines.push(`Started: ${formatTime(alert.startedAt, timeZone)} (${escapeHtml(timeZone)})`);
+  lines.push(`Started: ${when(alert.startedAt)}`);
   if (alert.eventCount > 1) {
-    lines.push(`Repeated: ×${alert.eventCount}, last ${formatTime(alert.lastEventAt, timeZone)}`);
+    lines.push(`Repeated: ×${alert.eventCount}, last ${when(alert.lastEventAt)}`);
   }
   if (incident) lines.push(`Incident ${incidentRef(incident)}: ${incident.status}`);
   for (const e of v.escalated ?? []) {
-    const hhmm = formatTime(new Date(e.at), timeZone).slice(11, 16);
-    lines.push(`⏫ Escalated to ${escapeHtml(e.receiver)} at ${hhmm}`);
+    lines.push(`⏫ Escalated to ${escapeHtml(e.receiver)} at ${when(new Date(e.at))}`);
   }
   if (alert.acknowledgedBy && alert.acknowledgedAt) {
-    lines.push(
-      `👤 Acknowledged by ${escapeHtml(alert.acknowledgedBy)} at ${formatTime(alert.acknowledgedAt, timeZone)}`,
-    );
+    const who = escapeHtml(personName(alert.acknowledgedBy));
+    lines.push(`👤 Acknowledged by ${who} at ${when(alert.acknowledgedAt)}`);
   }
-  const muted = v.mute && !v.mute.liftedAt && v.mute.endsAt > v.now ? v.mute : null;
+  const muted = activeMute(v);
   if (muted && !resolved) {
-    lines.push(
-      `🔕 Muted until ${formatTime(muted.endsAt, timeZone)} by ${escapeHtml(muted.createdBy)}`,
-    );
+    const who = escapeHtml(personName(muted.createdBy));
+    lines.push(`🔕 Muted until ${when(muted.endsAt)} by ${who}`);
   }
   if (resolved && alert.resolvedAt) {
-    const by = alert.resolvedBy ? ` by ${escapeHtml(alert.resolvedBy)}` : "";
-    lines.push(`Resolved: ${formatTime(alert.resolvedAt, timeZone)}${by}`);
+    const by = alert.resolvedBy ? ` by ${escapeHtml(personName(alert.resolvedBy))}` : "";
+    const fired = formatSpan(alert.resolvedAt.getTime() - alert.startedAt.getTime());
+    lines.push(`Resolved: ${when(alert.resolvedAt)}${by} · fired ${fired}`);
   }
+  lines.push(zoneNote(timeZone));
   if (v.triage) lines.push(...renderTriageSection(v.triage));
   if (v.retired) lines.push("↪ Still firing: a newer message about it follows below.");
-  const text = truncateHtml(lines.join("\n"), `see /incidents, alert ${alert.id}`);
-  if (resolved || v.retired) return { text, keyboard: null };
-  const keyboard = alertKeyboard(alert, muted);
-  const last = [{ text: "🧠 Triage", callback_data: callbackData.triage(alert.id) }];
-  if (v.proposeFix) last.push({ text: "🩹 Propose fix", callback_data: proposeFixData(alert.id) });
-  keyboard.push(last);
-  return { text, keyboard };
+  return lines.join("\n");
 }
 
 function alertKeyboard(alert: AlertRow, muted: MuteRow | null): InlineKeyboard {

@@ -119,7 +119,8 @@ export function createGroupNotifier(deps: GroupNotifierDeps) {
       const done: string[] = [];
       const edits = [];
       for (const v of vs.values()) {
-        if (!v.members.some((m) => m.alert.status === "firing")) done.push(v.group.id);
+        const ended = !v.members.some((m) => m.alert.status === "firing");
+        if (ended) done.push(v.group.id);
         const msg = renderGroup(v);
         const subject = groupSubject(v.group.id);
         // A member's repeat or triage changes nothing on its line: no edit for Telegram to
@@ -128,7 +129,10 @@ export function createGroupNotifier(deps: GroupNotifierDeps) {
         const same =
           last?.text === msg.text &&
           JSON.stringify(last.keyboard ?? null) === JSON.stringify(msg.keyboard);
-        if (!same) edits.push({ subject, text: msg.text, keyboard: msg.keyboard });
+        // A group that ended before its message went out is not announced at all (as an
+        // alert: outbox `dropUnsent`).
+        if (!same)
+          edits.push({ subject, text: msg.text, keyboard: msg.keyboard, dropUnsent: ended });
       }
       await outbox.editSubjects(edits, clock.now(), tx);
       await store.close(done, clock.now(), tx);

@@ -121,7 +121,7 @@ describe("EventRouter through the bot (telegram-test-api emulator)", () => {
     assert.match(acked.text, /Incident #\d+: acknowledged/);
     await press(admin, acked, "Resolve");
     const done = await waitAbout("ack-1", (x) => x.text.includes("RESOLVED"), "resolve");
-    assert.match(done.text, /by Ada \(@ada, 2002\)/);
+    assert.match(done.text, /Resolved: \d\d:\d\d \(just now\) by Ada · fired \d/);
     assert.match(done.text, /Incident #\d+: resolved/);
   });
 
