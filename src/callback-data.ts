@@ -109,6 +109,15 @@ export const callbackData = {
   triage: action("tri", fields.ulid),
   /** Propose the fix a plan template describes for alert `<alertId>`. */
   proposeFix: action("pf", fields.ulid),
+  /** The buttons of a group message (src/events/group-message.ts). */
+  group: {
+    /** Acknowledge every firing member of group `<groupId>`. */
+    ackAll: action("gack", fields.ulid),
+    /** Mute group `<groupId>`'s label values for 1 h. */
+    mute1h: action("gm1h", fields.ulid),
+    /** Show member alert `<alertId>`'s own message, with its buttons, in the pressed chat. */
+    show: action("gshow", fields.ulid),
+  },
   /** Show page `<n>` of the /incidents list. */
   incidentsPage: action("incp", fields.page),
   /** Heal plan `<planId>`: approve, reject, show details. */
