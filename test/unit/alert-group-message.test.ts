@@ -109,7 +109,7 @@ describe("group message", () => {
     const shows = buttons.filter((b) => callbackData.group.show.parse(b.callback_data));
     assert.equal(shows.length, MAX_MEMBER_BUTTONS);
     assert.equal(
-      callbackData.group.show.parse(shows[0]?.callback_data ?? ""),
+      callbackData.group.show.parse(shows[0]?.callback_data ?? "")?.[0],
       members[0]?.alert.id,
     );
     for (const b of buttons) assert.ok(Buffer.byteLength(b.callback_data) <= 64);
