@@ -21,9 +21,9 @@ export function silenceLine(s: SilenceOutcome, verb: "created" | "expired"): str
 
 /**
  * The reply to a new mute (/mute, its conversation): matchers, duration and end
- * (`for 1h 00m, until 19:09 (in 1h)`, src/time-format.ts, as of the mute's start), how many
- * firing alerts it matches now, the reason, what Alertmanager did, the zone named once, and
- * an Unmute button.
+ * (`for 1h 00m, until 19:09 (in 1h)`, src/time-format.ts, as of the mute's start) with the
+ * zone named once below them, how many firing alerts it matches now, the reason, what
+ * Alertmanager did, and an Unmute button.
  */
 export function renderMuteCreated(
   m: CreatedMute,
@@ -33,12 +33,12 @@ export function renderMuteCreated(
   const lines = [
     `🔕 <b>Muted</b> ${matchersHtml(m.matchers)}`,
     `for ${formatSpan(m.endsAt.getTime() - m.startsAt.getTime())}, until ${formatWhen(m.endsAt, m.startsAt, timeZone)}`,
+    zoneNote(timeZone),
     `Matches ${firing} firing alert${firing === 1 ? "" : "s"} now.`,
   ];
   if (m.reason) lines.push(`<i>${escapeHtml(m.reason)}</i>`);
   const am = silenceLine(m.silence, "created");
   if (am) lines.push(am);
-  lines.push(zoneNote(timeZone));
   return {
     text: lines.join("\n"),
     keyboard: [[{ text: "🔔 Unmute", callback_data: callbackData.unmute(m.id) }]],

@@ -118,7 +118,7 @@ describe("/smoke, /report and scheduled digests end to end (telegram-test-api em
     ctx.diagnostic(`/report daily:\n${report.text}`);
     assert.match(
       report.text,
-      /^📊 Daily report · 2026-11-23\n24 h to 2026-11-23 09:09 \(Asia\/Taipei\)/,
+      /^📊 Daily report · 2026-11-23\n24 h to 09:09\nTimes in Asia\/Taipei\n/,
     );
     assert.match(
       report.text,
