@@ -175,7 +175,13 @@ export function createAlertNotifier(deps: AlertNotifierDeps) {
       const views = await viewMany(list, tx);
       const edits = views.map((v) => {
         const msg = renderAlert(v);
-        return { subject: alertSubject(v.alert.id), text: msg.text, keyboard: msg.keyboard };
+        const dropUnsent = v.alert.status === "resolved";
+        return {
+          subject: alertSubject(v.alert.id),
+          text: msg.text,
+          keyboard: msg.keyboard,
+          dropUnsent,
+        };
       });
       await outbox.editSubjects(edits, clock.now(), tx);
     },
@@ -184,9 +190,14 @@ export function createAlertNotifier(deps: AlertNotifierDeps) {
      * Queues a new message about `alert` to every chat its routes name (and every receiver
      * it already escalated to), and arms its escalation and repeat timers. The dedup key
      * names the alert, its notification number and the chat, so a retried ingest never
-     * queues it twice. Warnings are sent with `disable_notification`.
+     * queues it twice. Warnings are sent with `disable_notification`. An alert already
+     * resolved (opened and resolved by one batch) is not announced at all; likewise a redraw
+     * of a resolved alert drops its sends not yet made (outbox `dropUnsent`): no message is
+     * ever sent about an alert that has already ended.
      */
     async announce(alert: AlertRow, tx: DbOrTx): Promise<void> {
+      // Resolved within the same batch that opened it: nothing to tell anyone.
+      if (alert.status === "resolved") return;
       const { chats, timers } = await targetsOf(alert, tx);
       await send(alert, chats, "", tx);
       await deps.escalations.arm(alert.id, timers, clock.now(), tx);
@@ -210,7 +221,9 @@ export function createAlertNotifier(deps: AlertNotifierDeps) {
     /** Brings every live message of `alert` up to date (edits coalesce in the outbox). */
     async redraw(alert: AlertRow, tx: DbOrTx): Promise<void> {
       const msg = renderAlert(await view(alert, tx));
-      await outbox.editSubject(alertSubject(alert.id), msg.text, msg.keyboard, clock.now(), tx);
+      await outbox.editSubject(alertSubject(alert.id), msg.text, msg.keyboard, clock.now(), tx, {
+        dropUnsent: alert.status === "resolved",
+      });
     },
 
     /**

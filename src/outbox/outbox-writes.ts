@@ -28,6 +28,12 @@ export interface SubjectEdit {
   subject: string;
   text: string;
   keyboard: InlineKeyboard | null;
+  /**
+   * The subject is over (an alert resolved before its first message went out): a send not
+   * yet made is superseded instead of rewritten, so nobody is told about something that has
+   * already ended; messages already sent are edited as usual.
+   */
+  dropUnsent?: boolean;
 }
 
 /** A jsonb parameter (null stays SQL null). */
@@ -115,7 +121,8 @@ export function createOutboxWrites(db: Db) {
 
   /**
    * Brings every message about `subject` to the new text and keyboard. A send not yet sent
-   * is rewritten in place; for a sent one a pending edit is written, or the pending edit
+   * is rewritten in place (superseded instead with `opts.dropUnsent`, see
+   * {@link SubjectEdit}); for a sent one a pending edit is written, or the pending edit
    * already queued for it is replaced (edits coalesce). Returns how many messages changed.
    */
   async function editSubject(
@@ -124,6 +131,7 @@ export function createOutboxWrites(db: Db) {
     keyboard: InlineKeyboard | null,
     now: Date,
     tx: DbOrTx = db,
+    opts: { dropUnsent?: boolean } = {},
   ): Promise<number> {
     const sends = await tx
       .select({ id: deliveries.id, chatId: deliveries.chatId, status: deliveries.status })
@@ -135,7 +143,7 @@ export function createOutboxWrites(db: Db) {
       if (s.status === "pending") {
         await tx
           .update(deliveries)
-          .set({ text, replyMarkup: keyboard })
+          .set(opts.dropUnsent ? { status: "superseded" } : { text, replyMarkup: keyboard })
           .where(eq(deliveries.id, s.id));
       } else {
         await queueEdit(s, subject, text, keyboard, now, tx);
@@ -164,13 +172,21 @@ export function createOutboxWrites(db: Db) {
       .from(deliveries)
       .where(and(inArray(deliveries.subject, [...bySubject.keys()]), eq(deliveries.kind, "send")));
     const unsent: SQL[] = [];
+    const dropped: string[] = [];
     const sent: { id: string; chatId: number; edit: SubjectEdit }[] = [];
     for (const s of sends) {
       const edit = bySubject.get(s.subject ?? "");
       if (!edit || s.status === "dead" || s.status === "superseded") continue;
-      if (s.status === "pending") {
+      if (s.status === "pending" && edit.dropUnsent) dropped.push(s.id);
+      else if (s.status === "pending") {
         unsent.push(sql`(${s.id}::text, ${edit.text}::text, ${jsonbParam(edit.keyboard)})`);
       } else sent.push({ id: s.id, chatId: s.chatId, edit });
+    }
+    if (dropped.length > 0) {
+      await tx
+        .update(deliveries)
+        .set({ status: "superseded" })
+        .where(inArray(deliveries.id, dropped));
     }
     if (unsent.length > 0) {
       await tx.execute(sql`update ${deliveries} set text = v.text, reply_markup = v.markup
@@ -209,7 +225,7 @@ export function createOutboxWrites(db: Db) {
         });
       if (rows.length > 0) await tx.insert(deliveries).values(rows);
     }
-    return unsent.length + sent.length;
+    return dropped.length + unsent.length + sent.length;
   }
 
   return {
