@@ -5,6 +5,7 @@ import { backKeyboard, renderSessionPage, SESSIONS_PAGE_SIZE } from "../src/aide
 import type { BotContext, CommandInfo } from "../src/bot/context.ts";
 import { onAction } from "../src/bot/on-action.ts";
 import { callbackData } from "../src/callback-data.ts";
+import type { Clock } from "../src/types.ts";
 
 /** `/sessions`: recent aider sessions, paginated, with details. */
 export const sessionsCommand: CommandInfo = {
@@ -15,6 +16,7 @@ export const sessionsCommand: CommandInfo = {
 /** Dependencies of {@link createSessionsFeature}. */
 export interface SessionsFeatureDeps {
   aider: AiderService;
+  clock: Clock;
   timeZone: string;
 }
 
@@ -39,7 +41,7 @@ export function createSessionsFeature(deps: SessionsFeatureDeps): Composer<BotCo
     const last = Math.max(0, Math.ceil(first.total / SESSIONS_PAGE_SIZE) - 1);
     const p = Math.min(requested, last);
     const view = p === requested ? first : await load(p);
-    return renderSessionPage({ ...view, page: p }, deps.timeZone);
+    return renderSessionPage({ ...view, page: p }, deps.clock.now(), deps.timeZone);
   }
 
   const edit = (ctx: BotContext, text: string, keyboard: InlineKeyboard) =>
