@@ -3,6 +3,7 @@ import type { InlineKeyboard } from "../db/schema/index.ts";
 import type { AiderService } from "../src/aider/aider-service.ts";
 import { backKeyboard, renderSessionPage, SESSIONS_PAGE_SIZE } from "../src/aider/session-list.ts";
 import type { BotContext, CommandInfo } from "../src/bot/context.ts";
+import type { Clock } from "../src/types.ts";
 
 /** `/sessions`: recent aider sessions, paginated, with details. */
 export const sessionsCommand: CommandInfo = {
@@ -13,6 +14,7 @@ export const sessionsCommand: CommandInfo = {
 /** Dependencies of {@link createSessionsFeature}. */
 export interface SessionsFeatureDeps {
   aider: AiderService;
+  clock: Clock;
   timeZone: string;
 }
 
@@ -37,7 +39,7 @@ export function createSessionsFeature(deps: SessionsFeatureDeps): Composer<BotCo
     const last = Math.max(0, Math.ceil(first.total / SESSIONS_PAGE_SIZE) - 1);
     const p = Math.min(requested, last);
     const view = p === requested ? first : await load(p);
-    return renderSessionPage({ ...view, page: p }, deps.timeZone);
+    return renderSessionPage({ ...view, page: p }, deps.clock.now(), deps.timeZone);
   }
 
   const edit = (ctx: BotContext, text: string, keyboard: InlineKeyboard) =>

@@ -274,6 +274,7 @@ export async function createApp(config: Config, opts: AppOptions) {
         incidents,
         mutes,
         actions: eventsModule.actions,
+        groupActions: eventsModule.groupActions,
         proxy: proxyModule,
         smoke: schedules.smoke,
         digests: schedules.digests,

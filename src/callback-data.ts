@@ -56,6 +56,15 @@ export const callbackData = {
   triage: action("tri", "ulid"),
   /** Propose the fix a plan template describes for alert `<alertId>`. */
   proposeFix: action("pf", "ulid"),
+  /** The buttons of a group message (src/events/group-message.ts). */
+  group: {
+    /** Acknowledge every firing member of group `<groupId>`. */
+    ackAll: action("gack", "ulid"),
+    /** Mute group `<groupId>`'s label values for 1 h. */
+    mute1h: action("gm1h", "ulid"),
+    /** Show member alert `<alertId>`'s own message, with its buttons, in the pressed chat. */
+    show: action("gshow", "ulid"),
+  },
   /** Show page `<n>` (0-based) of the /incidents list. */
   incidentsPage: (page: number) => `incp:${page}`,
   /** Heal plan `<planId>` (a ULID): approve, reject, show details. */

@@ -75,9 +75,12 @@ export const alerts = pgTable(
     externalUrl: text("external_url"),
     /** Alerts Alertmanager left out of the webhook that carried this one (`truncatedAlerts`). */
     truncatedAlerts: integer("truncated_alerts").notNull().default(0),
+    /** The group whose one message tells about this alert (`alert_groups`), or null. */
+    groupId: text("group_id"),
   },
   (t) => [
     index("alerts_incident_idx").on(t.incidentId),
+    index("alerts_group_idx").on(t.groupId),
     uniqueIndex("alerts_firing_fingerprint_uq").on(t.fingerprint).where(sql`status = 'firing'`),
   ],
 );

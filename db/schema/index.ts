@@ -1,5 +1,6 @@
 export * from "./agents.ts";
 export * from "./aider.ts";
+export * from "./alert-groups.ts";
 export * from "./backends.ts";
 export * from "./dashboard.ts";
 export * from "./decisions.ts";

@@ -2,6 +2,7 @@ import { basename } from "node:path";
 import type { EventInput } from "../events/event.ts";
 import { computeFingerprint } from "../events/fingerprint.ts";
 import { cutText } from "../text-cut.ts";
+import { formatSpan } from "../time-format.ts";
 import type { Severity } from "../types.ts";
 import type { AiderEvent } from "./aider-event-schema.ts";
 
@@ -65,12 +66,12 @@ export function alertInputOf(e: AiderEvent, repo: string): EventInput | undefine
     };
   }
   if (e.type === "silent_timeout") {
-    const idle = Math.round(e.payload.idle_sec);
+    const idle = formatSpan(e.payload.idle_sec * 1000);
     return {
       ...base(e.sessionId, "silent_timeout", repo, e.ts),
       status: "firing",
       title: `aider silent · ${repo}`,
-      summary: `No output for ${idle} s; last: ${cut(e.payload.last_output_tail.trim(), 200)}`,
+      summary: `No output for ${idle}; last: ${cut(e.payload.last_output_tail.trim(), 200)}`,
       annotations: { aider_event: e.id },
     };
   }

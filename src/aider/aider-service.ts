@@ -56,7 +56,7 @@ export function createAiderService(deps: AiderServiceDeps) {
   async function showSession(sessionId: string, now: Date, tx: DbOrTx): Promise<void> {
     const view = await queries.view(sessionId, SESSION_VIEW_LIMITS, tx);
     if (!view) return;
-    const text = renderSessionMessage(view, deps.timeZone);
+    const text = renderSessionMessage(view, now, deps.timeZone);
     const subject = sessionSubject(sessionId);
     for (const c of deps.sessionChats({ session: sessionId })) {
       const dedupKey = `${subject}:${targetKey(c)}`;
@@ -152,7 +152,7 @@ export function createAiderService(deps: AiderServiceDeps) {
     /** The session message's HTML as it is now (for /sessions Details). */
     async render(sessionId: string): Promise<string | undefined> {
       const view = await queries.view(sessionId, SESSION_VIEW_LIMITS);
-      return view ? renderSessionMessage(view, deps.timeZone) : undefined;
+      return view ? renderSessionMessage(view, clock.now(), deps.timeZone) : undefined;
     },
 
     /** The aider section of the daily and weekly reports. */

@@ -1,5 +1,6 @@
 import type { AiderSessionRow, InlineKeyboard } from "../../db/schema/index.ts";
-import { escapeHtml, formatTime, pagerRow, truncateHtml } from "../telegram-format.ts";
+import { escapeHtml, pagerRow, truncateHtml } from "../telegram-format.ts";
+import { formatWhen, zoneNote } from "../time-format.ts";
 import { repoName } from "./aider-alerts.ts";
 import { sessionKey } from "./aider-queries.ts";
 import { clockDuration, cost, plural } from "./session-message.ts";
@@ -25,13 +26,13 @@ export interface SessionPage {
   page: number;
 }
 
-function describe(s: AiderSessionRow, n: number, timeZone: string): string {
+function describe(s: AiderSessionRow, n: number, now: Date, timeZone: string): string {
   const state = s.endedAt
     ? `${s.exitCode === 0 ? "🏁" : "⚠️"} ${clockDuration(s.durationSec ?? 0)} · exit ${s.exitCode ?? "killed"}`
     : "⏳ running";
   const model = s.model ? ` · <code>${escapeHtml(s.model)}</code>` : "";
   return [
-    `<b>${n}.</b> <b>${escapeHtml(repoName(s.cwd))}</b> · ${formatTime(s.startedAt, timeZone).slice(0, 16)}${model}`,
+    `<b>${n}.</b> <b>${escapeHtml(repoName(s.cwd))}</b> · ${formatWhen(s.startedAt, now, timeZone)}${model}`,
     `${state} · ${plural(s.filesChanged, "file")} · ${plural(s.errorCount, "error")} · ${cost(s.costUsd)}`,
   ].join("\n");
 }
@@ -39,10 +40,12 @@ function describe(s: AiderSessionRow, n: number, timeZone: string): string {
 /**
  * Renders a page of /sessions, newest first: repo, start, model, state (running, or
  * duration and exit code), files, errors and cost; a numbered ℹ️ button per session opens
- * its summary in place, and ◀ n/m ▶ pages through the list in place.
+ * its summary in place, and ◀ n/m ▶ pages through the list in place. Starts as
+ * `22:05 (6m ago)` as of `now`, the zone named once under the heading.
  */
 export function renderSessionPage(
   p: SessionPage,
+  now: Date,
   timeZone: string,
 ): { text: string; keyboard: InlineKeyboard } {
   if (p.total === 0) return { text: "No aider sessions recorded yet.", keyboard: [] };
@@ -50,8 +53,8 @@ export function renderSessionPage(
   const first = p.page * SESSIONS_PAGE_SIZE;
   const text = truncateHtml(
     [
-      `<b>aider sessions</b> (${p.total}; page ${p.page + 1}/${pages})`,
-      ...p.rows.map((s, i) => describe(s, first + i + 1, timeZone)),
+      `<b>aider sessions</b> (${p.total}; page ${p.page + 1}/${pages})\n${zoneNote(timeZone)}`,
+      ...p.rows.map((s, i) => describe(s, first + i + 1, now, timeZone)),
     ].join("\n\n"),
     "use ◀ ▶ for the rest",
   );

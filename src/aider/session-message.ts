@@ -1,5 +1,6 @@
-import { escapeHtml, formatTime, truncateHtml } from "../telegram-format.ts";
+import { escapeHtml, truncateHtml } from "../telegram-format.ts";
 import { cutText } from "../text-cut.ts";
+import { formatWhen, zoneNote } from "../time-format.ts";
 import { repoName } from "./aider-alerts.ts";
 import type { Capped, SessionView, ViewLimits } from "./aider-queries.ts";
 
@@ -49,12 +50,12 @@ function listBlock<T>(title: string, c: Capped<T>, show: (x: T) => string): stri
   return [`${title} (${c.total})`, ...c.items.map((x) => `• ${show(x)}`), ...more(c)];
 }
 
-function summaryLines(v: SessionView, timeZone: string): string[] {
+function summaryLines(v: SessionView, now: Date, timeZone: string): string[] {
   const s = v.session;
   if (!s.endedAt) return ["⏳ running…"];
   const exit = s.exitCode === null ? "killed" : `exit=${s.exitCode}`;
   return [
-    `🏁 <b>session ended</b> ${formatTime(s.endedAt, timeZone).slice(11)}`,
+    `🏁 <b>session ended</b> ${formatWhen(s.endedAt, now, timeZone)}`,
     `⏱️ ${clockDuration(s.durationSec ?? 0)} | 🎯 ${exit}`,
     `📊 ${compactCount(s.tokensSent)}↑ / ${compactCount(s.tokensRecv)}↓ tokens | ${cost(s.costUsd)}`,
     `📝 ${plural(s.filesChanged, "file")} changed | ❌ ${plural(s.errorCount, "error")}`,
@@ -66,9 +67,10 @@ function summaryLines(v: SessionView, timeZone: string): string[] {
  * repo (name and path), model, files with +/− lines, commits, errors, silences, and once the
  * session ended its summary (duration, exit code, tokens sent/received, cost, files changed,
  * errors). Lists are capped ({@link SESSION_VIEW_LIMITS}); `raw` output is never shown.
- * Pure HTML, escaped, within Telegram's limit.
+ * Times as `22:05 (6m ago)` as of `now` (the render; the message is edited on each event),
+ * the zone named once under the start line. Pure HTML, escaped, within Telegram's limit.
  */
-export function renderSessionMessage(v: SessionView, timeZone: string): string {
+export function renderSessionMessage(v: SessionView, now: Date, timeZone: string): string {
   const s = v.session;
   const head = s.endedAt ? (s.exitCode === 0 ? "🏁" : "⚠️") : "🚀";
   const meta = [
@@ -81,7 +83,8 @@ export function renderSessionMessage(v: SessionView, timeZone: string): string {
     `${head} <b>aider</b> · <b>${line(repoName(s.cwd), 60)}</b>`,
     s.cwd ? `📁 <code>${line(s.cwd, 200)}</code>` : "📁 repo unknown (no session_start yet)",
     `🤖 ${meta.join(" · ")}`,
-    `🕒 started ${formatTime(s.startedAt, timeZone)} · <code>${line(s.id, 64)}</code>`,
+    `🕒 started ${formatWhen(s.startedAt, now, timeZone)} · <code>${line(s.id, 64)}</code>`,
+    zoneNote(timeZone),
     ...listBlock("✏️ <b>Files</b>", v.files, (f) => {
       const fresh = f.isNew ? " (new)" : "";
       return `${line(f.path, 80)} (+${f.added} −${f.deleted})${fresh}`;
@@ -98,7 +101,7 @@ export function renderSessionMessage(v: SessionView, timeZone: string): string {
       return `${clockDuration(x.idleSec)} idle (last: "${line(x.tail, 60)}")`;
     }),
     "",
-    ...summaryLines(v, timeZone),
+    ...summaryLines(v, now, timeZone),
   ];
   return truncateHtml(lines.join("\n"), "cut to fit; see /sessions");
 }

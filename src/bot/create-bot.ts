@@ -7,6 +7,7 @@ import type { AiderService } from "../aider/aider-service.ts";
 import type { DashboardModule } from "../dashboard/dashboard-module.ts";
 import type { HealService } from "../heal/heal-service.ts";
 import type { HeartbeatService } from "../heartbeats/heartbeat-service.ts";
+import type { GroupActions } from "../incidents/group-actions.ts";
 import type { IncidentActions } from "../incidents/incident-actions.ts";
 import type { IncidentService } from "../incidents/incident-service.ts";
 import type { Logger } from "../logger.ts";
@@ -33,6 +34,7 @@ import {
   createAgentsFeature,
   createBackendsFeature,
   createDashboardFeature,
+  createGroupButtonsFeature,
   createHelpFeature,
   createIncidentButtonsFeature,
   createIncidentsFeature,
@@ -82,6 +84,8 @@ export interface BotDeps {
   incidents: IncidentService;
   mutes: MuteService;
   actions: IncidentActions;
+  /** The buttons of group messages (Acknowledge all, Mute group, a member's message). */
+  groupActions: GroupActions;
   /** Backends, usage and cooldowns for /backends and /usage. */
   proxy: ProxyModule;
   /** Smoke checks for /smoke. */
@@ -183,6 +187,7 @@ export function createBot(deps: BotDeps): Bot<BotContext> {
   bot.use(createHelpFeature(COMMANDS));
   bot.use(createStatusFeature(deps));
   bot.use(createIncidentButtonsFeature(deps));
+  bot.use(createGroupButtonsFeature(deps));
   bot.use(createIncidentsFeature(deps));
   bot.use(createMuteFeature(deps));
   bot.use(createMutesFeature(deps));

@@ -3,6 +3,7 @@
 export { agentsCommand, createAgentsFeature } from "../../commands/agents.ts";
 export { backendsCommand, createBackendsFeature } from "../../commands/backends.ts";
 export { createDashboardFeature, dashboardCommand } from "../../commands/dashboard.ts";
+export { createGroupButtonsFeature } from "../../commands/group-buttons.ts";
 export { createHelpFeature, helpCommand } from "../../commands/help.ts";
 export { createIncidentButtonsFeature } from "../../commands/incident-buttons.ts";
 export { createIncidentsFeature, incidentsCommand } from "../../commands/incidents.ts";

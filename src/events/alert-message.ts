@@ -9,7 +9,7 @@ import { callbackData } from "../callback-data.ts";
 import { proposeFixData } from "../heal/plan-message.ts";
 import { incidentRef } from "../incidents/incident-ref.ts";
 import { personName } from "../person-name.ts";
-import { escapeAttr, escapeHtml, truncateHtml } from "../telegram-format.ts";
+import { escapeAttr, escapeHtml, MESSAGE_LIMIT, truncateHtml } from "../telegram-format.ts";
 import { cutText } from "../text-cut.ts";
 import { formatSpan, formatWhen, zoneNote } from "../time-format.ts";
 import { renderTriageSection, type TriageView } from "../triage/triage-section.ts";
@@ -41,8 +41,11 @@ export interface AlertView {
   escalated?: readonly EscalationDone[];
 }
 
-/** Telegram's limit on a message's text after entity parsing (Bot API, sendMessage). */
-const MESSAGE_LIMIT = 4096;
+/**
+ * Line 1's title and instance are cut to this many characters: Alertmanager bounds no label
+ * value, and a 6,000-character alertname would otherwise push the whole message out.
+ */
+const MAX_HEAD_PART = 256;
 
 /**
  * Links longer than this (a Silence link built from dozens of long labels) are left out: the
@@ -72,7 +75,10 @@ interface FreeText {
  *
  * A message over Telegram's 4,096 characters loses the long part, not the rest: the
  * description, then the summary, then the labels line are cut (each to no less than 200
- * characters, marked `…`), so severity, instance, times, incident and buttons always stay.
+ * characters, marked `…`), so severity, instance, times, incident and buttons always stay;
+ * line 1's title and instance are cut to 256 characters. Should the message still be too long
+ * (a pathological list of escalations), whole lines go from the end and a last line points to
+ * the incident number (`see /incidents, incident #17`), else the alert's title; never its id.
  */
 export function renderAlert(v: AlertView): RenderedMessage {
   const { alert } = v;
@@ -99,8 +105,10 @@ export function renderAlert(v: AlertView): RenderedMessage {
     free = next;
     text = alertText(v, free);
   }
-  const ref = v.incident ? `incident ${incidentRef(v.incident)}` : escapeHtml(alert.title);
-  text = truncateHtml(text, `see /incidents, ${ref}`);
+  const pointer = v.incident
+    ? `see /incidents, incident ${incidentRef(v.incident)}`
+    : `cut to fit; alert “${escapeHtml(cutText(alert.title, 80))}”`;
+  text = truncateHtml(text, pointer);
   if (alert.status === "resolved" || v.retired) return { text, keyboard: null };
   const muted = activeMute(v);
   const keyboard = alertKeyboard(alert, muted);
@@ -125,8 +133,9 @@ function alertText(v: AlertView, free: FreeText): string {
     : `${ICON[alert.severity]} <b>${alert.severity.toUpperCase()}</b>`;
   // What and where on line 1: a notification preview shows only the first line.
   const instance = alert.labels.instance ?? alert.labels.service ?? alert.labels.job;
-  const where = instance ? ` · <code>${escapeHtml(instance)}</code>` : "";
-  const lines = [`${head} · <b>${escapeHtml(alert.title)}</b>${where}`];
+  const where = instance ? ` · <code>${escapeHtml(cutText(instance, MAX_HEAD_PART))}</code>` : "";
+  const title = escapeHtml(cutText(alert.title, MAX_HEAD_PART));
+  const lines = [`${head} · <b>${title}</b>${where}`];
   if (free.summary) lines.push(escapeHtml(free.summary));
   if (free.description && alert.annotations?.description !== alert.summary) {
     lines.push(`<i>${escapeHtml(free.description)}</i>`);

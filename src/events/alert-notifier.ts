@@ -15,7 +15,9 @@ import type { ChatTarget } from "../notifications/routes-config.ts";
 import type { OutboxRepository } from "../outbox/outbox-repository.ts";
 import type { TriageView } from "../triage/triage-section.ts";
 import type { Clock } from "../types.ts";
+import { createAlertGroupStore } from "./alert-group-store.ts";
 import { type AlertView, renderAlert } from "./alert-message.ts";
+import { createGroupNotifier } from "./group-notifier.ts";
 
 /** Dependencies of {@link createAlertNotifier}. */
 export interface AlertNotifierDeps {
@@ -69,6 +71,15 @@ export type AlertNotifier = ReturnType<typeof createAlertNotifier>;
 /** Builds the alert notifier. */
 export function createAlertNotifier(deps: AlertNotifierDeps) {
   const { outbox, incidents, clock } = deps;
+  const groupStore = createAlertGroupStore();
+  const groups = createGroupNotifier({
+    ...deps,
+    store: groupStore,
+    routing: (alert) => ({ kind: alertKind(alert), labels: routeLabels(alert) }),
+  });
+  /** The groups of `list`'s grouped alerts, each once. */
+  const groupIdsOf = (list: readonly AlertRow[]) =>
+    new Set(list.flatMap((a) => (a.groupId ? [a.groupId] : [])));
 
   async function view(alert: AlertRow, tx: DbOrTx) {
     const incident = alert.incidentId
@@ -158,12 +169,49 @@ export function createAlertNotifier(deps: AlertNotifierDeps) {
   }
 
   return {
+    /** Group messages (src/events/group-notifier.ts) and their store. */
+    groups,
+    groupStore,
+
     /**
      * {@link announce} of many alerts, one after the other: each alert's routes, chats and
      * escalation timers are its own, and a new alert is announced once per firing episode.
+     * A grouped alert (`groupId` set) is told about by its group's message instead: only its
+     * timers are armed here.
      */
     async announceMany(list: AlertRow[], tx: DbOrTx): Promise<void> {
-      for (const alert of list) await this.announce(alert, tx);
+      for (const alert of list) {
+        if (alert.groupId) {
+          const { timers } = await targetsOf(alert, tx);
+          await deps.escalations.arm(alert.id, timers, clock.now(), tx);
+        } else await this.announce(alert, tx);
+      }
+    },
+
+    /**
+     * Re-notification of many alerts (one ingest batch): each alert on its own message is
+     * {@link renotify}d; the groups of grouped ones are re-announced once each (see
+     * group-notifier.ts, renotify), their own copies edited and their timers re-armed.
+     */
+    async renotifyMany(list: AlertRow[], tx: DbOrTx): Promise<void> {
+      const grouped = list.filter((a) => a.groupId);
+      for (const a of list) if (!a.groupId) await this.renotify(a, tx);
+      if (grouped.length === 0) return;
+      for (const a of grouped) {
+        const { timers } = await targetsOf(a, tx);
+        await deps.escalations.arm(a.id, timers, clock.now(), tx);
+      }
+      await this.redrawMany(grouped, tx);
+      await groups.renotify(groupIdsOf(grouped), tx);
+    },
+
+    /**
+     * Sends `alert`'s own message, with its buttons, to `chat` (a member's drill-down from
+     * its group message): the same subject, so later edits reach it; once per chat and
+     * notification.
+     */
+    async show(alert: AlertRow, chat: ChatTarget, tx: DbOrTx): Promise<void> {
+      await send(alert, [chat], ":show", tx);
     },
 
     /**
@@ -184,6 +232,7 @@ export function createAlertNotifier(deps: AlertNotifierDeps) {
         };
       });
       await outbox.editSubjects(edits, clock.now(), tx);
+      await groups.refresh(groupIdsOf(list), tx);
     },
 
     /**
@@ -218,19 +267,25 @@ export function createAlertNotifier(deps: AlertNotifierDeps) {
       await this.redraw(alert, tx);
     },
 
-    /** Brings every live message of `alert` up to date (edits coalesce in the outbox). */
+    /**
+     * Brings every live message of `alert` up to date, and its group's message when it is
+     * grouped (edits coalesce in the outbox).
+     */
     async redraw(alert: AlertRow, tx: DbOrTx): Promise<void> {
       const msg = renderAlert(await view(alert, tx));
       await outbox.editSubject(alertSubject(alert.id), msg.text, msg.keyboard, clock.now(), tx, {
         dropUnsent: alert.status === "resolved",
       });
+      if (alert.groupId) await groups.refresh([alert.groupId], tx);
     },
 
     /**
      * Re-notification: the previous message loses its buttons and points below, then a new
-     * message is announced. `alert.notifications` must already count the new one.
+     * message is announced. `alert.notifications` must already count the new one. A grouped
+     * alert re-announces its group instead ({@link renotifyMany}).
      */
     async renotify(alert: AlertRow, tx: DbOrTx): Promise<void> {
+      if (alert.groupId) return this.renotifyMany([alert], tx);
       const old = renderAlert({ ...(await view(alert, tx)), retired: true });
       await outbox.retireSubject(
         alertSubject(alert.id),

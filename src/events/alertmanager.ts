@@ -3,6 +3,7 @@ import type { Severity } from "../types.ts";
 import { parseInput } from "../validation.ts";
 import type { EventInput } from "./event.ts";
 import { computeFingerprint } from "./fingerprint.ts";
+import { webhookGroup } from "./group-key.ts";
 
 const labelSet = z.record(z.string(), z.string());
 const timestamp = z.iso.datetime({
@@ -55,6 +56,7 @@ export function severityFromLabel(value: string | undefined): Severity {
  */
 export function parseAlertmanagerWebhook(body: unknown): EventInput[] {
   const hook = parseInput(alertmanagerWebhookSchema, body);
+  const group = webhookGroup(hook.groupKey, hook.groupLabels);
   return hook.alerts.map((a) => {
     const labels = a.labels;
     const alertname = labels.alertname ?? "alert";
@@ -74,6 +76,7 @@ export function parseAlertmanagerWebhook(body: unknown): EventInput[] {
       occurredAt: new Date(occurredAt),
       externalUrl: hook.externalURL ? hook.externalURL : null,
       truncatedAlerts: hook.truncatedAlerts ?? 0,
+      ...(group ? { group } : {}),
     };
   });
 }

@@ -12,6 +12,7 @@ import { type AlertRepository, type InhibitionKey, inhibitionKeyOf } from "./ale
 import { alertDetails, type EventInput } from "./event.ts";
 import { inhibitionKey, matchLabels } from "./event-labels.ts";
 import { eventRow } from "./event-row.ts";
+import type { WebhookGroup } from "./group-key.ts";
 import { type DedupWindows, decide } from "./routing.ts";
 import { withRetry } from "./tx-retry.ts";
 
@@ -95,6 +96,7 @@ function newAlert(e: EventInput, now: Date, incidentId: string | null): AlertRow
     incidentId,
     resolvedBy: null,
     muteId: null,
+    groupId: null,
     ...alertDetails(e),
   };
 }
@@ -168,6 +170,8 @@ export function createEventRouter(deps: EventRouterDeps) {
 
     const changed = new Map<string, AlertRow>();
     const opened = new Map<string, AlertRow>();
+    /** The Alertmanager group of each new alert's webhook (src/events/group-key.ts). */
+    const webhookOf = new Map<string, WebhookGroup>();
     const newIncidents: NewIncident[] = [];
     const incidentsToResolve = new Set<string>();
     /** Existing alerts escalated in place by a repeat of higher severity. */
@@ -258,6 +262,7 @@ export function createEventRouter(deps: EventRouterDeps) {
         case "open": {
           const before = newIncidents.length;
           const a = newAlert(e, now, incidentFor(e, undefined));
+          if (e.group) webhookOf.set(a.id, e.group);
           opened.set(a.id, a);
           firing.set(e.fingerprint, a);
           put(a, "announce");
@@ -268,6 +273,20 @@ export function createEventRouter(deps: EventRouterDeps) {
       }
     }
 
+    const work = [...messages.values()];
+    const of = (kind: string) => work.filter((m) => m.kind === kind).map((m) => m.row);
+    // Groups, decided in memory with one read (group-plan.ts): new firing alerts
+    // of one group key join its open group, or form one when the batch has two or more.
+    const candidates = of("announce").filter((a) => a.status === "firing");
+    const plan = await notifier.groups.plan(
+      candidates.map((alert) => ({ alert, webhook: webhookOf.get(alert.id) })),
+      tx,
+    );
+    const grouped = (a: AlertRow): AlertRow => {
+      const groupId = plan.groupOf.get(a.id);
+      return groupId ? { ...a, groupId } : a;
+    };
+
     // Writes: existing alerts change before new ones are inserted (one firing alert per
     // fingerprint at every statement's end), incidents before the alerts that name them.
     await incidents.insertMany(newIncidents, tx);
@@ -276,13 +295,13 @@ export function createEventRouter(deps: EventRouterDeps) {
       [...changed.values()].filter((a) => raised.has(a.id)),
       tx,
     );
-    await alerts.insertMany([...opened.values()], tx);
+    await alerts.insertMany([...opened.values()].map(grouped), tx);
     for (const id of incidentsToResolve) await incidents.resolveIfAllResolved(id, tx);
-    const work = [...messages.values()];
-    const of = (kind: string) => work.filter((m) => m.kind === kind).map((m) => m.row);
-    await notifier.announceMany(of("announce"), tx);
+    await notifier.announceMany(of("announce").map(grouped), tx);
+    await notifier.groups.announce(plan.created, tx);
+    await notifier.groups.refresh(plan.joined, tx);
     await notifier.redrawMany(of("redraw"), tx);
-    for (const a of of("renotify")) await notifier.renotify(a, tx);
+    await notifier.renotifyMany(of("renotify"), tx);
     return routed;
   }
 

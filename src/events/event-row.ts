@@ -11,9 +11,12 @@ const ulid = monotonicFactory();
 
 /** The `events` row that records `e`, whatever happened to it (with a new ULID). */
 export function eventRow(e: EventInput, r: Routed, receivedAt: Date): typeof events.$inferInsert {
+  // EventInput's fields are the row's columns, named alike, but for the webhook's group
+  // (the alert keeps its group by `alerts.group_id`).
+  const { group, ...columns } = e;
   return {
     id: ulid(),
-    ...e, // EventInput's fields are the row's columns, named alike
+    ...columns,
     receivedAt,
     outcome: r.outcome,
     alertId: r.alertId,

@@ -1,4 +1,5 @@
 import type { EventStatus, Severity } from "../types.ts";
+import type { WebhookGroup } from "./group-key.ts";
 
 /** A normalised event, as every ingest adapter produces it (docs/architecture.md, the path of an alert). */
 export interface EventInput {
@@ -18,6 +19,8 @@ export interface EventInput {
   externalUrl?: string | null;
   /** Alerts Alertmanager left out of the webhook (`truncatedAlerts`), 0 or unset for none. */
   truncatedAlerts?: number;
+  /** The Alertmanager group of the webhook that carried it (src/events/group-key.ts). */
+  group?: WebhookGroup;
 }
 
 /** What an alert keeps from the event that opened it for its message (alert-message.ts). */

@@ -1,4 +1,5 @@
 import type { Db } from "../../db/client.ts";
+import { createGroupActions } from "../incidents/group-actions.ts";
 import { createIncidentActions } from "../incidents/incident-actions.ts";
 import type { IncidentService } from "../incidents/incident-service.ts";
 import type { Logger } from "../logger.ts";
@@ -60,5 +61,7 @@ export async function createEventsModule(deps: EventsModuleDeps) {
   });
   const router = createEventRouter({ ...deps, alerts, notifier, mutes });
   const actions = createIncidentActions({ ...deps, alerts, notifier, mutes });
-  return { alerts, notifier, mutes, router, actions };
+  const groups = notifier.groupStore;
+  const groupActions = createGroupActions({ ...deps, alerts, notifier, mutes, actions, groups });
+  return { alerts, notifier, mutes, router, actions, groupActions };
 }

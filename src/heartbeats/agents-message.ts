@@ -1,15 +1,9 @@
 import { createHash } from "node:crypto";
 import type { AgentBeatRow, InlineKeyboard } from "../../db/schema/index.ts";
 import { homeButton } from "../callback-data.ts";
-import {
-  escapeHtml,
-  formatDuration,
-  formatTime,
-  pagerRow,
-  truncateHtml,
-} from "../telegram-format.ts";
+import { escapeHtml, formatDuration, pagerRow, truncateHtml } from "../telegram-format.ts";
 import { cutText } from "../text-cut.ts";
-import { formatSpan } from "../time-format.ts";
+import { clockTime, formatSpan, formatWhen, relativeTime, zoneNote } from "../time-format.ts";
 import { type AgentClass, roundsWarnAt } from "./agent-classes.ts";
 import type { AgentViewState } from "./agent-state.ts";
 import type { AgentView } from "./agent-views.ts";
@@ -56,12 +50,20 @@ function limits(c: AgentClass): string {
   return `beat ${d(c.periodS)} · stall ${d(c.stallS)} · escalate ${d(c.escalateS)} · max ${c.maxRounds}`;
 }
 
+/**
+ * The instant the view was computed: `ageMs` is that instant minus the last beat
+ * (agent-views.ts), so times shown as `18:12 (4m ago)` agree with the ages beside them.
+ */
+function viewNow(a: AgentView): Date {
+  return new Date(a.lastBeatAt.getTime() + a.ageMs);
+}
+
 function line(a: AgentView): string {
   const blocked = a.status === "blocked" ? " (blocked)" : "";
   const head = [
     `${STATE_ICON[a.state]} <b>${escapeHtml(a.name)}</b> ${a.state}${blocked}`,
     roundText(a),
-    `${formatDuration(a.ageMs)} ago`,
+    relativeTime(a.lastBeatAt, viewNow(a)),
   ]
     .filter(Boolean)
     .join(" · ");
@@ -126,8 +128,8 @@ export function renderAgentsPage(agents: readonly AgentView[], requested: number
   return { text: truncateHtml(out.join("\n"), "use ◀ ▶ for the rest"), keyboard };
 }
 
-function beatLine(b: AgentBeatRow, timeZone: string): string {
-  const parts = [formatTime(b.at, timeZone).slice(5), b.status];
+function beatLine(b: AgentBeatRow, now: Date, timeZone: string): string {
+  const parts = [clockTime(b.at, now, timeZone), b.status];
   if (b.task) parts.push(escapeHtml(cutText(b.task, 40)));
   if (b.round !== null) parts.push(`r${b.round}`);
   const note = b.note ? ` — <i>${escapeHtml(cutText(b.note, 160))}</i>` : "";
@@ -137,7 +139,8 @@ function beatLine(b: AgentBeatRow, timeZone: string): string {
 /**
  * One agent's details (the Details button of /agents): state, class thresholds, task and
  * since when, round of max and where it warns, last beat, last note, and its newest beats
- * with their notes. A Back button returns to list page `page`.
+ * with their notes; times as `18:12 (4m ago)`, the zone named once. A Back button returns
+ * to list page `page`.
  */
 export function renderAgentDetails(
   a: AgentView,
@@ -145,17 +148,20 @@ export function renderAgentDetails(
   page: number,
   timeZone: string,
 ): AgentsMessage {
+  const now = viewNow(a);
+  const when = (d: Date) => formatWhen(d, now, timeZone);
   const out = [
     `${STATE_ICON[a.state]} <b>${escapeHtml(a.name)}</b> · ${a.state} · class ${escapeHtml(a.cls.name)}`,
     `<i>${limits(a.cls)}</i>`,
     `Status: ${a.status}`,
-    `Task: ${a.task ? `<code>${escapeHtml(a.task)}</code>` : "none"}${a.taskStartedAt ? ` since ${formatTime(a.taskStartedAt, timeZone)}` : ""}`,
+    `Task: ${a.task ? `<code>${escapeHtml(a.task)}</code>` : "none"}${a.taskStartedAt ? ` since ${when(a.taskStartedAt)}` : ""}`,
     `Round: ${a.round ?? "not reported"} of ${a.cls.maxRounds} (warns at ${roundsWarnAt(a.cls)})`,
-    `Last beat: ${formatTime(a.lastBeatAt, timeZone)} (${formatDuration(a.ageMs)} ago)`,
+    `Last beat: ${when(a.lastBeatAt)}`,
+    zoneNote(timeZone),
   ];
   if (a.note) out.push(`Note: <i>${escapeHtml(cutText(a.note, 500))}</i>`);
-  out.push("", `<b>Last beats</b> (${escapeHtml(timeZone)})`);
-  out.push(...(beats.length > 0 ? beats.map((b) => beatLine(b, timeZone)) : ["none kept"]));
+  out.push("", "<b>Last beats</b>");
+  out.push(...(beats.length > 0 ? beats.map((b) => beatLine(b, now, timeZone)) : ["none kept"]));
   return {
     text: truncateHtml(out.join("\n"), "older beats are not shown"),
     keyboard: [[{ text: "« Back", callback_data: agentsCallback.page(page) }]],

@@ -66,6 +66,23 @@ export function createIncidentActions(deps: IncidentActionsDeps) {
     return result;
   }
 
+  /**
+   * Acknowledges firing, unacknowledged `alert`, its incident and the incident's other firing
+   * alerts, records the decision; returns the alerts it changed (not yet redrawn).
+   */
+  async function acknowledgeIn(alert: AlertRow, who: string, tx: DbOrTx): Promise<AlertRow[]> {
+    if (alert.incidentId) await incidents.acknowledge(alert.incidentId, who, tx);
+    const at = clock.now();
+    const about = { alertId: alert.id, incidentId: alert.incidentId };
+    await recordDecision(tx, { action: "acknowledge", actor: who, at, ...about });
+    const changed: AlertRow[] = [];
+    for (const a of await scope(alert, tx)) {
+      if (a.acknowledgedAt || a.status !== "firing") continue;
+      changed.push(await alerts.update(a.id, { acknowledgedBy: who, acknowledgedAt: at }, tx));
+    }
+    return changed;
+  }
+
   const actions = {
     /** Acknowledges alert `alertId` and its incident (with its other firing alerts). */
     acknowledge(alertId: string, who: string): Promise<ActionResult> {
@@ -79,16 +96,29 @@ export function createIncidentActions(deps: IncidentActionsDeps) {
           };
         }
         if (alert.status === "resolved") return { changed: false, message: "Already resolved." };
-        if (alert.incidentId) await incidents.acknowledge(alert.incidentId, who, tx);
-        const at = clock.now();
-        const about = { alertId: alert.id, incidentId: alert.incidentId };
-        await recordDecision(tx, { action: "acknowledge", actor: who, at, ...about });
-        for (const a of await scope(alert, tx)) {
-          if (a.acknowledgedAt || a.status !== "firing") continue;
-          const acked = await alerts.update(a.id, { acknowledgedBy: who, acknowledgedAt: at }, tx);
-          await notifier.redraw(acked, tx);
-        }
+        await notifier.redrawMany(await acknowledgeIn(alert, who, tx), tx);
         return { changed: true, message: "Acknowledged." };
+      });
+    },
+
+    /**
+     * {@link acknowledge} of each of `alertIds` that still fires unacknowledged, in one
+     * transaction (a group's "Acknowledge all"); every changed message is redrawn once.
+     */
+    acknowledgeAll(alertIds: readonly string[], who: string): Promise<ActionResult> {
+      return inTx(async (tx) => {
+        const changed = new Map<string, AlertRow>();
+        for (const id of [...alertIds].sort()) {
+          const alert = await alerts.getForUpdate(id, tx);
+          // An alert acknowledged with an earlier one's incident reads as acknowledged here.
+          if (alert?.status !== "firing" || alert.acknowledgedAt) continue;
+          for (const a of await acknowledgeIn(alert, who, tx)) changed.set(a.id, a);
+        }
+        if (changed.size === 0) {
+          return { changed: false, message: "Nothing firing is left to acknowledge." };
+        }
+        await notifier.redrawMany([...changed.values()], tx);
+        return { changed: true, message: `Acknowledged ${changed.size} alerts.` };
       });
     },
 

@@ -1,6 +1,8 @@
 import type { InlineKeyboard, MuteRow } from "../../db/schema/index.ts";
 import { callbackData } from "../callback-data.ts";
-import { escapeHtml, formatDuration, formatTime, truncateHtml } from "../telegram-format.ts";
+import { personName } from "../person-name.ts";
+import { escapeHtml, truncateHtml } from "../telegram-format.ts";
+import { formatSpan, formatWhen, zoneNote } from "../time-format.ts";
 import type { Silence } from "./alertmanager-silences.ts";
 import { formatMatcher, type Matcher } from "./matchers.ts";
 import type { CreatedMute, SilenceOutcome } from "./mute-service.ts";
@@ -18,8 +20,10 @@ export function silenceLine(s: SilenceOutcome, verb: "created" | "expired"): str
 }
 
 /**
- * The reply to a new mute (/mute, its conversation): matchers, duration and end, how many
- * firing alerts it matches now, the reason, what Alertmanager did, and an Unmute button.
+ * The reply to a new mute (/mute, its conversation): matchers, duration and end
+ * (`for 1h 00m, until 19:09 (in 1h)`, src/time-format.ts, as of the mute's start) with the
+ * zone named once below them, how many firing alerts it matches now, the reason, what
+ * Alertmanager did, and an Unmute button.
  */
 export function renderMuteCreated(
   m: CreatedMute,
@@ -28,7 +32,8 @@ export function renderMuteCreated(
 ): { text: string; keyboard: InlineKeyboard } {
   const lines = [
     `🔕 <b>Muted</b> ${matchersHtml(m.matchers)}`,
-    `for ${formatDuration(m.endsAt.getTime() - m.startsAt.getTime())}, until ${formatTime(m.endsAt, timeZone)} (${escapeHtml(timeZone)})`,
+    `for ${formatSpan(m.endsAt.getTime() - m.startsAt.getTime())}, until ${formatWhen(m.endsAt, m.startsAt, timeZone)}`,
+    zoneNote(timeZone),
     `Matches ${firing} firing alert${firing === 1 ? "" : "s"} now.`,
   ];
   if (m.reason) lines.push(`<i>${escapeHtml(m.reason)}</i>`);
@@ -40,15 +45,17 @@ export function renderMuteCreated(
   };
 }
 
-/** One mute as a line block: matchers, until when, who and why. */
+/**
+ * One mute as a line block: matchers, until when (`until 19:09 (in 1h)`), who and why. The
+ * zone is named by the message that holds the block ({@link renderMuteList}).
+ */
 export function describeMute(m: MuteRow, now: Date, timeZone: string): string {
   const matchers = matchersHtml(m.matchers);
-  const left = m.endsAt.getTime() - now.getTime();
   const lines = [
     `🔕 ${matchers}`,
-    `until ${formatTime(m.endsAt, timeZone)} (${formatDuration(Math.max(0, left))} left), by ${escapeHtml(m.createdBy)}`,
+    `until ${formatWhen(m.endsAt, now, timeZone)}, by ${escapeHtml(personName(m.createdBy))}`,
   ];
-  if (m.startsAt > now) lines.push(`starts ${formatTime(m.startsAt, timeZone)}`);
+  if (m.startsAt > now) lines.push(`starts ${formatWhen(m.startsAt, now, timeZone)}`);
   if (m.reason) lines.push(`<i>${escapeHtml(m.reason)}</i>`);
   return lines.join("\n");
 }
@@ -57,7 +64,8 @@ export function describeMute(m: MuteRow, now: Date, timeZone: string): string {
  * The /mutes screen: every active mute numbered, with an Unmute button each
  * (docs/operations.md, Alertmanager silences), then the silences made in Alertmanager itself (its UI, amtool), each
  * with an Expire button, or a line saying Alertmanager did not answer. Text and keyboard are
- * built from the same lists, so button n acts on entry n.
+ * built from the same lists, so button n acts on entry n. Times as `19:09 (in 1h)`, the zone
+ * named once under the heading (kept when a long list is cut from the end).
  */
 export function renderMuteList(
   list: readonly MuteRow[],
@@ -77,14 +85,13 @@ export function renderMuteList(
   const shown = list.slice(0, 20);
   const blocks = shown.map((m, i) => `<b>${i + 1}.</b> ${describeMute(m, now, timeZone)}`);
   const more = list.length > shown.length ? [`… and ${list.length - shown.length} more`] : [];
-  const parts = [`<b>Active mutes (${list.length})</b>`, ...blocks, ...more];
+  const parts = [`<b>Active mutes (${list.length})</b>\n${zoneNote(timeZone)}`, ...blocks, ...more];
   if (silences.length > 0) {
     parts.push(`<b>Made in Alertmanager (${silences.length})</b>`);
     silences.forEach((s, i) => {
-      const left = formatDuration(Math.max(0, s.endsAt.getTime() - now.getTime()));
       const lines = [
         `<b>A${i + 1}.</b> 🔕 ${matchersHtml(s.matchers)}`,
-        `until ${formatTime(s.endsAt, timeZone)} (${left} left), by ${escapeHtml(s.createdBy)}${s.state === "pending" ? ", starts later" : ""}`,
+        `until ${formatWhen(s.endsAt, now, timeZone)}, by ${escapeHtml(s.createdBy)}${s.state === "pending" ? ", starts later" : ""}`,
       ];
       if (s.comment) lines.push(`<i>${escapeHtml(s.comment)}</i>`);
       parts.push(lines.join("\n"));

@@ -37,6 +37,12 @@ export interface Route {
   /** Re-announce a still-firing, unacknowledged alert this often (ms), or null. */
   repeatIntervalMs: number | null;
   escalate: EscalationStep[];
+  /**
+   * Label names whose values form the group key (Alertmanager's route `group_by`): alerts of
+   * one key announced together share one message. `["..."]` groups by every label, that is
+   * not at all; null (unset) keeps the default (src/events/group-key.ts).
+   */
+  groupBy: string[] | null;
 }
 
 /** The parsed `NOTIFY_ROUTES`: receivers by name, ordered routes, the default receiver. */
@@ -78,6 +84,17 @@ const fileSchema = z
             receiver: z.string(),
             continue: z.boolean().default(false),
             repeat_interval_s: seconds.optional(),
+            group_by: z
+              .array(
+                z
+                  .string()
+                  .regex(
+                    /^([a-zA-Z_][a-zA-Z0-9_]*|\.\.\.)$/,
+                    'a label name (A-Z a-z 0-9 _, not starting with a digit) or "..."',
+                  ),
+              )
+              .refine((l) => !l.includes("...") || l.length === 1, '"..." must stand alone')
+              .optional(),
             escalate: z
               .array(z.object({ after_s: seconds, receiver: z.string() }).strict())
               .default([]),
@@ -138,6 +155,7 @@ export function parseRoutesDocument(doc: unknown): RoutesConfig {
       escalate: r.escalate
         .map((s) => ({ afterMs: s.after_s * 1000, receiver: s.receiver }))
         .sort((a, b) => a.afterMs - b.afterMs),
+      groupBy: r.group_by ? [...new Set(r.group_by)] : null,
     };
   });
   return { receivers, routes, defaultReceiver: f.default_receiver };

@@ -19,6 +19,13 @@ function chatsText(chats: readonly ChatTarget[]): string {
   return chats.length === 0 ? "no chat" : chats.map(chatText).join(", ");
 }
 
+/** A route's `group_by` for people: `alertname, job`, "every label (no grouping)", "nothing (one group)". */
+function groupByText(names: readonly string[]): string {
+  if (names.includes("...")) return "every label (no grouping)";
+  if (names.length === 0) return "nothing (one group)";
+  return names.map((n) => `<code>${escapeHtml(n)}</code>`).join(", ");
+}
+
 function routeLine(r: Route): string {
   const match =
     r.matchers.length === 0
@@ -26,6 +33,7 @@ function routeLine(r: Route): string {
       : r.matchers.map((m) => `<code>${escapeHtml(formatMatcher(m))}</code>`).join(" ");
   const extras: string[] = [];
   if (r.continue) extras.push("continue");
+  if (r.groupBy !== null) extras.push(`group by ${groupByText(r.groupBy)}`);
   if (r.repeatIntervalMs !== null)
     extras.push(`repeat every ${formatDuration(r.repeatIntervalMs)}`);
   for (const s of r.escalate) {

@@ -1,4 +1,5 @@
-import { escapeHtml, formatDuration, formatTime } from "../telegram-format.ts";
+import { escapeHtml } from "../telegram-format.ts";
+import { formatSpan, formatWhen, zoneNote } from "../time-format.ts";
 import { POOLS } from "../types.ts";
 import type { ProxyApi } from "./proxy-apis.ts";
 import type { BackendLive } from "./proxy-module.ts";
@@ -29,7 +30,7 @@ function statusLine(b: BackendLive, nowMs: number): string {
   if (!b.enabled) return "disabled";
   const parts: string[] = [b.state];
   if (b.cooldown_until)
-    parts.push(`cooling ${formatDuration(Date.parse(b.cooldown_until) - nowMs)}`);
+    parts.push(`cooling ${formatSpan(Date.parse(b.cooldown_until) - nowMs)} more`);
   parts.push(`RPM ${Math.round(b.rpm_use * 100)}% of ${b.rpm_limit}`);
   return parts.join(" · ");
 }
@@ -58,7 +59,10 @@ export function usageLine(u: UsageSummary): string {
   return `${u.requests} req${err} · ${formatTokens(u.prompt_tokens)} in / ${formatTokens(u.completion_tokens)} out · ${formatUsd(u.cost_usd)} · p95 ≤ ${u.latency_p95_ms} ms`;
 }
 
-/** The detail screen of one backend: models with prices, today's usage, state. */
+/**
+ * The detail screen of one backend: models with prices, today's usage, state; the cooldown's
+ * end as `18:12 (in 2m)` with the zone named once.
+ */
 export function renderBackendDetail(
   b: BackendLive,
   today: UsageSummary,
@@ -69,11 +73,14 @@ export function renderBackendDetail(
     `${backendIcon(b)} <b>${escapeHtml(b.name)}</b> (${b.pool})${b.label ? ` — ${escapeHtml(b.label)}` : ""}`,
     `State: ${statusLine(b, nowMs)}`,
     `URL: <code>${escapeHtml(b.base_url)}</code>`,
-    `Key: <code>${escapeHtml(b.api_key)}</code> · timeout ${Math.round(b.timeout_ms / 1000)} s`,
+    `Key: <code>${escapeHtml(b.api_key)}</code> · timeout ${formatSpan(b.timeout_ms)}`,
     `APIs: ${b.apis.map(apiLabel).join(", ")}${b.inject_stream_usage ? "" : " · stream usage not asked for"}`,
   ];
-  if (b.cooldown_until)
-    lines.push(`Cooldown until ${formatTime(new Date(b.cooldown_until), timeZone)}`);
+  if (b.cooldown_until) {
+    const now = new Date(nowMs);
+    lines.push(`Cooldown until ${formatWhen(new Date(b.cooldown_until), now, timeZone)}`);
+    lines.push(zoneNote(timeZone));
+  }
   lines.push("", "<b>Models</b>");
   for (const m of b.models) {
     const price = `$${(m.input_cost_per_token * 1e6).toFixed(2)} / $${(m.output_cost_per_token * 1e6).toFixed(2)} per 1M`;

@@ -1,6 +1,7 @@
 import { checkOrder, okShare } from "../smoke/smoke-stats.ts";
 import { CHECK_LABELS, type CheckName } from "../smoke/smoke-types.ts";
 import { escapeHtml, formatDuration, formatTime, truncateHtml } from "../telegram-format.ts";
+import { clockTime, zoneNote } from "../time-format.ts";
 import { change, changePoints, int, pct, usd } from "./report-format.ts";
 import type { ReportCore, ReportData, UsageStats } from "./report-types.ts";
 
@@ -106,7 +107,8 @@ function healLine(c: ReportCore, p?: ReportCore): string {
  * the model-written summary when there is one, incidents with MTTA/MTTR, alerts by outcome,
  * the autonomy index with its 7-day trend, proxy usage by backend and agent, cooldowns,
  * smoke distribution, heal plans, triage counts and cost, then any extra sections. Weekly
- * reports show the change against the week before. Pure: the same data gives the same text.
+ * reports show the change against the week before; the window's end as a clock time, the
+ * zone named once below it. Pure: the same data gives the same text.
  */
 export function renderReport(d: ReportData): string {
   const c = d.current;
@@ -120,7 +122,8 @@ export function renderReport(d: ReportData): string {
   const blocks = [
     [
       title,
-      `${span} to ${formatTime(c.window.to, d.timeZone).slice(0, 16)} (${escapeHtml(d.timeZone)})${p ? "; changes against the 7 days before" : ""}`,
+      `${span} to ${clockTime(c.window.to, c.window.to, d.timeZone)}${p ? "; changes against the 7 days before" : ""}`,
+      zoneNote(d.timeZone),
       ...(d.summary ? [`🧠 <i>${escapeHtml(d.summary)}</i> (model summary)`] : []),
     ],
     incidentLines(c, p),

@@ -1,5 +1,6 @@
 import { JOB_NAMES, JOBS, slotOf } from "../scheduler/schedule-spec.ts";
-import { formatDuration, formatTime } from "../telegram-format.ts";
+import { formatDuration } from "../telegram-format.ts";
+import { clockTime } from "../time-format.ts";
 import type { SmokeThresholds } from "./smoke-config.ts";
 import type { CheckResult, Level } from "./smoke-types.ts";
 
@@ -52,10 +53,10 @@ function judgeJob(
   const expected = slotOf(job, new Date(ctx.now.getTime() - ctx.graceMs), ctx.timeZone);
   const label = JOBS[job].label;
   if (expected >= ctx.since && (!last || last.scheduledFor < expected))
-    return `${label} missed ${formatTime(expected, ctx.timeZone).slice(5, 16)}`;
+    return `${label} missed ${clockTime(expected, ctx.now, ctx.timeZone)}`;
   if (last?.outcome === "failed") return `${label} failed`;
   if (last?.outcome === "running" && ctx.now.getTime() - last.startedAt.getTime() > STUCK_MS)
-    return `${label} stuck since ${formatTime(last.startedAt, ctx.timeZone).slice(11, 16)}`;
+    return `${label} stuck since ${clockTime(last.startedAt, ctx.now, ctx.timeZone)}`;
   return undefined;
 }
 
@@ -79,7 +80,7 @@ export function checkSchedules(
   const smoke = latest.get("smoke");
   const ran = [...latest.values()].filter((r) => r.outcome !== "running").length;
   const lastSmoke = smoke
-    ? `; last smoke ${formatTime(smoke.scheduledFor, ctx.timeZone).slice(11, 16)}`
+    ? `; last smoke ${clockTime(smoke.scheduledFor, ctx.now, ctx.timeZone)}`
     : "";
   return {
     name: "schedules",

@@ -1,5 +1,6 @@
 import type { SmokeRunRow } from "../../db/schema/index.ts";
-import { escapeHtml, formatTime, truncateHtml } from "../telegram-format.ts";
+import { escapeHtml, truncateHtml } from "../telegram-format.ts";
+import { clockTime, formatWhen, zoneNote } from "../time-format.ts";
 import type { SmokeRun } from "./smoke-service.ts";
 import { checkOrder, okShare, type SmokeDistribution } from "./smoke-stats.ts";
 import { CHECK_LABELS, type CheckName, STATUS_ICON } from "./smoke-types.ts";
@@ -26,14 +27,15 @@ export function renderDistribution(d: SmokeDistribution): string {
 /**
  * The /smoke answer: each check with its status and detail line, then the
  * last 24 h distribution (which includes this run), or a note when the history could not be
- * read (`last24h` undefined: the database is what failed).
+ * read (`last24h` undefined: the database is what failed). Clock times (the run's, those in
+ * the schedule check's detail) are in `timeZone`, named once above the distribution.
  */
 export function renderSmokeRun(
   run: SmokeRun,
   last24h: SmokeDistribution | undefined,
   timeZone: string,
 ): string {
-  const head = `${STATUS_ICON[run.overall]} <b>Smoke check</b>: ${run.overall} · ${formatTime(run.ranAt, timeZone).slice(11)} (${run.durationMs} ms)`;
+  const head = `${STATUS_ICON[run.overall]} <b>Smoke check</b>: ${run.overall} · ${clockTime(run.ranAt, run.ranAt, timeZone)} (${run.durationMs} ms)`;
   const checks = run.results.map(
     (r) => `${STATUS_ICON[r.status]} ${escapeHtml(label(r.name))} — ${escapeHtml(r.detail)}`,
   );
@@ -42,7 +44,7 @@ export function renderSmokeRun(
     ? [`<b>Last 24 h</b>: ${runs(last24h.runs)}`, renderDistribution(last24h)]
     : ["<b>Last 24 h</b>: history unavailable"];
   return truncateHtml(
-    [head, ...checks, ...notSaved, "", ...dist].join("\n"),
+    [head, ...checks, ...notSaved, zoneNote(timeZone), "", ...dist].join("\n"),
     "see /api/admin/smoke/history",
   );
 }
@@ -50,7 +52,7 @@ export function renderSmokeRun(
 /**
  * The daily smoke summary (sent at 09:10; built from the stored history, running no check):
  * runs in the window, the share that was ok, the per-check table and the latest run's overall
- * status.
+ * status, as `09:09 (1m ago)` with the zone named under the heading.
  */
 export function renderSmokeSummary(
   d: SmokeDistribution,
@@ -58,7 +60,7 @@ export function renderSmokeSummary(
   latest: Pick<SmokeRunRow, "ranAt" | "overall"> | undefined,
   timeZone: string,
 ): string {
-  const head = `🩺 <b>Smoke summary</b> · 24 h to ${formatTime(window.to, timeZone).slice(0, 16)} (${escapeHtml(timeZone)})`;
+  const head = `🩺 <b>Smoke summary</b> · 24 h to ${clockTime(window.to, window.to, timeZone)}\n${zoneNote(timeZone)}`;
   if (d.runs === 0) return `${head}\nNo smoke runs in this window: is the scheduler running?`;
   const share = okShare(d.overall) ?? 0;
   const lines = [
@@ -68,7 +70,7 @@ export function renderSmokeSummary(
   ];
   if (latest) {
     lines.push(
-      `Latest run ${formatTime(latest.ranAt, timeZone).slice(5, 16)}: ${STATUS_ICON[latest.overall]} ${latest.overall}`,
+      `Latest run ${formatWhen(latest.ranAt, window.to, timeZone)}: ${STATUS_ICON[latest.overall]} ${latest.overall}`,
     );
   }
   return truncateHtml(lines.join("\n"), "see /api/admin/smoke/history");

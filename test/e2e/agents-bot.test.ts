@@ -105,10 +105,10 @@ describe("agent heartbeats on the bot end to end (telegram-test-api emulator)", 
     const list = await reply((m) => /Agents \(8; page 1\/2\)/.test(m.text), "/agents page 1");
     ctx.diagnostic(`/agents page 1:\n${list.text}`);
     assert.match(list.text, /business beat 15m · stall 30m · escalate 45m · max 30/);
-    assert.match(list.text, /⏸ lawyer paused · round 30\/30 · 0s ago/);
+    assert.match(list.text, /⏸ lawyer paused · round 30\/30 · just now/);
     assert.match(list.text, /development beat 15m/);
-    assert.match(list.text, /🟢 architect ok · round 13\/100 · 0s ago\n +OPS-24 schema/);
-    assert.match(list.text, /💤 designer idle · 0s ago/);
+    assert.match(list.text, /🟢 architect ok · round 13\/100 · just now\n +OPS-24 schema/);
+    assert.match(list.text, /💤 designer idle · just now/);
     assert.ok(list.text.indexOf("business") < list.text.indexOf("development"), "by class");
 
     await press(list, "▶");
@@ -128,6 +128,8 @@ describe("agent heartbeats on the bot end to end (telegram-test-api emulator)", 
     );
     assert.match(details.text, /coo · ok · class high_frequency/);
     assert.match(details.text, /Round: 41 of 50 \(warns at 40\)/);
+    assert.match(details.text, /Last beat: \d\d:\d\d \(just now\)\nTimes in [\w/]+\n/);
+    assert.match(details.text, /Last beats\n• \d\d:\d\d · working/);
 
     await press(details, "Back");
     const back = await reply(

@@ -8,7 +8,7 @@ import { parseTelegramHtml } from "../helpers/telegram-html.ts";
 const ADMIN = 1001;
 
 /** One Alertmanager alert whose summary and description are 6,000 characters each. */
-function longWebhook() {
+function longWebhook(labels: Record<string, string> = {}) {
   return {
     version: "4",
     status: "firing",
@@ -20,7 +20,7 @@ function longWebhook() {
     alerts: [
       {
         status: "firing",
-        labels: { alertname: "LogFlood", severity: "critical", instance: "web-7:443" },
+        labels: { alertname: "LogFlood", severity: "critical", instance: "web-7:443", ...labels },
         annotations: {
           summary: `Stack trace <${"frame ".repeat(1000)}>`,
           description: "d".repeat(6000),
@@ -65,5 +65,25 @@ describe("a 6,000-character alert in the chat (telegram-test-api emulator, stric
       m.buttons.map((b) => b.text),
       ["✋ Acknowledge", "✅ Resolve", "🔕 Mute 1 h", "🔕 Mute 24 h", "🧠 Triage"],
     );
+  });
+
+  it("cuts a 6,000-character instance on line 1 and keeps the rest", async () => {
+    const res = await call(`${bot.t.url}/webhooks/alertmanager`, {
+      token: INGEST_TOKEN,
+      body: longWebhook({ alertname: "HugeInstance", instance: "w".repeat(6000) }),
+    });
+    assert.equal(res.status, 200);
+    const m = await waitForBotMessage(
+      admin,
+      ADMIN,
+      (x) => x.text.includes("HugeInstance"),
+      "alert with a huge instance",
+    );
+    assert.deepEqual(bot.emulator.strict.refusals, []);
+    assert.ok(parseTelegramHtml(m.html).length <= 4096);
+    assert.match(m.text, /^🔴 CRITICAL · HugeInstance · w{255}…\n/);
+    assert.match(m.text, /Started: \d\d:\d\d \(4m ago\)/);
+    assert.match(m.text, /Incident #\d+: open/);
+    assert.equal(m.buttons.length, 5);
   });
 });

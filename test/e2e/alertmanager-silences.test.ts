@@ -167,7 +167,7 @@ describe("mutes become silences of a real Alertmanager", {
       (m) => m.text.startsWith("🔕 Muted alertname=TargetDown"),
       "/mute reply",
     );
-    assert.match(reply.text, /Muted alertname=TargetDown env=~"prod\.\*"\nfor 2h 0m, until /);
+    assert.match(reply.text, /Muted alertname=TargetDown env=~"prod\.\*"\nfor 2h 00m, until /);
     assert.match(reply.text, /Matches 0 firing alerts now\./, "no firing alert has env=prod…");
     assert.match(reply.text, /Alertmanager silence [0-9a-f-]{36} created\./);
     const made = (await silences()).find((s) => s.comment === "upgrade");
@@ -184,7 +184,7 @@ describe("mutes become silences of a real Alertmanager", {
     const short = await waitForBotMessage(
       admin,
       ADMIN,
-      (m) => m.text.startsWith("🔕 Muted alertname=TargetDown\nfor 30m"),
+      (m) => m.text.startsWith("🔕 Muted alertname=TargetDown\nfor 30m 00s"),
       "/mute shorthand reply",
     );
     assert.match(short.text, /Matches 1 firing alert now\./);

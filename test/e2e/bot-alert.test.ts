@@ -3,7 +3,12 @@ import { after, before, describe, it } from "node:test";
 import { call, INGEST_TOKEN, type TestApp } from "../helpers/app.ts";
 import { type BotTestApp, startBotTestApp } from "../helpers/bot-app.ts";
 import { fixture } from "../helpers/fixtures.ts";
-import { botMessages, type TelegramClient, waitForBotMessage } from "../helpers/telegram.ts";
+import {
+  botMessages,
+  pressButton,
+  type TelegramClient,
+  waitForBotMessage,
+} from "../helpers/telegram.ts";
 
 const ADMIN = 1001;
 const STRANGER = 6666;
@@ -60,13 +65,22 @@ describe("bot and alert path end to end (telegram-test-api emulator)", () => {
       body: fixture("alertmanager-firing.json"),
     });
     assert.equal(res.status, 200);
-    const alert = await waitForBotMessage(
+    // The fixture's two alerts are one Alertmanager group: one group message, whose member
+    // buttons show each alert's own message.
+    const group = await waitForBotMessage(
       admin,
       ADMIN,
       (m) => m.text.includes("momo-app:80"),
-      "the alert message",
+      "the group message",
     );
-    assert.match(alert.text, /CRITICAL · HighErrorRate/);
+    assert.match(group.text, /^🔴 2 critical · HighErrorRate\n/);
+    await pressButton(admin, group, "HighErrorRate momo-app:80");
+    const alert = await waitForBotMessage(
+      admin,
+      ADMIN,
+      (m) => m.text.startsWith("🔴 CRITICAL · HighErrorRate · momo-app:80"),
+      "the alert's own message",
+    );
     // The fixture's startsAt (00:33:28Z) in Asia/Taipei, days before the test's real clock.
     assert.match(alert.text, /Started: 23 Nov( 2026)? 08:33 \(\d+d ago\)/);
     const button = alert.buttons.find((b) => b.text.includes("Acknowledge"));
@@ -88,6 +102,12 @@ describe("bot and alert path end to end (telegram-test-api emulator)", () => {
     assert.ok(
       !edited.buttons.some((b) => b.text.includes("Acknowledge")),
       "no Acknowledge button left to press",
+    );
+    await waitForBotMessage(
+      admin,
+      ADMIN,
+      (m) => m.messageId === group.messageId && m.text.includes("momo-app:80 · acknowledged"),
+      "the group message's edit",
     );
     const status = await t.app.status.snapshot();
     assert.equal(status.incidents.acknowledged, 1);

@@ -203,7 +203,7 @@ describe("EventRouter through the bot (telegram-test-api emulator)", () => {
     await reply((m) => m.text.includes("Why?"), "reason question");
     await say("load test");
     const confirmation = await reply(
-      (m) => m.text.startsWith('🔕 Muted alertname=Conv instance=~"c.*"\nfor 2h 0m, until'),
+      (m) => m.text.startsWith('🔕 Muted alertname=Conv instance=~"c.*"\nfor 2h 00m, until'),
       "confirmation",
     );
     assert.match(confirmation.text, /Matches 0 firing alerts now\.\nload test$/);
@@ -218,7 +218,7 @@ describe("EventRouter through the bot (telegram-test-api emulator)", () => {
     await say('/mute alertname=OneLine instance=~"x.*" 30m quick one');
     await reply(
       (m) =>
-        m.text.startsWith('🔕 Muted alertname=OneLine instance=~"x.*"\nfor 30m') &&
+        m.text.startsWith('🔕 Muted alertname=OneLine instance=~"x.*"\nfor 30m 00s') &&
         m.text.endsWith("quick one"),
       "1-line",
     );

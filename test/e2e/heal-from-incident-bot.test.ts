@@ -4,7 +4,12 @@ import { healPlans } from "../../db/schema/index.ts";
 import { call, INGEST_TOKEN, type TestApp } from "../helpers/app.ts";
 import { type BotTestApp, startBotTestApp } from "../helpers/bot-app.ts";
 import { fixture } from "../helpers/fixtures.ts";
-import { type BotMessage, type TelegramClient, waitForBotMessage } from "../helpers/telegram.ts";
+import {
+  type BotMessage,
+  pressButton,
+  type TelegramClient,
+  waitForBotMessage,
+} from "../helpers/telegram.ts";
 
 const ADMIN = 3003;
 const STRANGER = 8888;
@@ -61,6 +66,15 @@ describe("a fix proposed from an alert's message, decided and run on the bot (em
       body: fixture("alertmanager-firing.json"),
     });
     assert.equal(res.status, 200, JSON.stringify(res.body));
+    // The fixture's two alerts are one Alertmanager group: its message's member button
+    // shows the alert's own message, with Propose fix.
+    const groupMsg = await waitForBotMessage(
+      admin,
+      ADMIN,
+      (m) => m.text.startsWith("🔴 2 critical · HighErrorRate"),
+      "the group message",
+    );
+    await pressButton(admin, groupMsg, "HighErrorRate momo-app:80");
     const alertMsg = await waitForBotMessage(
       admin,
       ADMIN,

@@ -111,7 +111,10 @@ describe("aider sessions in the chat end to end (telegram-test-api emulator)", (
     }
     await admin.sendCommand(admin.makeCommand("/sessions"));
     const list = await reply((m) => m.text.startsWith("aider sessions (6; page 1/2)"), "the list");
-    assert.match(list.text, /1\. repo-5 · 2026-04-20 05:00/);
+    assert.match(
+      list.text,
+      /^Times in Asia\/Taipei$[\s\S]*1\. repo-5 · 20 Apr( 2026)? 05:00 \(\d+d ago\)/m,
+    );
     assert.ok(!list.text.includes("awoooi"), "the oldest session is on page 2");
     await press(list, "▶");
     const page2 = await reply(
@@ -120,7 +123,7 @@ describe("aider sessions in the chat end to end (telegram-test-api emulator)", (
     );
     assert.match(
       page2.text,
-      /6\. awoooi · 2026-04-19 22:05 · openrouter\/openrouter\/elephant-alpha\n🏁 5m32s · exit 0 · 2 files · 1 error · \$0\.0031/,
+      /6\. awoooi · 19 Apr( 2026)? 22:05 \(\d+d ago\) · openrouter\/openrouter\/elephant-alpha\n🏁 5m32s · exit 0 · 2 files · 1 error · \$0\.0031/,
     );
     await press(page2, "ℹ️ 6");
     const details = await reply(

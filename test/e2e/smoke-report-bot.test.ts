@@ -95,9 +95,10 @@ describe("/smoke, /report and scheduled digests end to end (telegram-test-api em
       "/smoke",
     );
     ctx.diagnostic(`/smoke reply:\n${reply.text}`);
-    assert.match(reply.text, /^🟢 Smoke check: ok · 09:00:00 \(\d+ ms\)/);
+    assert.match(reply.text, /^🟢 Smoke check: ok · 09:00 \(\d+ ms\)\n/);
     assert.match(reply.text, /🟢 database — round trip \d+ ms/);
     assert.match(reply.text, /🟢 outbox backlog — nothing queued/);
+    assert.match(reply.text, /\nTimes in Asia\/Taipei\n\nLast 24 h/);
     assert.match(reply.text, /⚪ backends — not configured \(no enabled backends\)/);
     assert.match(reply.text, /🟢 heal plans — 0 pending, 0 running · 24 h: 0 failed, 0 reverted/);
     assert.match(reply.text, /⚪ heartbeats — no agents reporting yet/);
@@ -117,7 +118,7 @@ describe("/smoke, /report and scheduled digests end to end (telegram-test-api em
     ctx.diagnostic(`/report daily:\n${report.text}`);
     assert.match(
       report.text,
-      /^📊 Daily report · 2026-11-23\n24 h to 2026-11-23 09:09 \(Asia\/Taipei\)/,
+      /^📊 Daily report · 2026-11-23\n24 h to 09:09\nTimes in Asia\/Taipei\n/,
     );
     assert.match(
       report.text,
@@ -161,9 +162,9 @@ describe("/smoke, /report and scheduled digests end to end (telegram-test-api em
     ctx.diagnostic(`scheduled smoke summary:\n${msg.text}`);
     assert.match(
       msg.text,
-      /^🩺 Smoke summary · 24 h to 2026-11-23 09:10 \(Asia\/Taipei\)\n2 runs: 50% ok · 1 warning · 0 critical/,
+      /^🩺 Smoke summary · 24 h to 09:10\nTimes in Asia\/Taipei\n2 runs: 50% ok · 1 warning · 0 critical/,
     );
-    assert.match(msg.text, /Latest run 11-23 09:09: 🟡 warning$/);
+    assert.match(msg.text, /Latest run 09:09 \(1m ago\): 🟡 warning$/);
 
     await admin.sendCommand(admin.makeCommand("/status"));
     const status = await waitForBotMessage(

@@ -82,7 +82,17 @@ describe("AI triage of alerts on the bot (emulator, local OpenAI-compatible upst
 
   before(async () => {
     upstream = await startTestUpstream();
-    bot = await startBotTestApp({ adminIds: [ADMIN], env: triageEnv() });
+    // This suite is about one alert's own message and its triage section: a route with
+    // group_by ["..."] keeps each alert of the fixture's Alertmanager group on its own.
+    const ownMessages = {
+      receivers: { admin: { chats: [ADMIN] } },
+      routes: [{ match: [], receiver: "admin", group_by: ["..."] }],
+      default_receiver: "admin",
+    };
+    bot = await startBotTestApp({
+      adminIds: [ADMIN],
+      env: { ...triageEnv(), NOTIFY_ROUTES: JSON.stringify(ownMessages) },
+    });
     t = bot.t;
     admin = bot.user(ADMIN, "Ada", "ada");
     await addTriageBackend(t, upstream.url);

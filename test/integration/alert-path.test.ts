@@ -63,7 +63,7 @@ for (const kind of testDatabases()) {
       assert.equal(await rows(deliveries), 0);
     });
 
-    it("stores a real firing group, opens incidents for criticals and sends one message per alert", async () => {
+    it("stores a real firing group, opens incidents for criticals and sends one group message", async () => {
       const res = await call(`${t.url}/webhooks/alertmanager`, {
         token: INGEST_TOKEN,
         body: fixture("alertmanager-firing.json"),
@@ -75,24 +75,27 @@ for (const kind of testDatabases()) {
       );
       assert.equal(await rows(events), 2);
       assert.equal(await rows(incidents), 2);
-      await waitFor(() => sender.messages.length === 2, 5000, "two messages");
-      const msg = sender.messages.find((m) => m.text.includes("momo-app:80"));
-      assert.ok(msg, "message names the instance");
+      await waitFor(() => sender.messages.length === 1, 5000, "one message");
+      const msg = sender.messages[0];
+      assert.ok(msg);
       assert.equal(msg.chatId, CHAT);
-      assert.match(msg.text, /CRITICAL/);
-      assert.match(msg.text, /HighErrorRate/);
-      assert.match(msg.text, /5xx rate above 5%/);
-      assert.match(
-        msg.text,
-        /Started: 23 Nov( 2026)? 08:33 \(.+\)[\s\S]*Times in Asia\/Taipei/,
-        "start time in REPORT_TIMEZONE",
-      );
-      assert.equal(msg.keyboard?.[0]?.[0]?.text, "✋ Acknowledge");
-      assert.match(msg.keyboard?.[0]?.[0]?.callback_data ?? "", /^ack:[0-9A-Z]{26}$/);
-      assert.equal(msg.disableNotification, false, "critical alerts notify");
+      const lines = msg.text.split("\n");
+      assert.equal(lines[0], "🔴 2 critical · <b>HighErrorRate</b>");
+      assert.match(msg.text, /🔴 HighErrorRate · <code>momo-app:80<\/code> · firing · #\d+/);
+      assert.match(msg.text, /🔴 HighErrorRate · <code>momo-app:81<\/code> · firing · #\d+/);
+      assert.match(msg.text, /Times in Asia\/Taipei/, "times in REPORT_TIMEZONE");
+      assert.equal(msg.keyboard?.[0]?.[0]?.text, "✋ Acknowledge all");
+      assert.match(msg.keyboard?.[0]?.[0]?.callback_data ?? "", /^gack:[0-9A-Z]{26}$/);
+      assert.equal(msg.disableNotification, false, "a group with a critical notifies");
     });
 
-    it("counts a repeat instead of sending again, and edits the message", async () => {
+    /** The id of the member alert on `instance`, from its drill-down button. */
+    const memberId = (instance: string) => {
+      const b = sender.messages[0]?.keyboard?.flat().find((x) => x.text.endsWith(instance));
+      return b?.callback_data.replace(/^gshow:/, "") as string;
+    };
+
+    it("counts a repeat instead of sending again", async () => {
       const res = await call(`${t.url}/webhooks/alertmanager`, {
         token: INGEST_TOKEN,
         body: fixture("alertmanager-firing.json"),
@@ -101,28 +104,26 @@ for (const kind of testDatabases()) {
         res.body.events.map((e: { outcome: string }) => e.outcome),
         ["deduplicated", "deduplicated"],
       );
-      await waitFor(
-        () => sender.messages.every((m) => m.text.includes("×2")),
-        5000,
-        "repeat count in both messages",
-      );
-      assert.equal(sender.messages.length, 2);
+      const [alert] = await t.app.database.db.select().from(alerts).limit(1);
+      assert.equal(alert?.eventCount, 2);
+      assert.equal(sender.messages.length, 1);
     });
 
-    it("acknowledging records who and when and edits the message in place", async () => {
-      const msg = sender.messages.find((m) => m.text.includes("momo-app:80"));
-      const alertId = msg?.keyboard?.[0]?.[0]?.callback_data.slice(4) as string;
+    it("acknowledging records who and when and edits the group message in place", async () => {
+      const msg = sender.messages[0];
+      const alertId = memberId("momo-app:80");
+      assert.match(alertId, /^[0-9A-Z]{26}$/);
       const first = await t.app.actions.acknowledge(alertId, "Ada (@ada, 1)");
       assert.equal(first?.changed, true);
       const second = await t.app.actions.acknowledge(alertId, "Bob (@bob, 2)");
       assert.equal(second?.changed, false, "the first acknowledgement wins");
-      await waitFor(() => msg?.text.includes("Acknowledged by Ada"), 5000, "acknowledged edit");
-      const buttons = msg?.keyboard?.flat().map((b) => b.text);
-      assert.ok(!buttons?.some((b) => b.includes("Acknowledge")), "the Acknowledge button is gone");
-      assert.ok(
-        buttons?.some((b) => b.includes("Resolve")),
-        "Resolve stays",
+      await waitFor(
+        () => msg?.text.includes("momo-app:80</code> · acknowledged"),
+        5000,
+        "acknowledged edit",
       );
+      const buttons = msg?.keyboard?.flat().map((b) => b.text);
+      assert.ok(buttons?.includes("✋ Acknowledge all"), "momo-app:81 still waits for one");
       const inc = await t.app.incidents.recent(10);
       assert.equal(inc.find((i) => i.acknowledgedBy === "Ada (@ada, 1)")?.status, "acknowledged");
     });
@@ -136,8 +137,13 @@ for (const kind of testDatabases()) {
         res.body.events.map((e: { outcome: string }) => e.outcome),
         ["notified", "deduplicated"],
       );
-      const msg = sender.messages.find((m) => m.text.includes("momo-app:80"));
-      await waitFor(() => msg?.text.includes("RESOLVED"), 5000, "resolved edit");
+      const msg = sender.messages[0];
+      await waitFor(
+        () => /✅ HighErrorRate · <code>momo-app:80<\/code> · resolved/.test(msg?.text ?? ""),
+        5000,
+        "resolved edit",
+      );
+      assert.equal(msg?.text.split("\n")[0], "🔴 1 critical · <b>HighErrorRate</b>");
       const inc = await t.app.incidents.recent(10);
       assert.deepEqual(inc.map((i) => i.status).sort(), ["open", "resolved"]);
       const again = await call(`${t.url}/webhooks/alertmanager`, {

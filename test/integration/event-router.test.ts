@@ -162,6 +162,8 @@ for (const kind of testDatabases()) {
       await outcome({ ...e, title: "Service down" });
       const [row] = await t.app.database.db.select().from(alerts).where(eq(alerts.type, "Down"));
       assert.ok(row?.incidentId);
+      // Resolve once the message is out: a resolve before it is sent would cancel it.
+      await waitFor(() => messagesAbout("Service down").length === 1, 5000, "the message");
       assert.equal((await t.app.actions.resolve(row.id, "Ada")).changed, true);
       assert.equal((await t.app.actions.resolve(row.id, "Bob")).changed, false);
       const inc = await t.app.incidents.get(row.incidentId);

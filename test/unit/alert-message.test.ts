@@ -132,4 +132,62 @@ describe("alert message", () => {
     assert.match(text, /Incident #17: open/);
     assert.ok(msg.keyboard && msg.keyboard.length > 0);
   });
+
+  it("a 6,000-character alertname or instance is cut on line 1; the rest of the message stays", () => {
+    const name = "Flood".repeat(1200);
+    const a = alert({ title: name, labels: { alertname: name, instance: "i".repeat(6000) } });
+    const msg = renderAlert(view({ alert: a }));
+    const text = parseTelegramHtml(msg.text);
+    assert.ok(text.length <= 4096, `${text.length} characters after parsing`);
+    assert.match(text, /^🔴 CRITICAL · (Flood){51}… · i{255}…\n5xx rate above 5%\n/);
+    assert.match(text, /Started: 09:00 \(4m ago\)/);
+    assert.match(text, /Incident #17: open\nTimes in Asia\/Taipei/);
+    assert.equal(msg.keyboard?.flat().length, 5);
+  });
+
+  it("one zone line before the triage section, with escalations and a mute in the same style", () => {
+    const mute = { id: "m1", endsAt: min(64), liftedAt: null, createdBy: "Bo" } as MuteRow;
+    const text = parseTelegramHtml(
+      renderAlert(
+        view({
+          mute,
+          escalated: [{ receiver: "leads", at: min(3).toISOString() }],
+          triage: {
+            source: "model",
+            model: "m",
+            fallbackReason: null,
+            requestedBy: "Ada",
+            result: {
+              summary: "Disk full on api-1",
+              likelyCauses: ["logs"],
+              nextSteps: ["rotate"],
+              suggestedTemplate: null,
+              confidence: 0.8,
+            },
+          },
+        }),
+      ).text,
+    );
+    assert.match(text, /⏫ Escalated to leads at 09:03 \(1m ago\)/);
+    assert.match(text, /🔕 Muted until 10:04 \(in 1h\) by Bo\nTimes in Asia\/Taipei\n\n🧠 Triage/);
+    assert.equal(text.match(/Times in/g)?.length, 1);
+  });
+
+  it("the last-resort cut keeps line 1 and the buttons and points to the incident number", () => {
+    const escalated = Array.from({ length: 120 }, (_, i) => ({
+      receiver: `receiver-with-a-long-name-${i}`,
+      at: min(1).toISOString(),
+    }));
+    const msg = renderAlert(view({ escalated }));
+    const text = parseTelegramHtml(msg.text);
+    assert.ok(text.length <= 4096, `${text.length} characters after parsing`);
+    assert.match(text, /^🔴 CRITICAL · HighErrorRate · api-1:80\n/);
+    assert.match(text, /Started: 09:00 \(4m ago\)/);
+    assert.match(text, /\n… see \/incidents, incident #17$/);
+    assert.ok(!text.includes(alert().id), "no raw alert id");
+    assert.equal(msg.keyboard?.flat().length, 5, "all buttons stay");
+    const alone = parseTelegramHtml(renderAlert(view({ escalated, incident: null })).text);
+    assert.match(alone, /\n… cut to fit; alert “HighErrorRate”$/);
+    assert.ok(!alone.includes(alert().id));
+  });
 });

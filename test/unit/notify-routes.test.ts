@@ -165,4 +165,13 @@ describe("NOTIFY_ROUTES", () => {
     assert.throws(() => parseLabelSet("severity"), /"severity" is not name=value/);
     assert.throws(() => parseLabelSet("kind=nope"), /kind must be one of/);
   });
+
+  it("/routes shows each route's group_by", () => {
+    const doc = structuredClone(ISSUE_ROUTES) as { routes: Record<string, unknown>[] };
+    (doc.routes[0] as Record<string, unknown>).group_by = ["alertname", "job"];
+    (doc.routes[1] as Record<string, unknown>).group_by = ["..."];
+    const tree = plain(renderRoutes(routerOf(doc)));
+    assert.match(tree, /1\. kind=alert severity=critical → oncall · group by alertname, job · /);
+    assert.match(tree, /2\. .*→ leads · continue · group by every label \(no grouping\)/);
+  });
 });

@@ -13,6 +13,8 @@ import { MESSAGE_LIMIT } from "../../src/telegram-format.ts";
 import { plain } from "../helpers/telegram.ts";
 
 const TZ = "Asia/Taipei";
+/** A minute after the ended session's end (22:12:05 in Taipei). */
+const NOW = new Date("2026-04-19T14:12:05Z");
 
 function row(over: Partial<AiderSessionRow> = {}): AiderSessionRow {
   return {
@@ -74,14 +76,15 @@ describe("aider session message (pure: view → HTML)", () => {
   });
 
   it("shows a running session: repo name and path, model, version, pid, host, start", () => {
-    const text = plain(renderSessionMessage(view(), TZ));
+    const text = plain(renderSessionMessage(view(), NOW, TZ));
     assert.equal(
       text,
       [
         "🚀 aider · awoooi",
         "📁 /Users/dev/awoooi",
         "🤖 openrouter/openrouter/elephant-alpha · aider 0.86.2 · pid 12345 · ogt-mac",
-        "🕒 started 2026-04-19 22:05:33 · 01J7XZABCDEF0123456789ABCD",
+        "🕒 started 22:05 (7m ago) · 01J7XZABCDEF0123456789ABCD",
+        "Times in Asia/Taipei",
         "",
         "⏳ running…",
       ].join("\n"),
@@ -106,6 +109,7 @@ describe("aider session message (pure: view → HTML)", () => {
           },
           row(ended),
         ),
+        NOW,
         TZ,
       ),
     );
@@ -115,19 +119,21 @@ describe("aider session message (pure: view → HTML)", () => {
       "📌 Commits (1)\n• abc1234 fix: handle null auth",
       "❌ Errors (1)\n• api_rate_limit — OpenRouter 429 on elephant-alpha",
       '⏸️ Silences (1)\n• 2m00s idle (last: "Tokens: 4.2k sent")',
-      "🏁 session ended 22:11:05\n⏱️ 5m32s | 🎯 exit=0\n📊 12.4k↑ / 3.8k↓ tokens | $0\n📝 3 files changed | ❌ 0 errors",
+      "🏁 session ended 22:11 (1m ago)\n⏱️ 5m32s | 🎯 exit=0\n📊 12.4k↑ / 3.8k↓ tokens | $0\n📝 3 files changed | ❌ 0 errors",
     ]) {
       assert.ok(text.includes(s), `has ${JSON.stringify(s)} in:\n${text}`);
     }
   });
 
   it("marks a failed or killed session and says when the repo is not known yet", () => {
-    const failed = plain(renderSessionMessage(view({}, row({ ...ended, exitCode: 1 })), TZ));
+    const failed = plain(renderSessionMessage(view({}, row({ ...ended, exitCode: 1 })), NOW, TZ));
     assert.match(failed, /^⚠️ aider/);
     assert.match(failed, /🎯 exit=1/);
-    const killed = plain(renderSessionMessage(view({}, row({ ...ended, exitCode: null })), TZ));
+    const killed = plain(
+      renderSessionMessage(view({}, row({ ...ended, exitCode: null })), NOW, TZ),
+    );
     assert.match(killed, /🎯 killed/);
-    const early = plain(renderSessionMessage(view({}, row({ cwd: null, model: null })), TZ));
+    const early = plain(renderSessionMessage(view({}, row({ cwd: null, model: null })), NOW, TZ));
     assert.match(
       early,
       /^🚀 aider · unknown\n📁 repo unknown \(no session_start yet\)\n🤖 model unknown/,
@@ -143,6 +149,7 @@ describe("aider session message (pure: view → HTML)", () => {
         },
         row({ cwd: "/tmp/<evil>", model: "m&m" }),
       ),
+      NOW,
       TZ,
     );
     assert.ok(!html.includes("<evil>") && !html.includes("<script>") && !html.includes("<b>&c"));
@@ -171,6 +178,7 @@ describe("aider session message (pure: view → HTML)", () => {
         },
         row(ended),
       ),
+      NOW,
       TZ,
     );
     const text = plain(html);
@@ -188,12 +196,12 @@ describe("/sessions list page (pure)", () => {
       row({ id: "s-running" }),
       row({ id: "s-done", ...ended, costUsd: 0.0031, filesChanged: 2, errorCount: 1 }),
     ];
-    const { text, keyboard } = renderSessionPage({ rows, total: 7, page: 0 }, TZ);
+    const { text, keyboard } = renderSessionPage({ rows, total: 7, page: 0 }, NOW, TZ);
     const p = plain(text);
-    assert.match(p, /^aider sessions \(7; page 1\/2\)/);
+    assert.match(p, /^aider sessions \(7; page 1\/2\)\nTimes in Asia\/Taipei\n/);
     assert.match(
       p,
-      /1\. awoooi · 2026-04-19 22:05 · openrouter\/openrouter\/elephant-alpha\n⏳ running/,
+      /1\. awoooi · 22:05 \(7m ago\) · openrouter\/openrouter\/elephant-alpha\n⏳ running/,
     );
     assert.match(p, /2\. awoooi[^\n]*\n🏁 5m32s · exit 0 · 2 files · 1 error · \$0\.0031/);
     assert.deepEqual(
@@ -214,7 +222,7 @@ describe("/sessions list page (pure)", () => {
 
   it("keeps callback data within 64 bytes whatever the session id", () => {
     const long = row({ id: `01J7XZ_${"très-long-répertoire".repeat(9)}_12345` });
-    const { keyboard } = renderSessionPage({ rows: [long], total: 1, page: 999 }, TZ);
+    const { keyboard } = renderSessionPage({ rows: [long], total: 1, page: 999 }, NOW, TZ);
     const data = keyboard.flat().map((b) => b.callback_data);
     assert.ok(
       data.every((d) => Buffer.byteLength(d) <= 64),
@@ -224,7 +232,7 @@ describe("/sessions list page (pure)", () => {
 
   it("says so when there are no sessions", () => {
     assert.equal(
-      renderSessionPage({ rows: [], total: 0, page: 0 }, TZ).text,
+      renderSessionPage({ rows: [], total: 0, page: 0 }, NOW, TZ).text,
       "No aider sessions recorded yet.",
     );
   });

@@ -44,6 +44,7 @@ function alert(over: Partial<AlertRow> = {}): AlertRow {
     incidentId: null,
     resolvedBy: null,
     muteId: null,
+    groupId: null,
     ...over,
   };
 }
