@@ -618,8 +618,8 @@ function run(
 /**
  * `scripts/aiderw` runs the fake aider in a fresh git repository (test/helpers/aiderw.ts, as
  * the aiderw tests prepare it) against the running app: its session message reaches the
- * summary with the 429 it printed under its errors (a warning resolved at the session's end,
- * sent as its own message only if it went out before the end), /sessions lists it.
+ * summary with the 429 it printed under its errors (a warning: a line of the session message,
+ * never a message of its own), /sessions lists it.
  */
 async function aiderSession(w: World): Promise<void> {
   const repo = makeRepo();
@@ -665,30 +665,13 @@ async function aiderSession(w: World): Promise<void> {
   if (!message.text.includes("api_rate_limit"))
     throw new Error("the session message does not list the 429 under its errors");
   detail("the 429 is listed under the session's Errors");
-  // The 429 is also a warning through the EventRouter, resolved when the session ends. When
-  // it ends before that warning's message went out, nothing is sent about it (no message
-  // about an alert that has already ended); otherwise its message says RESOLVED.
-  const alerts = (await botMessages(w.admin, ADMIN.userId)).filter(
-    (m) => m.text.includes(sid) && m.text.includes("aider api_rate_limit"),
+  // A rate limit is a warning of the session, not an alert of its own: no separate message.
+  const separate = (await botMessages(w.admin, ADMIN.userId)).find(
+    (m) => m.messageId !== message.messageId && m.text.includes(sid),
   );
-  const firing = alerts.find((m) => !/RESOLVED/.test(m.text));
-  if (firing) {
-    const resolved = await waitFor(
-      "the session's rate-limit warning, resolved at its end",
-      async () =>
-        (await botMessages(w.admin, ADMIN.userId)).find(
-          (m) => m.messageId === firing.messageId && /RESOLVED/.test(m.text),
-        ),
-      20_000,
-    );
-    detail(`message #${resolved.messageId}: the 429 went through the EventRouter as a warning`);
-    showMessage(resolved);
-  } else if (alerts[0]) {
-    detail(`message #${alerts[0].messageId}: the 429 went through the EventRouter as a warning`);
-    showMessage(alerts[0]);
-  } else {
-    detail("the 429 warning ended with its session before its message went out: not sent");
-  }
+  if (separate)
+    throw new Error(`the 429 was also sent on its own (message #${separate.messageId})`);
+  detail("no separate alert message about it: warnings stay lines of the session message");
 
   detail(`${ADMIN.firstName} → /sessions`);
   const list = await command(w.admin, ADMIN.userId, "/sessions", (m) =>

@@ -7,9 +7,10 @@ import type { Severity } from "../types.ts";
 import type { AiderEvent } from "./aider-event-schema.ts";
 
 /**
- * How aider-watch events enter the EventRouter: every `error` and every
- * `silent_timeout` becomes an {@link EventInput}, so dedup, mutes, inhibition, incidents and
- * buttons apply to them unchanged.
+ * How aider-watch events enter the EventRouter: a critical `error` becomes an
+ * {@link EventInput} ({@link routedInputOf}), so dedup, mutes, incidents and buttons apply
+ * to it unchanged; warnings stay lines of the session message ({@link alertInputOf} still
+ * describes them, as older versions routed them).
  *
  * - `source` `aider`; `type` (= `alertname` for mutes) `aider_error` or `aider_silence`.
  * - Severity: `api_auth` and `build_fail` critical (an incident), `api_rate_limit`,
@@ -18,8 +19,8 @@ import type { AiderEvent } from "./aider-event-schema.ts";
  *   inhibits warnings of its own session only.
  * - Fingerprint per session + kind (not the repo, which may be unknown when an error arrives
  *   before its `session_start`): repeats in a session count on one alert message.
- * - At `session_end` the session's warnings (rate limits, unknown errors, silences) are
- *   resolved: the session is over, so their messages say so. Criticals stay for a person.
+ * - At `session_end` the session's warnings are resolved (alerts an older version raised
+ *   for them end with the session; otherwise only recorded). Criticals stay for a person.
  */
 
 export const AIDER_SOURCE = "aider";
@@ -76,6 +77,16 @@ export function alertInputOf(e: AiderEvent, repo: string): EventInput | undefine
     };
   }
   return undefined;
+}
+
+/**
+ * The router event of a critical `error` (`api_auth`, `build_fail`); undefined for
+ * everything else. Warnings (rate limits, unknown errors, silences) are lines of the
+ * session's own message (src/aider/session-message.ts), edited in place, not alerts.
+ */
+export function routedInputOf(e: AiderEvent, repo: string): EventInput | undefined {
+  if (e.type !== "error" || aiderSeverity(e.payload.kind) !== "critical") return undefined;
+  return alertInputOf(e, repo);
 }
 
 /**

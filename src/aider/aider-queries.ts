@@ -6,6 +6,8 @@ import {
   aiderEvents,
   aiderFileTouches,
   aiderSessions,
+  alerts,
+  incidents,
 } from "../../db/schema/index.ts";
 import type { AiderPayloads } from "./aider-event-schema.ts";
 
@@ -30,6 +32,8 @@ export interface SessionView {
   commits: Capped<{ sha: string; message: string }>;
   errors: Capped<{ kind: string; message: string }>;
   silences: Capped<{ idleSec: number; tail: string }>;
+  /** Incidents of the session's critical alerts (auth, build), oldest first. */
+  incidents: { number: number; status: string; kind: string }[];
 }
 
 /** How many items of each list a session message shows. */
@@ -121,6 +125,16 @@ export function createAiderQueries(db: Db) {
           ...silences,
           items: silences.items.map((s) => ({ idleSec: s.idle_sec, tail: s.last_output_tail })),
         },
+        incidents: await tx
+          .selectDistinct({
+            number: incidents.number,
+            status: incidents.status,
+            kind: sql<string>`coalesce(${alerts.labels}->>'kind', '')`,
+          })
+          .from(alerts)
+          .innerJoin(incidents, eq(incidents.id, alerts.incidentId))
+          .where(and(eq(alerts.source, "aider"), sql`${alerts.labels}->>'session_id' = ${id}`))
+          .orderBy(asc(incidents.number)),
       };
     },
 

@@ -7,7 +7,7 @@ import type { Logger } from "../logger.ts";
 import { type NotifyTargets, targetKey } from "../notifications/notification-router.ts";
 import type { OutboxRepository } from "../outbox/outbox-repository.ts";
 import type { Clock } from "../types.ts";
-import { alertInputOf, repoName, resolutionsAtEnd } from "./aider-alerts.ts";
+import { repoName, resolutionsAtEnd, routedInputOf } from "./aider-alerts.ts";
 import { type AiderEvent, parseAiderEvents } from "./aider-event-schema.ts";
 import { createAiderQueries } from "./aider-queries.ts";
 import { aiderReportSection } from "./aider-report.ts";
@@ -83,14 +83,22 @@ export function createAiderService(deps: AiderServiceDeps) {
     if (fresh.some((e) => e.type !== "raw")) await showSession(sessionId, now, tx);
     const repo = repoName(session.cwd);
     const alerts = fresh
-      .map((e) => alertInputOf(e, repo))
+      .map((e) => routedInputOf(e, repo))
       .filter((x): x is EventInput => x !== undefined);
     if (session.endedAt) {
       // Warnings resolve once the session is over: all of them when the end arrives now,
       // else those that arrived after it (a shuffled flush).
       const kinds = fresh.some((e) => e.type === "session_end")
         ? await queries.alertKinds(sessionId, tx)
-        : new Set(alerts.map((a) => a.labels.kind as string));
+        : new Set(
+            fresh.flatMap((e) =>
+              e.type === "error"
+                ? [e.payload.kind]
+                : e.type === "silent_timeout"
+                  ? ["silent_timeout"]
+                  : [],
+            ),
+          );
       alerts.push(...resolutionsAtEnd(sessionId, kinds, repo, session.endedAt));
     }
     return alerts;
@@ -104,6 +112,8 @@ export function createAiderService(deps: AiderServiceDeps) {
       const t = firstTs.get(e.sessionId);
       if (!t || e.ts < t) firstTs.set(e.sessionId, e.ts);
     }
+    /** Sessions whose batch raised a critical alert (redrawn once it is routed). */
+    const critical = new Set<string>();
     const accepted = await withRetry(() =>
       db.transaction(async (tx) => {
         await store.lockSessions(firstTs, now, tx);
@@ -124,7 +134,9 @@ export function createAiderService(deps: AiderServiceDeps) {
         const alerts: EventInput[] = [];
         for (const id of [...bySession.keys()].sort()) {
           const sorted = (bySession.get(id) ?? []).sort((a, b) => a.ts.getTime() - b.ts.getTime());
-          alerts.push(...(await applySession(sorted, now, tx)));
+          const routed = await applySession(sorted, now, tx);
+          if (routed.some((a) => a.status === "firing")) critical.add(id);
+          alerts.push(...routed);
         }
         await routes.add(ulid(), alerts, now, tx);
         return fresh.length;
@@ -132,6 +144,8 @@ export function createAiderService(deps: AiderServiceDeps) {
     );
     if (accepted > 0) {
       await routes.drain();
+      // A critical opened its incident only now: its session's message links to it.
+      for (const id of critical) await db.transaction((tx) => showSession(id, clock.now(), tx));
       deps.onQueued();
     }
     return { accepted, duplicates: events.length - accepted };

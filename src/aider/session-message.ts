@@ -64,7 +64,8 @@ function summaryLines(v: SessionView, now: Date, timeZone: string): string[] {
 
 /**
  * The one chat message of an aider session (all its events in one message, edited in place):
- * repo (name and path), model, files with +/− lines, commits, errors, silences, and once the
+ * repo (name and path), model, files with +/− lines, commits, errors and silences (warnings
+ * are these lines, never alerts of their own), the incidents of its critical errors, and once the
  * session ended its summary (duration, exit code, tokens sent/received, cost, files changed,
  * errors). Lists are capped ({@link SESSION_VIEW_LIMITS}); `raw` output is never shown.
  * Times as `22:05 (6m ago)` as of `now` (the render; the message is edited on each event),
@@ -100,6 +101,10 @@ export function renderSessionMessage(v: SessionView, now: Date, timeZone: string
     ...listBlock("⏸️ <b>Silences</b>", v.silences, (x) => {
       return `${clockDuration(x.idleSec)} idle (last: "${line(x.tail, 60)}")`;
     }),
+    // Criticals are alerts of their own; the session links to them by incident number.
+    ...v.incidents.map(
+      (i) => `🚨 Incident #${i.number} (${escapeHtml(i.status)}) · ${escapeHtml(i.kind)}`,
+    ),
     "",
     ...summaryLines(v, now, timeZone),
   ];

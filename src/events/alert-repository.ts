@@ -136,6 +136,21 @@ export function createAlertRepository(db: Db) {
         where ${alerts.id} = v.id`);
     },
 
+    /**
+     * Stores what an escalation in place changed on existing alerts (severity, name, text,
+     * labels, incident; see ./routing.ts): one statement per alert, rare next to
+     * {@link updateMany}.
+     */
+    async raiseMany(rows: AlertRow[], tx: DbOrTx): Promise<void> {
+      for (const r of rows) {
+        const { severity, type, title, summary, labels, annotations, incidentId } = r;
+        await tx
+          .update(alerts)
+          .set({ severity, type, title, summary, labels, annotations, incidentId })
+          .where(eq(alerts.id, r.id));
+      }
+    },
+
     /** An alert by id, locked until the transaction ends. */
     async getForUpdate(id: string, tx: DbOrTx): Promise<AlertRow | undefined> {
       const [row] = await tx.select().from(alerts).where(eq(alerts.id, id)).for("update");

@@ -101,6 +101,21 @@ function newAlert(e: EventInput, now: Date, incidentId: string | null): AlertRow
   };
 }
 
+/**
+ * What an alert takes from a repeat of higher severity (an escalation in place, see
+ * ./routing.ts): severity, name, text and labels; the escalated text is the new event's.
+ */
+function raisedFields(e: EventInput, a: AlertRow) {
+  return {
+    severity: e.severity,
+    type: e.type,
+    title: e.title,
+    summary: e.summary,
+    labels: e.labels,
+    annotations: { ...a.annotations, ...e.annotations },
+  };
+}
+
 /** Distinct `source` label values in /metrics; later sources count as `other`. */
 const MAX_SOURCE_LABELS = 50;
 
@@ -159,6 +174,8 @@ export function createEventRouter(deps: EventRouterDeps) {
     const webhookOf = new Map<string, WebhookGroup>();
     const newIncidents: NewIncident[] = [];
     const incidentsToResolve = new Set<string>();
+    /** Existing alerts escalated in place by a repeat of higher severity. */
+    const raised = new Set<string>();
     /** Per alert, in first-touch order, the message work it needs once written. */
     const messages = new Map<string, { kind: "announce" | "redraw" | "renotify"; row: AlertRow }>();
     const put = (a: AlertRow, kind: "announce" | "redraw" | "renotify") => {
@@ -167,6 +184,26 @@ export function createEventRouter(deps: EventRouterDeps) {
       // A redraw folds into a pending announcement; a second renotification into the first.
       const merged = before === "announce" || before === "renotify" ? before : kind;
       messages.set(a.id, { kind: merged, row: a });
+    };
+    /**
+     * The incident of critical event `e` (on alert `a`, if it exists): the alert's own, the
+     * unresolved one of its fingerprint, or a new one. Null for other severities.
+     */
+    const incidentFor = (e: EventInput, a: AlertRow | undefined): string | null => {
+      if (e.severity !== "critical") return a?.incidentId ?? null;
+      const known = a?.incidentId ?? openIncidents.get(e.fingerprint)?.id;
+      if (known) return known;
+      const incident = incidents.newIncident({
+        fingerprint: e.fingerprint,
+        title: e.title,
+        severity: e.severity,
+        symptomKey: symptomOf(e).key,
+      });
+      newIncidents.push(incident);
+      openIncidents.set(e.fingerprint, incident);
+      tally.incidentsOpened++;
+      if (a) tally.openedAlerts.push(a.id);
+      return incident.id;
     };
     const inhibitorOf = (key: string): AlertRow | undefined => {
       for (const a of firing.values()) {
@@ -208,6 +245,10 @@ export function createEventRouter(deps: EventRouterDeps) {
         }
         case "repeat": {
           let a = { ...d.alert, eventCount: d.alert.eventCount + 1, lastEventAt: now };
+          if (d.raised) {
+            a = { ...a, ...raisedFields(e, a), incidentId: incidentFor(e, a) };
+            raised.add(a.id);
+          }
           if (d.renotify) a = { ...a, lastNotifiedAt: now, notifications: a.notifications + 1 };
           firing.set(e.fingerprint, a);
           put(a, d.renotify ? "renotify" : "redraw");
@@ -219,30 +260,13 @@ export function createEventRouter(deps: EventRouterDeps) {
           break;
         }
         case "open": {
-          let incidentId: string | null = null;
-          let openedNew = false;
-          if (e.severity === "critical") {
-            incidentId = openIncidents.get(e.fingerprint)?.id ?? null;
-            if (!incidentId) {
-              const incident = incidents.newIncident({
-                fingerprint: e.fingerprint,
-                title: e.title,
-                severity: e.severity,
-                symptomKey: symptomOf(e).key,
-              });
-              newIncidents.push(incident);
-              openIncidents.set(e.fingerprint, incident);
-              tally.incidentsOpened++;
-              openedNew = true;
-              incidentId = incident.id;
-            }
-          }
-          const a = newAlert(e, now, incidentId);
+          const before = newIncidents.length;
+          const a = newAlert(e, now, incidentFor(e, undefined));
           if (e.group) webhookOf.set(a.id, e.group);
           opened.set(a.id, a);
           firing.set(e.fingerprint, a);
           put(a, "announce");
-          if (openedNew) tally.openedAlerts.push(a.id);
+          if (newIncidents.length > before) tally.openedAlerts.push(a.id);
           routed.push({ outcome: "notified", alertId: a.id, muteId: null });
           break;
         }
@@ -267,6 +291,10 @@ export function createEventRouter(deps: EventRouterDeps) {
     // fingerprint at every statement's end), incidents before the alerts that name them.
     await incidents.insertMany(newIncidents, tx);
     await alerts.updateMany([...changed.values()], tx);
+    await alerts.raiseMany(
+      [...changed.values()].filter((a) => raised.has(a.id)),
+      tx,
+    );
     await alerts.insertMany([...opened.values()].map(grouped), tx);
     for (const id of incidentsToResolve) await incidents.resolveIfAllResolved(id, tx);
     await notifier.announceMany(of("announce").map(grouped), tx);

@@ -11,7 +11,7 @@ export type Decision =
   | { action: "record" }
   | { action: "inhibit"; by: AlertRow }
   | { action: "mute"; mute: MuteRow }
-  | { action: "repeat"; alert: AlertRow; renotify: boolean }
+  | { action: "repeat"; alert: AlertRow; renotify: boolean; raised: boolean }
   | { action: "open" };
 
 /** What the router knows when it decides about an event. */
@@ -37,6 +37,13 @@ export function renotifyDue(alert: AlertRow, now: Date, windowMs: number): boole
   return now.getTime() - last >= windowMs;
 }
 
+const RANK: Record<Severity, number> = { info: 0, warning: 1, critical: 2 };
+
+/** True when severity `a` is above `b` (critical > warning > info). */
+export function outranks(a: Severity, b: Severity): boolean {
+  return RANK[a] > RANK[b];
+}
+
 /**
  * The routing rules, in Alertmanager's pipeline order (docs/architecture.md, The path of an alert):
  * 1. a resolved event always passes: it resolves the firing alert, or is only recorded;
@@ -44,7 +51,10 @@ export function renotifyDue(alert: AlertRow, now: Date, windowMs: number): boole
  *    fires (like Alertmanager's `inhibit_rules`);
  * 3. a muted event is stored, not delivered;
  * 4. a repeat of a firing fingerprint is counted (and announced again only after the
- *    dedup window, see {@link renotifyDue});
+ *    dedup window, see {@link renotifyDue}); a repeat of higher severity is an escalation
+ *    of the same alert (`raised`): it takes the new severity, name and text in place, like
+ *    Grafana OnCall's escalation of one alert group, and a rise to critical is announced
+ *    again at once unless acknowledged (one notifying message, the previous one retired);
  * 5. info is recorded (counted in digests); warning and critical open an alert.
  */
 export function decide(e: Pick<EventInput, "status" | "severity">, facts: RoutingFacts): Decision {
@@ -56,10 +66,13 @@ export function decide(e: Pick<EventInput, "status" | "severity">, facts: Routin
   if (facts.mute) return { action: "mute", mute: facts.mute };
   if (facts.current) {
     const windowMs = facts.windows[facts.current.severity];
+    const raised = outranks(e.severity, facts.current.severity);
+    const ping = raised && e.severity === "critical" && !facts.current.acknowledgedAt;
     return {
       action: "repeat",
       alert: facts.current,
-      renotify: renotifyDue(facts.current, facts.now, windowMs),
+      renotify: ping || renotifyDue(facts.current, facts.now, windowMs),
+      raised,
     };
   }
   if (e.severity === "info") return { action: "record" };

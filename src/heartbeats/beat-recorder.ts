@@ -5,7 +5,7 @@ import type { EventRouter } from "../events/event-router.ts";
 import type { Clock } from "../types.ts";
 import { type AgentClass, DEFAULT_CLASS } from "./agent-classes.ts";
 import type { AgentRegistry } from "./agent-registry.ts";
-import { applyBeat, type BeatOutcome } from "./agent-state.ts";
+import { applyBeat, type BeatOutcome, taskKey } from "./agent-state.ts";
 import { type AgentAlertKind, agentEvent } from "./heartbeat-events.ts";
 import { parseBeat } from "./heartbeat-schema.ts";
 import { type HeartbeatStore, StaleAgentStateError } from "./heartbeat-store.ts";
@@ -21,16 +21,17 @@ function beatEvents(prev: AgentStateRow | undefined, o: BeatOutcome, cls: AgentC
   const out: EventInput[] = [];
   const ev = (kind: AgentAlertKind, status: "firing" | "resolved", state = o.next) =>
     out.push(agentEvent(kind, status, { state, cls }, now));
-  if (prev && o.clearedStall !== "none") {
-    ev("stalled", "resolved", prev);
-    if (o.clearedStall === "escalated") ev("escalated", "resolved", prev);
-  }
-  if (prev && o.endedTask) {
-    if (o.endedTask.warned) ev("rounds_high", "resolved", prev);
-    if (o.endedTask.paused) ev("max_rounds", "resolved", prev);
+  // Both levels of a stall, and both rounds alerts of a task, are one alert (one
+  // fingerprint, see agentAlertFingerprint): one resolved event ends each.
+  if (prev && o.clearedStall !== "none") ev(o.clearedStall, "resolved", prev);
+  if (prev && o.endedTask && (o.endedTask.warned || o.endedTask.paused)) {
+    ev(o.endedTask.paused ? "max_rounds" : "rounds_high", "resolved", prev);
   }
   if (o.roundsWarning) ev("rounds_high", "firing");
-  if (o.maxRounds) ev("max_rounds", "firing");
+  if (o.maxRounds) {
+    const warned = prev?.roundsWarnedTask === taskKey(o.next.task) && !o.endedTask;
+    out.push(agentEvent("max_rounds", "firing", { state: o.next, cls, supersedes: warned }, now));
+  }
   return out;
 }
 

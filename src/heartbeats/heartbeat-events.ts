@@ -24,12 +24,24 @@ export const AGENT_ALERTS: Record<AgentAlertKind, { type: string; severity: Seve
 export interface AgentAlertFacts {
   state: Pick<AgentStateRow, "name" | "task" | "round" | "status" | "lastBeatAt">;
   cls: AgentClass;
+  /** When the lower level of the same alert was raised (an escalation in place says so). */
+  raisedFrom?: Date;
+  /** The max-rounds alert replaces the 80 % warning of the same task (its message says so). */
+  supersedes?: boolean;
+}
+
+/** `18:08 UTC`: when a lower level was raised, as an escalated alert's title names it. */
+function utcClock(d: Date): string {
+  return `${d.toISOString().slice(11, 16)} UTC`;
 }
 
 /**
- * The fingerprint of an agent's alert: stall alerts are per agent, rounds alerts per agent
- * and task (a new task may raise its own). Labels (class, task) are left out on purpose, so
- * a beat that changes its class still resolves what was raised.
+ * The fingerprint of an agent's alert: one per stall episode of an agent (`stalled` and
+ * `escalated` share it) and one per agent and task for rounds (`rounds_high` and
+ * `max_rounds` share it; a new task may raise its own). The higher level is a repeat of
+ * higher severity, so the router escalates the same alert in place (src/events/routing.ts)
+ * and one resolved event ends it. Labels (class, task) are left out on purpose, so a beat
+ * that changes its class still resolves what was raised.
  */
 export function agentAlertFingerprint(
   kind: AgentAlertKind,
@@ -38,7 +50,10 @@ export function agentAlertFingerprint(
 ): string {
   const rounds = kind === "rounds_high" || kind === "max_rounds";
   const key: Record<string, string> = rounds ? { agent, task: taskKey(task) } : { agent };
-  return computeFingerprint(HEARTBEAT_SOURCE, AGENT_ALERTS[kind].type, key);
+  // The lower level's name, as before both levels shared it: alerts raised by an older
+  // version still resolve.
+  const lower = AGENT_ALERTS[rounds ? "rounds_high" : "stalled"].type;
+  return computeFingerprint(HEARTBEAT_SOURCE, lower, key);
 }
 
 function describe(
@@ -54,7 +69,10 @@ function describe(
     case "stalled":
     case "escalated":
       return {
-        title: `${kind === "stalled" ? "Agent suspected stalled" : "Agent stalled, escalated"}: ${s.name}`,
+        title:
+          kind === "stalled"
+            ? `Agent suspected stalled: ${s.name}`
+            : `Agent stalled${f.raisedFrom ? ` (escalated from suspected at ${utcClock(f.raisedFrom)})` : ", escalated"}: ${s.name}`,
         summary: `Last beat ${formatDuration(Math.max(0, now.getTime() - s.lastBeatAt.getTime()))} ago (${limits}). Last said ${s.status} on ${task}, ${round}.`,
       };
     case "rounds_high":
@@ -65,14 +83,15 @@ function describe(
     case "max_rounds":
       return {
         title: `Agent reached max rounds: ${s.name}`,
-        summary: `${round} on ${task}: told to pause until it starts a new task.`,
+        summary: `${round} on ${task}: told to pause until it starts a new task.${f.supersedes ? " Supersedes the 80 % warning of this task." : ""}`,
       };
   }
 }
 
 /**
- * The event of one agent alert for the EventRouter: firing when raised, resolved (same
- * fingerprint) when the next beat or a new task clears it. Labels carry `alertname`, `agent`,
+ * The event of one agent alert for the EventRouter: firing when raised (a higher level
+ * repeats the fingerprint with a higher severity), resolved (same fingerprint, once) when
+ * the next beat or a new task clears it. Labels carry `alertname`, `agent`,
  * `instance` (= agent, shown on the message and used by inhibition), `class` and `task`.
  */
 export function agentEvent(

@@ -67,10 +67,13 @@ export function createWatchdog(deps: WatchdogDeps) {
       if (!memo || memo.stallLevel !== v.from || !isWatched(memo)) return false; // a beat came
       const now = clock.now();
       const cls = deps.classOf(memo.class);
-      const crossed = levelsCrossed(memo.stallLevel, v.to);
+      // One event, for the level reached: both levels are one alert, escalated in place
+      // from the suspected stall raised at memo.updatedAt (see agentAlertFingerprint).
+      const kind = v.to === "escalated" ? "escalated" : "stalled";
+      const raisedFrom = memo.stallLevel === "stalled" ? memo.updatedAt : undefined;
       try {
         await deps.router.ingest(
-          crossed.map((kind) => agentEvent(kind, "firing", { state: memo, cls }, now)),
+          [agentEvent(kind, "firing", { state: memo, cls, raisedFrom }, now)],
           {
             within: async (tx) => {
               const { name, lastBeatAt, stallLevel } = memo;

@@ -5,6 +5,7 @@ import { type BotTestApp, startBotTestApp } from "../helpers/bot-app.ts";
 import { fakeClock } from "../helpers/clock.ts";
 import {
   type BotMessage,
+  botMessages,
   pressButton,
   type TelegramClient,
   waitForBotMessage,
@@ -55,29 +56,42 @@ describe("agent heartbeats on the bot end to end (telegram-test-api emulator)", 
     assert.match(stalled.text, /task "OPS-24 schema", round 12\/100/);
     assert.match(stalled.text, / · architect\n/);
 
+    const about = async () =>
+      (await botMessages(admin, ADMIN)).filter((m) => m.text.includes("architect"));
+    assert.equal((await about()).length, 1, "one message so far");
+
     clock.advance(15 * MIN);
     assert.equal(await t.app.heartbeats.evaluate(), 1);
+    // One alert for the episode: the warning is escalated in place; the rise to critical
+    // retires its message and pings once with the escalated one.
     const escalated = await reply(
-      (m) => m.text.includes("Agent stalled, escalated: architect"),
+      (m) =>
+        m.messageId !== stalled.messageId &&
+        m.text.includes("Agent stalled (escalated from suspected at 01:30 UTC): architect"),
       "the escalation",
     );
     assert.match(escalated.text, /CRITICAL/);
     assert.match(escalated.text, /Incident #\d+: open/);
+    const retired = await reply(
+      (m) => m.messageId === stalled.messageId && m.text.includes("newer message about it"),
+      "the stall warning retired",
+    );
+    assert.equal(retired.buttons.length, 0);
+    assert.equal((await about()).length, 2, "the warning (retired) and the escalation");
 
     assert.deepEqual(await beat("architect", { status: "working", round: 13, note: "back" }), {
       action: "continue",
     });
-    const resolved = await reply(
-      (m) => m.messageId === stalled.messageId && m.text.includes("RESOLVED"),
-      "the stall warning edited to resolved",
-    );
-    ctx.diagnostic(`after the next beat:\n${resolved.text}`);
-    assert.equal(resolved.buttons.length, 0);
     const closed = await reply(
       (m) => m.messageId === escalated.messageId && m.text.includes("RESOLVED"),
       "the escalation edited to resolved",
     );
+    ctx.diagnostic(`after the next beat:\n${closed.text}`);
+    assert.equal(closed.buttons.length, 0);
     assert.match(closed.text, /Incident #\d+: resolved/);
+    const after = await about();
+    assert.equal(after.length, 2, "resolving sends no new message");
+    assert.equal(after.filter((m) => m.text.includes("RESOLVED")).length, 1, "one RESOLVED edit");
   });
 
   it("/agents lists agents by class, pages in place, and shows Details with Back", async (ctx) => {

@@ -99,6 +99,29 @@ describe("EventRouter through the bot (telegram-test-api emulator)", () => {
     assert.equal((await about("storm-1")).length, 1);
   });
 
+  it("sends nothing for an alert that fired and resolved in one webhook batch", async () => {
+    const before = (await botMessages(admin, ADMIN)).length;
+    const fired = webhook("flap-1");
+    const both = {
+      ...fired,
+      alerts: [...fired.alerts, ...webhook("flap-1", { status: "resolved" }).alerts],
+    };
+    const res = await call(`${t.url}/webhooks/alertmanager`, { token: INGEST_TOKEN, body: both });
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    // A later alert is the barrier: once its message is in, the outbox has passed the batch.
+    await ingest(webhook("after-flap-1"));
+    await waitAbout("after-flap-1", () => true, "the alert after the batch");
+    assert.equal((await about("flap-1")).length, 0, "no message about the ended alert");
+    assert.equal((await botMessages(admin, ADMIN)).length, before + 1);
+    const rows = await t.app.database.db.select().from(alerts);
+    const flap = rows.filter((a) => a.labels.instance === "flap-1");
+    assert.deepEqual(
+      flap.map((a) => a.status),
+      ["resolved"],
+      "the alert itself is recorded, resolved",
+    );
+  });
+
   it("mutes from the Mute 1 h button: later matching alerts stay silent", async () => {
     await ingest(webhook("mute-1"));
     const m = await waitAbout("mute-1", () => true, "the alert to mute");

@@ -86,20 +86,15 @@ describe("aider sessions in the chat end to end (telegram-test-api emulator)", (
       (await botMessages(admin, ADMIN)).filter(
         (m) => m.text.includes(SESSION) && !isSessionMessage(m, SESSION),
       );
-    // The RESOLVED edits go out at Telegram's pace (1 message a second per chat): wait for them.
-    for (let i = 0; i < 100; i++) {
-      const now = await sessionAlerts();
-      if (now.length === 2 && now.every((m) => m.text.startsWith("✅ RESOLVED"))) break;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    const alerts = await sessionAlerts();
-    assert.equal(alerts.length, 2, "the rate limit and the silence alerted once each");
-    assert.ok(
-      alerts.every((m) => m.text.startsWith("✅ RESOLVED")),
-      "resolved at session_end",
-    );
-    for (const m of alerts)
-      console.log(`\n--- alert message about the session ---\n${m.text}\n---`);
+    // The rate limit and the silence are warnings: lines of the session message, no alert.
+    // Barrier: once a later message is in the chat, the outbox has passed this session.
+    // (The first of the next test's sessions, posted the same way: that post is then a duplicate.)
+    const barrier = "01JSE2E0000000000000000001";
+    const [start] = fixtureSession(barrier, "/srv/repo-1");
+    await post({ ...(start as WireEvent), ts: "2026-04-20T01:00:00+08:00" });
+    await waitSession(barrier, () => true, "a later session's message");
+    assert.equal((await sessionAlerts()).length, 0, "no alert message about the session");
+    assert.equal((await sessionMessages(SESSION)).length, 1, "still one message");
   });
 
   it("lists sessions with /sessions, pages in place, and Details shows one session's summary", async () => {

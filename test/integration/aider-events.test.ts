@@ -191,24 +191,24 @@ for (const kind of testDatabases()) {
       }
     });
 
-    it("routes the rate limit and the silence as warnings, resolved when the session ends", async () => {
+    it("keeps the rate limit and the silence as lines of the session message, not alerts", async () => {
       const routed = await routerEvents(S1);
+      // Only the end-of-session resolutions (for alerts older versions raised): recorded.
       assert.deepEqual(routed.map((e) => [e.type, e.severity, e.status, e.labels.kind]).sort(), [
-        ["aider_error", "warning", "firing", "api_rate_limit"],
         ["aider_error", "warning", "resolved", "api_rate_limit"],
-        ["aider_silence", "warning", "firing", "silent_timeout"],
         ["aider_silence", "warning", "resolved", "silent_timeout"],
       ]);
-      const firing = routed.find((e) => e.status === "firing" && e.type === "aider_error");
-      assert.deepEqual(firing?.labels, {
-        session_id: S1,
-        repo: "awoooi",
-        kind: "api_rate_limit",
-        instance: S1,
-      });
+      assert.ok(routed.every((e) => e.outcome === "recorded"));
+      const msg = await waitMessage(S1, (m) => m.text.includes("session ended"), "S1's summary");
+      assert.match(msg.text, /❌ <b>Errors<\/b> \(1\)\n• api_rate_limit/);
+      assert.match(msg.text, /⏸️ <b>Silences<\/b> \(1\)/);
+      assert.equal(
+        sender.messages.filter((m) => m.text.includes(S1)).length,
+        1,
+        "one message about the session",
+      );
       const rows = await db().select().from(alerts).where(eq(alerts.source, "aider"));
-      assert.equal(rows.length, 2);
-      assert.ok(rows.every((a) => a.status === "resolved"));
+      assert.equal(rows.length, 0);
       const pending = await db()
         .select()
         .from(kv)
@@ -243,11 +243,7 @@ for (const kind of testDatabases()) {
       await accept(s3.filter((e) => e.type !== "session_end").reverse());
       assert.deepEqual(await summary(S3), await summary(S1));
       const s3Alerts = await db().select().from(alerts).where(alertsOf(S3));
-      assert.equal(s3Alerts.length, 2);
-      assert.ok(
-        s3Alerts.every((a) => a.status === "resolved"),
-        "late warnings resolve too",
-      );
+      assert.equal(s3Alerts.length, 0, "late warnings are lines of the message too");
       const msg = await waitMessage(
         S3,
         (m) => m.text.includes("session ended") && m.text.includes("Files"),
@@ -337,6 +333,12 @@ for (const kind of testDatabases()) {
       const msg = await waitMessage(S5, (m) => m.text.includes("exit=1"), "S5's summary");
       assert.match(msg.text, /^⚠️ /, "a failed session is marked");
       assert.match(msg.text, /❌ <b>Errors<\/b> \(2\)/);
+      const linked = await waitMessage(
+        S5,
+        (m) => m.text.includes(`🚨 Incident #${incident?.number} (open) · api_auth`),
+        "S5's message links its incident",
+      );
+      assert.equal(linked.messageId, msg.messageId, "the same message, edited");
     });
 
     it("adds the aider section to the daily report: sessions, time, tokens, cost, errors, top files", async () => {
@@ -371,7 +373,7 @@ for (const kind of testDatabases()) {
       assert.deepEqual(await summary(S6), await summary(S1));
       assert.equal((await sessionDeliveries(S6)).filter((d) => d.kind === "send").length, 1);
       const routed = await routerEvents(S6);
-      assert.equal(routed.length, 4, "2 warnings, 2 resolutions: none twice");
+      assert.equal(routed.length, 2, "2 resolutions: none twice");
     });
   });
 }
@@ -404,15 +406,13 @@ describe("aider → EventRouter hand-off when the router fails", () => {
         .select()
         .from(kv)
         .where(like(kv.key, `${ROUTE_KEY_PREFIX}%`));
-      assert.equal(queued.length, 4);
+      assert.equal(queued.length, 2);
       assert.equal(await aider.drainRoutes(), 0, "still failing: nothing routed, nothing lost");
       failing = false;
-      assert.equal(await aider.drainRoutes(), 4);
+      assert.equal(await aider.drainRoutes(), 2);
       assert.deepEqual(
         routed.map((e) => [e.type, e.status]),
         [
-          ["aider_error", "firing"],
-          ["aider_silence", "firing"],
           ["aider_error", "resolved"],
           ["aider_silence", "resolved"],
         ],
@@ -420,7 +420,7 @@ describe("aider → EventRouter hand-off when the router fails", () => {
       assert.ok(routed.every((e) => e.occurredAt instanceof Date));
       assert.deepEqual(await aider.ingest(s), { accepted: 0, duplicates: 8 });
       assert.equal(await aider.drainRoutes(), 0);
-      assert.equal(routed.length, 4, "a replay routes nothing again");
+      assert.equal(routed.length, 2, "a replay routes nothing again");
     } finally {
       await database.close();
     }

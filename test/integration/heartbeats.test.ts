@@ -51,7 +51,7 @@ function harness(get: () => { t: TestApp; sender: RecordingSender }) {
       5000,
       `a message with "${text}"`,
     )) as SentMessage;
-  return { beat, ok, db, alertOf, eventsOf, message };
+  return { beat, ok, db, alertOf, eventsOf, message, sender: () => get().sender };
 }
 
 for (const kind of testDatabases()) {
@@ -167,22 +167,40 @@ for (const kind of testDatabases()) {
         clock.advance(1000);
         assert.equal(await t.app.heartbeats.evaluate(), 1, "escalated");
         const critical = await h.alertOf("escalated", agent, null);
+        assert.equal(critical?.id, warning?.id, "the same alert, escalated in place");
         assert.equal(critical?.severity, "critical");
+        assert.equal(critical?.type, "agent_stall_escalated");
         assert.ok(critical?.incidentId, "a critical opens an incident");
-        await h.message(`Agent stalled, escalated: ${agent}`);
+        const stalledAt = new Date(clock.now().getTime() - (c.escalateS - c.stallS) * 1000);
+        const hm = stalledAt.toISOString().slice(11, 16);
+        await h.message(`Agent stalled (escalated from suspected at ${hm} UTC): ${agent}`, (m) =>
+          m.includes("CRITICAL"),
+        );
         assert.equal(t.app.heartbeats.view(agent)?.state, "escalated");
+        const about = () => h.sender().messages.filter((m) => m.text.includes(agent));
+        await waitFor(() => about().length === 2 || undefined, 5000, "the critical message");
+        const live = about().find((m) => !m.text.includes("newer message about it follows below"));
+        assert.ok(live, "the warning retired");
+        assert.equal(live.disableNotification, false, "one critical ping");
+        assert.equal(about().filter((m) => !m.disableNotification).length, 1);
 
         assert.deepEqual(await h.ok(agent, { status: "working" }), { action: "continue" });
         assert.equal((await h.alertOf("stalled", agent, null))?.status, "resolved");
-        assert.equal((await h.alertOf("escalated", agent, null))?.status, "resolved");
         const [incident] = await h
           .db()
           .select()
           .from(incidents)
           .where(eq(incidents.id, critical?.incidentId ?? ""));
         assert.equal(incident?.status, "resolved");
-        await h.message(`Agent suspected stalled: ${agent}`, (m) => m.includes("RESOLVED"));
-        await h.message(`Agent stalled, escalated: ${agent}`, (m) => m.includes("RESOLVED"));
+        await h.message(`Agent stalled (escalated from suspected at ${hm} UTC): ${agent}`, (m) =>
+          m.includes("RESOLVED"),
+        );
+        assert.equal(about().length, 2, "resolving sends nothing new");
+        assert.equal(
+          about().filter((m) => m.text.includes("RESOLVED")).length,
+          1,
+          "one RESOLVED edit (the retired warning keeps its retired text)",
+        );
         assert.equal(t.app.heartbeats.view(agent)?.state, "ok");
         await h.ok(agent, { status: "done" });
       });
@@ -214,9 +232,19 @@ for (const kind of testDatabases()) {
           new RegExp(`round ${c.maxRounds} of ${c.maxRounds} \\(class ${c.name}\\) on task "t-1"`),
         );
         const max = await h.alertOf("max_rounds", agent, "t-1");
+        assert.equal(max?.id, high?.id, "the 80 % warning escalated in place");
         assert.equal(max?.severity, "critical");
         assert.ok(max?.incidentId);
-        await h.message(`Agent reached max rounds: ${agent}`);
+        await h.message(`Agent reached max rounds: ${agent}`, (m) =>
+          m.includes("Supersedes the 80 % warning of this task."),
+        );
+        const about = () => h.sender().messages.filter((m) => m.text.includes(agent));
+        await waitFor(() => about().length === 2 || undefined, 5000, "the critical message");
+        await waitFor(
+          () => about().find((m) => m.text.includes("newer message about it follows below")),
+          5000,
+          "the 80 % warning retired",
+        );
         const maxes = await h.eventsOf("agent_max_rounds");
         assert.equal((await say(c.maxRounds + 1)).action, "pause", "stays paused on the task");
         assert.equal((await h.ok(agent, { status: "blocked" })).action, "pause");
@@ -225,7 +253,8 @@ for (const kind of testDatabases()) {
 
         assert.deepEqual(await say(0, "t-2"), { action: "continue" }, "a new task restarts");
         assert.equal((await h.alertOf("rounds_high", agent, "t-1"))?.status, "resolved");
-        assert.equal((await h.alertOf("max_rounds", agent, "t-1"))?.status, "resolved");
+        await h.message(`Agent reached max rounds: ${agent}`, (m) => m.includes("RESOLVED"));
+        assert.equal(about().length, 2, "resolving sends nothing new");
         assert.equal(t.app.heartbeats.view(agent)?.round, 0);
         assert.deepEqual(await say(warn, "t-2"), { action: "continue" });
         assert.equal(
@@ -373,7 +402,11 @@ for (const kind of testDatabases()) {
 
       await h.ok("r-stalled", { status: "working" });
       assert.equal((await h.alertOf("stalled", "r-stalled", null))?.status, "resolved");
-      await h.message("Agent suspected stalled: r-stalled", (m) => m.includes("RESOLVED"));
+      // Escalated in place across the restart, then resolved by one edit of its live message.
+      await h.message(
+        "Agent stalled (escalated from suspected at",
+        (m) => m.includes("r-stalled</b>") && m.includes("RESOLVED"),
+      );
     });
   });
 }

@@ -231,7 +231,7 @@ for (const kind of testDatabases()) {
       const text = await t.app.schedules.digests.report("daily", clock.now(), target("r1"));
       assert.match(
         text,
-        /^📊 <b>Daily report<\/b>.*\n.*\n🧠 <i>A calm day: one incident, fixed by a plan\.<\/i> \(model summary\)/,
+        /^📊 <b>Daily report<\/b>.*\n.*\n<i>Times in Asia\/Taipei<\/i>\n🧠 <i>A calm day: one incident, fixed by a plan\.<\/i> \(model summary\)/,
       );
       assert.match(text, /🤖 Autonomy 33\.3%: 1 of 3 notified events needed no human decision/);
       assert.match(text, /trend, 7 days, oldest first: (—|[\d.]+%)( · (—|[\d.]+%)){6}/);

@@ -72,10 +72,37 @@ describe("routing decisions (EventRouter)", () => {
 
   it("counts a repeat inside the window and announces again after it", () => {
     const inside = decide({ status: "firing", severity: "warning" }, { ...none, current: alert() });
-    assert.deepEqual(inside, { action: "repeat", alert: alert(), renotify: false });
+    assert.deepEqual(inside, {
+      action: "repeat",
+      alert: alert(),
+      renotify: false,
+      raised: false,
+    });
     const old = alert({ lastNotifiedAt: new Date(NOW.getTime() - 10 * MIN) });
     const after = decide({ status: "firing", severity: "warning" }, { ...none, current: old });
     assert.equal(after.action === "repeat" && after.renotify, true);
+  });
+
+  it("escalates a repeat of higher severity in place; a rise to critical pings once unless acknowledged", () => {
+    const toCritical = decide(
+      { status: "firing", severity: "critical" },
+      { ...none, current: alert() },
+    );
+    assert.deepEqual(toCritical, {
+      action: "repeat",
+      alert: alert(),
+      renotify: true,
+      raised: true,
+    });
+    const acked = alert({ acknowledgedAt: NOW });
+    const quiet = decide({ status: "firing", severity: "critical" }, { ...none, current: acked });
+    assert.deepEqual(quiet, { action: "repeat", alert: acked, renotify: false, raised: true });
+    const info = alert({ severity: "info" });
+    const toWarning = decide({ status: "firing", severity: "warning" }, { ...none, current: info });
+    assert.deepEqual(toWarning, { action: "repeat", alert: info, renotify: false, raised: true });
+    const crit = alert({ severity: "critical" });
+    const lower = decide({ status: "firing", severity: "warning" }, { ...none, current: crit });
+    assert.deepEqual(lower, { action: "repeat", alert: crit, renotify: false, raised: false });
   });
 
   it("uses the window of the alert's severity and never re-announces an acknowledged alert", () => {

@@ -57,6 +57,7 @@ function view(over: Partial<SessionView> = {}, session = row()): SessionView {
     commits: { items: [], total: 0 },
     errors: { items: [], total: 0 },
     silences: { items: [], total: 0 },
+    incidents: [],
     ...over,
   };
 }
@@ -123,6 +124,16 @@ describe("aider session message (pure: view → HTML)", () => {
     ]) {
       assert.ok(text.includes(s), `has ${JSON.stringify(s)} in:\n${text}`);
     }
+  });
+
+  it("links the incidents of the session's critical errors by number", () => {
+    const text = renderSessionMessage(
+      view({ incidents: [{ number: 17, status: "open", kind: "api_auth" }] }),
+      NOW,
+      "UTC",
+    );
+    assert.ok(text.includes("🚨 Incident #17 (open) · api_auth"), text);
+    assert.ok(!renderSessionMessage(view(), NOW, "UTC").includes("Incident"));
   });
 
   it("marks a failed or killed session and says when the repo is not known yet", () => {
