@@ -34,15 +34,3 @@ export type Notification =
       /** The latest progress line of a running plan, if any. */
       progress?: string;
     };
-
-/** The labels routes match a notification on, besides its `kind`. */
-export function notificationLabels(n: Notification): Record<string, string> {
-  switch (n.kind) {
-    case "digest":
-      return { report: n.report.kind };
-    case "smoke_summary":
-      return {};
-    case "heal_plan":
-      return { risk: n.plan.risk, proposed_by: n.plan.proposedBy };
-  }
-}

@@ -9,6 +9,7 @@ import {
   renderGroup,
 } from "../../src/events/group-message.ts";
 import { MESSAGE_LIMIT } from "../../src/telegram-format.ts";
+import { alertRow } from "../helpers/alert-row.ts";
 import { plain } from "../helpers/telegram.ts";
 
 const TZ = "Asia/Taipei";
@@ -31,34 +32,15 @@ let seq = 0;
 function member(over: Partial<AlertRow> = {}, extra: Partial<GroupMember> = {}): GroupMember {
   seq++;
   const id = `01KALERT${String(seq).padStart(18, "0")}`;
-  const alert: AlertRow = {
+  const alert = alertRow({
     id,
     fingerprint: `fp${seq}`,
-    source: "alertmanager",
-    type: "HighErrorRate",
-    severity: "critical",
-    status: "firing",
-    title: "HighErrorRate",
     summary: "",
     labels: { alertname: "HighErrorRate", instance: `api-${seq}:80` },
-    generatorUrl: null,
-    annotations: {},
-    externalUrl: null,
-    truncatedAlerts: 0,
     startedAt: new Date(T0.getTime() + seq),
-    lastEventAt: T0,
-    resolvedAt: null,
-    eventCount: 1,
-    lastNotifiedAt: T0,
-    notifications: 1,
-    acknowledgedBy: null,
-    acknowledgedAt: null,
-    incidentId: null,
-    resolvedBy: null,
-    muteId: null,
     groupId: GROUP_ID,
     ...over,
-  };
+  });
   return { alert, incidentNumber: null, muted: false, ...extra };
 }
 

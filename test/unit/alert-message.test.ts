@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { AlertRow, IncidentRow, MuteRow } from "../../db/schema/index.ts";
 import { renderAlert } from "../../src/events/alert-message.ts";
+import { alertRow } from "../helpers/alert-row.ts";
 import { parseTelegramHtml } from "../helpers/telegram-html.ts";
 
 const TZ = "Asia/Taipei";
@@ -10,33 +11,15 @@ const T0 = new Date("2026-11-23T01:00:00Z");
 const min = (n: number) => new Date(T0.getTime() + n * 60_000);
 
 function alert(over: Partial<AlertRow> = {}): AlertRow {
-  return {
-    id: "01KAAAAAAAAAAAAAAAAAAAAAAA",
-    fingerprint: "fp1",
-    source: "alertmanager",
-    type: "HighErrorRate",
-    severity: "critical",
-    status: "firing",
-    title: "HighErrorRate",
+  return alertRow({
     summary: "5xx rate above 5%",
     labels: { alertname: "HighErrorRate", job: "api", instance: "api-1:80", env: "prod" },
     generatorUrl: "http://prometheus:9090/graph?g0.expr=x",
     annotations: { description: "Requests fail", runbook_url: "http://runbooks/5xx" },
     externalUrl: "http://alertmanager:9093",
-    truncatedAlerts: 0,
-    startedAt: T0,
-    lastEventAt: T0,
-    resolvedAt: null,
-    eventCount: 1,
-    lastNotifiedAt: T0,
-    notifications: 1,
-    acknowledgedBy: null,
-    acknowledgedAt: null,
     incidentId: "inc1",
-    resolvedBy: null,
-    muteId: null,
     ...over,
-  } as AlertRow;
+  });
 }
 
 const incident = {

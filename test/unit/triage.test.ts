@@ -1,6 +1,5 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import type { AlertRow } from "../../db/schema/index.ts";
 import { localDays } from "../../src/autonomy/autonomy-service.ts";
 import { renderAlert } from "../../src/events/alert-message.ts";
 import { parseTemplates } from "../../src/heal/plan-templates.ts";
@@ -13,41 +12,13 @@ import { DATA_CLOSE, DATA_OPEN, dataBlock, triageRequest } from "../../src/triag
 import { rulesTriage } from "../../src/triage/triage-rules.ts";
 import { toResult, triageAnswerSchema } from "../../src/triage/triage-schema.ts";
 import { renderTriageSection } from "../../src/triage/triage-section.ts";
+import { alertRow } from "../helpers/alert-row.ts";
 import { plain } from "../helpers/telegram.ts";
 
 const TZ = "Asia/Taipei";
 const T0 = new Date("2026-11-23T01:00:00Z");
 
-function alert(over: Partial<AlertRow> = {}): AlertRow {
-  return {
-    id: "01KAAAAAAAAAAAAAAAAAAAAAAA",
-    fingerprint: "fp1",
-    source: "alertmanager",
-    type: "HighErrorRate",
-    severity: "critical",
-    status: "firing",
-    title: "HighErrorRate",
-    summary: "5xx rate above 5%",
-    labels: { alertname: "HighErrorRate", job: "momo-app", instance: "momo-app:80" },
-    generatorUrl: null,
-    annotations: {},
-    externalUrl: null,
-    truncatedAlerts: 0,
-    startedAt: T0,
-    lastEventAt: T0,
-    resolvedAt: null,
-    eventCount: 1,
-    lastNotifiedAt: T0,
-    notifications: 1,
-    acknowledgedBy: null,
-    acknowledgedAt: null,
-    incidentId: null,
-    resolvedBy: null,
-    muteId: null,
-    groupId: null,
-    ...over,
-  };
-}
+const alert = alertRow;
 
 const completion = (content: unknown, extra: Record<string, unknown> = {}) =>
   Buffer.from(
