@@ -27,8 +27,9 @@ const IDLE_SWEEP_MS = 100;
 /**
  * Graceful drain of `http` (Hono's SSE helper ends a stream with an error event rather than
  * a silent close; Node's `server.close()` stops accepting but keeps requests in flight).
- * Installs an `onSend` hook that tracks every `text/event-stream` response, so any streaming
- * route can be cut cleanly without knowing about shutdown.
+ * Installs an `onSend` hook that tracks every `text/event-stream` response, so any Fastify
+ * streaming route can be cut cleanly without knowing about shutdown; the `/v1` handler, which
+ * answers outside Fastify, tracks its streams with `track`.
  */
 export function createHttpDrain(http: FastifyInstance) {
   const streams = new Set<() => void>();
@@ -62,6 +63,11 @@ export function createHttpDrain(http: FastifyInstance) {
   return {
     /** Streams in flight. */
     streams: () => streams.size,
+    /**
+     * Tracks an SSE stream answered outside Fastify (the `/v1` handler): the stream to send
+     * instead, which the drain can end with {@link SHUTDOWN_EVENT}.
+     */
+    track,
     /**
      * Stops accepting connections, lets requests and streams in flight finish for `graceMs`,
      * then ends the streams still open with {@link SHUTDOWN_EVENT} and, after a second to

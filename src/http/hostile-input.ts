@@ -19,41 +19,79 @@ export interface InputProblem {
   message: string;
 }
 
+/** One object or array still to walk; its path is built only when a problem is reported. */
+interface Frame {
+  v: object;
+  depth: number;
+  parent: Frame | undefined;
+  /** Its key in the parent. */
+  key: string;
+}
+
+/** The path of `key` inside `frame`'s object: `a.b`, `a[0]`, `key` at the top. */
+function fieldOf(frame: Frame, key: string): string {
+  const path = pathOf(frame);
+  if (Array.isArray(frame.v)) return `${path}[${key}]`;
+  return path ? `${path}.${key}` : key;
+}
+
+/** The path of `frame`'s object itself ("" at the top). */
+function pathOf(frame: Frame): string {
+  return frame.parent === undefined ? "" : fieldOf(frame.parent, frame.key);
+}
+
 /**
  * Walks `value` (iteratively, so a deep body cannot overflow the stack) and returns the first
  * problem: nesting deeper than {@link MAX_BODY_DEPTH}, or a string or key holding a NUL or an
  * unpaired surrogate, which Postgres refuses in text and JSON ("invalid byte sequence",
  * "unsupported Unicode escape sequence") and Telegram refuses in messages. With `sanitize`,
  * such characters are replaced in place by U+FFFD instead (only depth is then a problem).
+ * With `depthOnly` (the value was parsed from JSON text that {@link jsonTextMayHoldHostile}
+ * cleared), only the depth is checked.
  */
 export function inspectInput(
   value: unknown,
-  opts: { sanitize?: boolean } = {},
+  opts: { sanitize?: boolean; depthOnly?: boolean } = {},
 ): InputProblem | undefined {
-  const stack: { v: unknown; path: string; depth: number }[] = [{ v: value, path: "", depth: 0 }];
+  if (value === null || typeof value !== "object") return undefined;
+  const checkText = opts.depthOnly !== true;
+  const stack: Frame[] = [{ v: value, depth: 0, parent: undefined, key: "" }];
   while (stack.length > 0) {
-    const { v, path, depth } = stack.pop() as { v: unknown; path: string; depth: number };
-    if (v === null || typeof v !== "object") continue;
-    if (depth >= MAX_BODY_DEPTH)
-      return { field: path || "body", message: `nested deeper than ${MAX_BODY_DEPTH} levels` };
-    const obj = v as Record<string, unknown>;
+    const frame = stack.pop() as Frame;
+    if (frame.depth >= MAX_BODY_DEPTH) {
+      return {
+        field: pathOf(frame) || "body",
+        message: `nested deeper than ${MAX_BODY_DEPTH} levels`,
+      };
+    }
+    const obj = frame.v as Record<string, unknown>;
     for (const key of Object.keys(obj)) {
-      const field = Array.isArray(v) ? `${path}[${key}]` : path ? `${path}.${key}` : key;
-      if (HOSTILE.test(key)) {
-        if (!opts.sanitize) return { field, message: badChars("key") };
+      if (checkText && HOSTILE.test(key) && !opts.sanitize) {
+        return { field: fieldOf(frame, key), message: badChars("key") };
       }
       const x = obj[key];
       if (typeof x === "string") {
-        if (HOSTILE.test(x)) {
-          if (!opts.sanitize) return { field, message: badChars("value") };
+        if (checkText && HOSTILE.test(x)) {
+          if (!opts.sanitize) return { field: fieldOf(frame, key), message: badChars("value") };
           obj[key] = x.replace(HOSTILE_ALL, "\ufffd");
         }
       } else if (x !== null && typeof x === "object") {
-        stack.push({ v: x, path: field, depth: depth + 1 });
+        stack.push({ v: x, depth: frame.depth + 1, parent: frame, key });
       }
     }
   }
   return undefined;
+}
+
+/**
+ * Whether JSON text can hold what {@link inspectInput} looks for in strings and keys. Text
+ * decoded from UTF-8 has no unpaired surrogate (the decoder puts U+FFFD for bytes that are
+ * not UTF-8, encoded surrogates included) and JSON allows no raw U+0000 (RFC 8259, section 7:
+ * control characters must be escaped), so both can only come from a `\u` escape. Without
+ * one, `inspectInput(value, { depthOnly: true })` says the same as the full walk.
+ */
+export function jsonTextMayHoldHostile(text: string): boolean {
+  return text.includes("\\u");
 }
 
 function badChars(what: string): string {

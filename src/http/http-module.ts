@@ -20,9 +20,10 @@ import { createHttpDrain, type HttpDrain } from "./drain.ts";
 import { registerAdminRoutes } from "./routes/admin.ts";
 import { registerHealthRoutes } from "./routes/health.ts";
 import { registerIngestRoutes } from "./routes/ingest.ts";
-import { registerProxyRoutes } from "./routes/proxy.ts";
 import { registerTelegramWebhook } from "./routes/telegram-webhook.ts";
 import { createHttpServer } from "./server.ts";
+import { createV1Handler } from "./v1/v1-handler.ts";
+import { V1_ROUTES } from "./v1/v1-routes.ts";
 
 /** Dependencies of {@link createHttpModule}: every service an HTTP route serves. */
 export interface HttpModuleDeps {
@@ -54,8 +55,9 @@ export interface HttpModule {
 }
 
 /**
- * Builds the Fastify server and registers health, admin, ingest, proxy, dashboard and (in
- * webhook mode) Telegram routes. Nothing listens until the app starts.
+ * Builds the Fastify server and registers health, admin, ingest, dashboard and (in webhook
+ * mode) Telegram routes, with the proxy's `/v1` handler in front of Fastify
+ * (src/http/v1/v1-handler.ts). Nothing listens until the app starts.
  */
 export function createHttpModule(deps: HttpModuleDeps): HttpModule {
   const { config, clock, metrics, outbox, mutes, proxy, heartbeats } = deps;
@@ -93,7 +95,17 @@ export function createHttpModule(deps: HttpModuleDeps): HttpModule {
     heartbeats,
     aider: deps.aider,
   });
-  registerProxyRoutes(http, { agentKeys: proxy.agentKeys, proxy: proxy.proxy });
+  // The proxy's /v1 surface runs on the raw request, ahead of Fastify (its hot path).
+  const v1 = createV1Handler({
+    agentKeys: proxy.agentKeys,
+    proxy: proxy.proxy,
+    limiter: http.authLimiter,
+    logger: deps.logger,
+    track: drain.track,
+    closing: () => http.closing(),
+  });
+  http.setFront(v1.handle);
+  http.routeList.push(...V1_ROUTES);
   deps.dashboard.register(http);
   const webhookSecret = config.telegram.webhookSecret;
   if (deps.bot && config.telegram.webhookUrl && webhookSecret)

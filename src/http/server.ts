@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import type { IncomingMessage } from "node:http";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from "fastify";
 import { InputError } from "../errors.ts";
 import type { Logger } from "../logger.ts";
@@ -14,10 +14,24 @@ declare module "fastify" {
   interface FastifyInstance {
     /** Failed-authentication limiter shared by every authenticated route (auth.ts). */
     authLimiter: AuthFailureLimiter;
-    /** Every route registered (method and URL pattern), for tests that cover them all. */
+    /**
+     * Every route served (method and URL pattern): Fastify's, and those of the front
+     * handler added by whoever installed it. For tests that cover them all.
+     */
     routeList: { method: string; url: string }[];
+    /** Installs the handler that sees every request before Fastify (see {@link FrontHandler}). */
+    setFront(handler: FrontHandler): void;
+    /** Whether `close()` has begun (requests arriving now get Fastify's 503). */
+    closing(): boolean;
   }
 }
+
+/**
+ * Serves some requests on the raw node:http objects, before Fastify builds anything for them
+ * (the proxy's `/v1` hot path: src/http/v1/v1-handler.ts); returns false, touching nothing,
+ * for the requests Fastify is to serve.
+ */
+export type FrontHandler = (req: IncomingMessage, res: ServerResponse) => boolean;
 
 /** A client's `x-request-id` is kept when it is 1–128 printable ASCII characters. */
 const CLIENT_REQUEST_ID = /^[\x21-\x7e]{1,128}$/;
@@ -39,7 +53,21 @@ export function createHttpServer(
   logger: Logger,
   opts: { authLimiter?: AuthLimiterOptions } = {},
 ): FastifyInstance {
+  let front: FrontHandler | undefined;
+  let closing = false;
   const app = Fastify({
+    // Fastify's own server, with the front handler ahead of Fastify's (Fastify's docs,
+    // Server, `serverFactory`). Fastify sets these timeouts only on a server it makes itself
+    // (lib/server.js), so they are set here: keep-alive 72 s, no request or idle timeout.
+    serverFactory: (handler, opts) => {
+      const server = createServer((req, res) => {
+        if (front?.(req, res) !== true) handler(req, res);
+      });
+      server.keepAliveTimeout = opts.keepAliveTimeout as number;
+      server.requestTimeout = opts.requestTimeout as number;
+      server.setTimeout(opts.connectionTimeout as number);
+      return server;
+    },
     loggerInstance: logger as FastifyBaseLogger,
     // The proxy's hot path logs nothing per request; failures are logged where they happen.
     logController: new LogController({
@@ -54,6 +82,15 @@ export function createHttpServer(
     reply.header("x-request-id", req.id);
     done();
   });
+  // preClose runs as Fastify starts closing (fastify.js: `closing = true`, then preClose).
+  app.addHook("preClose", (done) => {
+    closing = true;
+    done();
+  });
+  app.decorate("setFront", (handler: FrontHandler) => {
+    front = handler;
+  });
+  app.decorate("closing", () => closing);
   app.decorate("authLimiter", createAuthFailureLimiter(opts.authLimiter));
   const routeList: { method: string; url: string }[] = [];
   app.decorate("routeList", routeList);

@@ -17,6 +17,9 @@ const createSchema = z.object({
     .refine((n) => !n.startsWith("commandpost-"), "names starting with commandpost- are reserved"),
 });
 
+/** Verified keys remembered at most (see `verified` in {@link createAgentKeyService}). */
+const MAX_VERIFIED = 10_000;
+
 /** An agent key as the admin API lists it (never the key itself). */
 export interface AgentKeyView {
   id: string;
@@ -41,11 +44,20 @@ export type AgentKeyService = Awaited<ReturnType<typeof createAgentKeyService>>;
  */
 export async function createAgentKeyService({ db, clock }: { db: Db; clock: Clock }) {
   let byHash = new Map<string, AuthenticatedAgent>();
+  /**
+   * Keys already verified, as sent, → their agent: a request with a known key costs a map
+   * lookup instead of a SHA-256. Only keys that matched an active hash get in (a guesser
+   * cannot grow it), and it is replaced together with `byHash` on every reload, so a
+   * revocation (which reloads, here or through the replicas' change feed) takes effect at
+   * once.
+   */
+  let verified = new Map<string, AuthenticatedAgent>();
   const reload = async () => {
     const rows = await db.select().from(agentKeys);
     byHash = new Map(
       rows.filter((r) => !r.revokedAt).map((r) => [r.keyHash, { id: r.id, name: r.name }]),
     );
+    verified = new Map();
   };
   await reload();
 
@@ -94,9 +106,20 @@ export async function createAgentKeyService({ db, clock }: { db: Db; clock: Cloc
       return toView(row);
     },
 
-    /** The agent owning `key`, or undefined. In memory: one SHA-256, no I/O. */
+    /**
+     * The agent owning `key`, or undefined. In memory, no I/O: a map lookup for a key seen
+     * since the last reload, else one SHA-256.
+     */
     authenticate(key: string): AuthenticatedAgent | undefined {
-      return byHash.get(hashProxyKey(key));
+      const known = verified.get(key);
+      if (known) return known;
+      const agent = byHash.get(hashProxyKey(key));
+      if (agent) {
+        // Active keys are a handful per agent; the bound only guards against surprises.
+        if (verified.size >= MAX_VERIFIED) verified.clear();
+        verified.set(key, agent);
+      }
+      return agent;
     },
   };
 }

@@ -1,4 +1,5 @@
-import type { FastifyInstance, FastifyRequest } from "fastify";
+import type { IncomingHttpHeaders } from "node:http";
+import type { FastifyInstance } from "fastify";
 import { type Bot, webhookCallback } from "grammy";
 import type { BotContext } from "../../bot/context.ts";
 import { safeEqual } from "../../proxy/key-crypto.ts";
@@ -24,7 +25,7 @@ export function registerTelegramWebhook(
       authenticate(
         {
           scope: "telegram_webhook",
-          verify(req: FastifyRequest): true | AuthRefusal {
+          verify(req: { headers: IncomingHttpHeaders }): true | AuthRefusal {
             const given = req.headers[SECRET_HEADER];
             if (typeof given !== "string") return "missing";
             return safeEqual(given, deps.secret) ? true : "wrong";
