@@ -1,6 +1,7 @@
 import type { Metrics } from "../metrics.ts";
 import type { Clock } from "../types.ts";
 import type { RuntimeBackend } from "./backend-service.ts";
+import type { CounterSeries } from "./counter-series.ts";
 import type { TokenUsage } from "./sse-dialects.ts";
 import type { UsageAggregator } from "./usage.ts";
 
@@ -21,16 +22,13 @@ export type Accounting = ReturnType<typeof createAccounting>;
 
 /**
  * Usage and metrics of proxied requests, kept off the database (the aggregator is flushed in
- * batches). Prometheus children are looked up once per backend × model × agent and kept, so
- * a request costs map lookups, not label hashing.
+ * batches). Prometheus series are looked up once per backend × model × agent and kept; the
+ * counters add into plain sums handed to prom-client at each scrape (./counter-series.ts),
+ * so a request costs map lookups and additions, and one histogram observation.
  */
 export function createAccounting(deps: { usage: UsageAggregator; metrics: Metrics; clock: Clock }) {
   const { metrics, clock } = deps;
-  type Tokens = {
-    prompt: ReturnType<Metrics["proxyTokens"]["labels"]>;
-    completion: ReturnType<Metrics["proxyTokens"]["labels"]>;
-    cost: ReturnType<Metrics["proxyCost"]["labels"]>;
-  };
+  type Tokens = { prompt: CounterSeries; completion: CounterSeries; cost: CounterSeries };
   const tokenSeries = new Map<string, Tokens>();
   const latencySeries = new Map<string, ReturnType<Metrics["proxyLatency"]["labels"]>>();
 
@@ -39,9 +37,19 @@ export function createAccounting(deps: { usage: UsageAggregator; metrics: Metric
     let s = tokenSeries.get(key);
     if (!s) {
       s = {
-        prompt: metrics.proxyTokens.labels({ backend, model, agent, kind: "prompt" }),
-        completion: metrics.proxyTokens.labels({ backend, model, agent, kind: "completion" }),
-        cost: metrics.proxyCost.labels({ backend, model, agent }),
+        prompt: metrics.proxyTokensBatch.series(`${key}\u0000p`, {
+          backend,
+          model,
+          agent,
+          kind: "prompt",
+        }),
+        completion: metrics.proxyTokensBatch.series(`${key}\u0000c`, {
+          backend,
+          model,
+          agent,
+          kind: "completion",
+        }),
+        cost: metrics.proxyCostBatch.series(key, { backend, model, agent }),
       };
       tokenSeries.set(key, s);
     }

@@ -12,7 +12,7 @@ import type { RouteChoice } from "./router.ts";
 import { chatDialect, responsesDialect, type TokenUsage } from "./sse-dialects.ts";
 import { relaySse, type StreamEnd } from "./sse-relay.ts";
 import type { UpstreamClient, UpstreamResponse } from "./upstream.ts";
-import { failureOf, messageOf, passedHeaders, requestBody } from "./upstream-exchange.ts";
+import { failureOf, messageOf, passedHeaders, readAll, requestBody } from "./upstream-exchange.ts";
 import { responseOfJson, usageOfJson } from "./usage-json.ts";
 
 /** Why an attempt did not serve the request. */
@@ -43,16 +43,9 @@ export interface AttemptDeps {
  */
 export function createAttempter(deps: AttemptDeps) {
   const { clock, metrics } = deps;
-  /** `proxyRequests` children by backend, model and status (prom-client hashes labels). */
-  const requestSeries = new Map<string, ReturnType<Metrics["proxyRequests"]["labels"]>>();
   const countRequest = (backend: string, model: string, status: string) => {
     const key = `${backend}\u0000${model}\u0000${status}`;
-    let c = requestSeries.get(key);
-    if (!c) {
-      c = metrics.proxyRequests.labels({ backend, model, status });
-      requestSeries.set(key, c);
-    }
-    c.inc();
+    metrics.proxyRequestsBatch.series(key, { backend, model, status }).inc();
   };
 
   /** Records one attempt's usage when the request names a model (not calls by response id). */
@@ -132,13 +125,12 @@ export function createAttempter(deps: AttemptDeps) {
     res: UpstreamResponse,
     span?: AttemptSpan,
   ): Promise<Attempt> {
-    const chunks: Buffer[] = [];
+    let body: Buffer;
     try {
-      for await (const c of res.body) chunks.push(c as Buffer);
+      body = await readAll(res.body);
     } catch (err) {
       return failed(choice, job, failureOf(err, job), messageOf(err), span, res.status);
     }
-    const body = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks);
     const ok = res.status < 400;
     let usage: TokenUsage | null = null;
     if (ok && job.target.api === "responses") {

@@ -83,7 +83,8 @@ export function createDispatcher(deps: DispatchDeps): (job: ProxyJob) => Promise
       const choice = order[i] as RouteChoice;
       if (!(taken && i === 0)) {
         const nowMs = clock.now().getTime();
-        const grant = await runtime.take(choice.backend, nowMs);
+        const taken = runtime.take(choice.backend, nowMs);
+        const grant = taken instanceof Promise ? await taken : taken;
         if (!grant.ok) {
           state.retryAtMs = minOf(state.retryAtMs, nowMs + grant.readyInMs);
           state.reasons.push(`${choice.backend.name}: RPM limit reached`);

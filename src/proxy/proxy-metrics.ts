@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, type Registry } from "prom-client";
+import { BatchedCounter } from "./counter-series.ts";
 import { UNAVAILABLE_REASONS } from "./openai-error.ts";
 
 /** Request duration buckets (s): a fast embedding to a long generation. */
@@ -11,11 +12,19 @@ const DURATION_BUCKETS = [0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 
  */
 export function createProxyMetrics(registry: Registry) {
   const registers = [registry];
+  // The per-request counters are counted in plain sums, handed over on each scrape
+  // (./counter-series.ts).
+  const proxyRequestsBatch = new BatchedCounter<"backend" | "model" | "status">();
+  const proxyTokensBatch = new BatchedCounter<"backend" | "model" | "agent" | "kind">();
+  const proxyCostBatch = new BatchedCounter<"backend" | "model" | "agent">();
   const proxyRequests = new Counter({
     name: "commandpost_proxy_requests_total",
     help: "Proxy upstream attempts by backend, canonical model and HTTP status (error = no answer)",
     labelNames: ["backend", "model", "status"] as const,
     registers,
+    collect() {
+      proxyRequestsBatch.flush(this);
+    },
   });
   const proxyLatency = new Histogram({
     name: "commandpost_proxy_request_duration_seconds",
@@ -36,12 +45,18 @@ export function createProxyMetrics(registry: Registry) {
     help: "Tokens accounted by the proxy, by backend, canonical model, agent and kind (prompt, completion)",
     labelNames: ["backend", "model", "agent", "kind"] as const,
     registers,
+    collect() {
+      proxyTokensBatch.flush(this);
+    },
   });
   const proxyCost = new Counter({
     name: "commandpost_proxy_cost_usd_total",
     help: "Cost accounted by the proxy in USD, by backend, canonical model and agent",
     labelNames: ["backend", "model", "agent"] as const,
     registers,
+    collect() {
+      proxyCostBatch.flush(this);
+    },
   });
   const proxyFailovers = new Counter({
     name: "commandpost_proxy_failovers_total",
@@ -76,6 +91,12 @@ export function createProxyMetrics(registry: Registry) {
   for (const reason of UNAVAILABLE_REASONS) proxyUnavailable.inc({ reason }, 0);
   return {
     proxyRequests,
+    /** Series of `proxyRequests` to count into on the request path. */
+    proxyRequestsBatch,
+    /** Series of `proxyTokens` to count into on the request path. */
+    proxyTokensBatch,
+    /** Series of `proxyCost` to count into on the request path. */
+    proxyCostBatch,
     proxyLatency,
     proxyTimeToFirstToken,
     proxyTokens,

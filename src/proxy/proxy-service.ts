@@ -5,7 +5,7 @@ import { type AttemptDeps, createAttempter } from "./attempt.ts";
 import { createDispatcher } from "./dispatch.ts";
 import { INVALID_REQUEST, openAiError } from "./openai-error.ts";
 import { ENDPOINT_API, type ProxyEndpoint } from "./proxy-apis.ts";
-import type { ProxyJob, ProxyResult } from "./proxy-call.ts";
+import type { ClientSignal, ProxyJob, ProxyResult } from "./proxy-call.ts";
 import type { ProxyTracer } from "./proxy-tracer.ts";
 import type { BackendRegistry } from "./registry.ts";
 import type { ResponseAffinity } from "./response-affinity.ts";
@@ -23,7 +23,7 @@ export interface ProxyCall {
   body: Record<string, unknown>;
   agent: AuthenticatedAgent;
   /** Aborted when the client disconnects; passed to the upstream request. */
-  signal: AbortSignal;
+  signal: ClientSignal;
 }
 
 /** A client call about one stored response (`/v1/responses/{id}…`). */
@@ -35,7 +35,7 @@ export interface ResponseIdCall {
   /** The query string with its `?`, or "". */
   query: string;
   agent: AuthenticatedAgent;
-  signal: AbortSignal;
+  signal: ClientSignal;
 }
 
 /** Dependencies of {@link createProxyService}. */
@@ -68,7 +68,7 @@ export function createProxyService(deps: ProxyDeps) {
 
   function job(
     target: RouteTarget,
-    call: { agent: AuthenticatedAgent; signal: AbortSignal },
+    call: { agent: AuthenticatedAgent; signal: ClientSignal },
     req: Pick<ProxyJob, "method" | "path" | "body">,
   ): ProxyJob {
     return {

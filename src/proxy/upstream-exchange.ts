@@ -1,3 +1,4 @@
+import type { Readable } from "node:stream";
 import type { AttemptFailure } from "./attempt.ts";
 import type { PassedHeaders, ProxyJob } from "./proxy-call.ts";
 import type { RouteChoice } from "./router.ts";
@@ -37,6 +38,27 @@ export function passedHeaders(h: UpstreamResponse["headers"]): PassedHeaders {
     out[k] = Array.isArray(v) ? v.join(", ") : v;
   }
   return out;
+}
+
+/**
+ * Reads a whole upstream body. Plain `data`/`end` listeners: an async iterator costs a
+ * promise or two per chunk on the proxy's hot path. Rejects with the stream's error, or when
+ * it closes before its end.
+ */
+export function readAll(body: Readable): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let ended = false;
+    body.on("data", (c: Buffer) => chunks.push(c));
+    body.once("end", () => {
+      ended = true;
+      resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks));
+    });
+    body.once("error", reject);
+    body.once("close", () => {
+      if (!ended) reject(new Error("the upstream body closed before its end"));
+    });
+  });
 }
 
 /** The message of anything thrown. */

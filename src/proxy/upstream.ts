@@ -1,5 +1,6 @@
 import type { Readable } from "node:stream";
 import { Pool } from "undici";
+import type { ClientSignal } from "./proxy-call.ts";
 
 /** One request to an upstream backend. */
 export interface UpstreamRequest {
@@ -13,7 +14,7 @@ export interface UpstreamRequest {
   /** Whole-request budget in ms (headers and body). */
   timeoutMs: number;
   /** Aborted when the client goes away. */
-  signal?: AbortSignal;
+  signal?: ClientSignal;
 }
 
 /** An upstream answer whose body has not been read yet. */

@@ -1,5 +1,6 @@
 import { performance } from "node:perf_hooks";
 import type { Clock } from "../types.ts";
+import { type ClientSignal, onAbort } from "./proxy-call.ts";
 import type { RouteChoice } from "./router.ts";
 
 /**
@@ -98,7 +99,7 @@ export function createWaitQueue(deps: {
      */
     wait(
       acquire: Acquire,
-      opts: { signal: AbortSignal; budgetMs: number; retryAtMs: number | undefined },
+      opts: { signal: ClientSignal; budgetMs: number; retryAtMs: number | undefined },
     ): Promise<WaitOutcome> {
       if (closed) return Promise.resolve({ kind: "closed" });
       if (waiters.size >= settings.maxSize) return Promise.resolve({ kind: "full" });
@@ -106,20 +107,20 @@ export function createWaitQueue(deps: {
       if (opts.budgetMs <= 0) return Promise.resolve({ kind: "timeout" });
       return new Promise<WaitOutcome>((resolve) => {
         const startedAt = performance.now();
-        const onAbort = () => w.settle({ kind: "aborted" });
+        let stopListening = () => {};
         const timeout = setTimeout(() => w.settle({ kind: "timeout" }), opts.budgetMs);
         const w: Waiter = {
           acquire,
           settle: (o) => {
             if (!waiters.delete(w)) return;
             clearTimeout(timeout);
-            opts.signal.removeEventListener("abort", onAbort);
+            stopListening();
             deps.onWaited?.((performance.now() - startedAt) / 1000, o.kind);
             resolve(o);
           },
         };
         waiters.add(w);
-        opts.signal.addEventListener("abort", onAbort, { once: true });
+        stopListening = onAbort(opts.signal, () => w.settle({ kind: "aborted" }));
         if (opts.retryAtMs !== undefined && opts.retryAtMs < armedAtMs) arm(opts.retryAtMs);
       });
     },

@@ -58,6 +58,9 @@ const ENDPOINTS = (Object.keys(ENDPOINT_API) as ProxyEndpoint[]).map((endpoint) 
   } satisfies V1Match,
 }));
 
+/** The endpoints by their plain path (`/v1/chat/completions`). */
+const ENDPOINT_PATHS = new Map(ENDPOINTS.map((e) => [`/v1/${e.parts.join("/")}`, e.match]));
+
 /** The path was not valid percent-encoding (Fastify's `FST_ERR_BAD_URL`). */
 export const BAD_URL = Symbol("bad url");
 
@@ -68,6 +71,11 @@ export const BAD_URL = Symbol("bad url");
  * trailing slash, HEAD served as GET. Returns {@link BAD_URL} when a segment does not decode.
  */
 export function matchV1(method: string, path: string): V1Match | typeof BAD_URL {
+  // The hot path: a model-addressed call on its plain path.
+  if (method === "POST") {
+    const hit = ENDPOINT_PATHS.get(path);
+    if (hit) return hit;
+  }
   const segments = path.split("/");
   // segments[0] is "" (before the leading slash) and segments[1] "v1".
   if (segments[1] !== "v1") return UNKNOWN;
