@@ -103,7 +103,7 @@ describe("/v1 request bodies", () => {
     assert.deepEqual(Object.keys(q), ["a", "b", "__proto__", "bad", ""]);
     assert.deepEqual(q.a, ["1", "\u0000"]);
     assert.equal(q.b, "x y");
-    assert.equal(q.__proto__, "z", "a key like any other");
+    assert.equal(Object.getOwnPropertyDescriptor(q, "__proto__")?.value, "z", "a key like others");
     assert.equal(q.bad, "%ED%A0%80", "kept as sent when it does not decode");
     assert.equal(q[""], "v");
   });
