@@ -55,6 +55,8 @@ export function inspectInput(
 ): InputProblem | undefined {
   if (value === null || typeof value !== "object") return undefined;
   const checkText = opts.depthOnly !== true;
+  // Depth only: a walk that allocates nothing; the path is built by the walk below when deep.
+  if (!checkText && !deeperThanLimit(value, 0)) return undefined;
   const stack: Frame[] = [{ v: value, depth: 0, parent: undefined, key: "" }];
   while (stack.length > 0) {
     const frame = stack.pop() as Frame;
@@ -81,6 +83,19 @@ export function inspectInput(
     }
   }
   return undefined;
+}
+
+/** Whether `v` nests deeper than {@link MAX_BODY_DEPTH} (the recursion stops at that depth). */
+function deeperThanLimit(v: unknown, depth: number): boolean {
+  if (v === null || typeof v !== "object") return false;
+  if (depth >= MAX_BODY_DEPTH) return true;
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) if (deeperThanLimit(v[i], depth + 1)) return true;
+    return false;
+  }
+  const obj = v as Record<string, unknown>;
+  for (const key in obj) if (deeperThanLimit(obj[key], depth + 1)) return true;
+  return false;
 }
 
 /**

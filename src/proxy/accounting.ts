@@ -1,5 +1,5 @@
 import type { Metrics } from "../metrics.ts";
-import type { Clock } from "../types.ts";
+import { type Clock, msNow } from "../types.ts";
 import type { RuntimeBackend } from "./backend-service.ts";
 import type { CounterSeries } from "./counter-series.ts";
 import type { TokenUsage } from "./sse-dialects.ts";
@@ -69,7 +69,7 @@ export function createAccounting(deps: { usage: UsageAggregator; metrics: Metric
       const cost =
         prompt * (mapping?.input_cost_per_token ?? 0) +
         completion * (mapping?.output_cost_per_token ?? 0);
-      const nowMs = clock.now().getTime();
+      const nowMs = msNow(clock);
       deps.usage.record({
         backendId: a.backend.id,
         backendName: a.backend.name,
@@ -97,14 +97,14 @@ export function createAccounting(deps: { usage: UsageAggregator; metrics: Metric
         h = metrics.proxyLatency.labels({ backend, model });
         latencySeries.set(key, h);
       }
-      h.observe(Math.max(0, clock.now().getTime() - startMs) / 1000);
+      h.observe(Math.max(0, msNow(clock) - startMs) / 1000);
     },
 
     /** A stream's first event went to the client (time to first token). */
     firstEvent(backend: string, model: string, startMs: number): void {
       metrics.proxyTimeToFirstToken.observe(
         { backend, model },
-        Math.max(0, clock.now().getTime() - startMs) / 1000,
+        Math.max(0, msNow(clock) - startMs) / 1000,
       );
     },
   };

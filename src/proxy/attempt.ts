@@ -1,6 +1,6 @@
 import { Readable } from "node:stream";
 import type { Metrics } from "../metrics.ts";
-import type { Clock } from "../types.ts";
+import { type Clock, msNow } from "../types.ts";
 import type { Accounting } from "./accounting.ts";
 import type { BackendRuntime } from "./backend-runtime.ts";
 import type { RuntimeBackend } from "./backend-service.ts";
@@ -81,7 +81,7 @@ export function createAttempter(deps: AttemptDeps) {
   }
 
   function rateLimited(choice: RouteChoice, res: UpstreamResponse) {
-    const nowMs = clock.now().getTime();
+    const nowMs = msNow(clock);
     const { backend } = choice;
     const started = deps.runtime.cooldowns.rateLimited(
       backend.id,
@@ -99,7 +99,7 @@ export function createAttempter(deps: AttemptDeps) {
     const dialect =
       job.target.api === "responses"
         ? responsesDialect({
-            onResponseId: (id) => deps.affinity.remember(id, backend.id, clock.now().getTime()),
+            onResponseId: (id) => deps.affinity.remember(id, backend.id, msNow(clock)),
           })
         : chatDialect({
             clientWantsUsage:
@@ -136,7 +136,7 @@ export function createAttempter(deps: AttemptDeps) {
     if (ok && job.target.api === "responses") {
       const r = responseOfJson(body);
       usage = r.usage;
-      if (r.id) deps.affinity.remember(r.id, choice.backend.id, clock.now().getTime());
+      if (r.id) deps.affinity.remember(r.id, choice.backend.id, msNow(clock));
     } else if (ok) {
       usage = usageOfJson(body);
     }
@@ -195,7 +195,7 @@ export function createAttempter(deps: AttemptDeps) {
       res.body.resume();
       return failed(choice, job, "server_error", `HTTP ${res.status}`, span, res.status);
     }
-    deps.runtime.cooldowns.succeeded(backend.id, clock.now().getTime());
+    deps.runtime.cooldowns.succeeded(backend.id, msNow(clock));
     const contentType = res.headers["content-type"];
     if (
       res.status < 300 &&
@@ -213,6 +213,6 @@ export function createAttempter(deps: AttemptDeps) {
         },
       };
     }
-    return buffered(choice, job, res, span);
+    return await buffered(choice, job, res, span);
   };
 }

@@ -1,6 +1,6 @@
 import { performance } from "node:perf_hooks";
 import type { Metrics } from "../metrics.ts";
-import type { Clock } from "../types.ts";
+import { type Clock, msNow } from "../types.ts";
 import type { Accounting } from "./accounting.ts";
 import type { Attempt } from "./attempt.ts";
 import type { BackendRuntime } from "./backend-runtime.ts";
@@ -61,7 +61,7 @@ export function createDispatcher(deps: DispatchDeps): (job: ProxyJob) => Promise
   function takeFirst(
     target: RouteTarget,
   ): { choice: RouteChoice } | { retryAtMs: number | undefined } {
-    const nowMs = clock.now().getTime();
+    const nowMs = msNow(clock);
     const plan = planRoute(registry, runtime, target, nowMs);
     let retryAtMs = plan.soonestCooldownEndMs;
     for (const choice of plan.order) {
@@ -82,7 +82,7 @@ export function createDispatcher(deps: DispatchDeps): (job: ProxyJob) => Promise
     for (let i = 0; i < order.length; i++) {
       const choice = order[i] as RouteChoice;
       if (!(taken && i === 0)) {
-        const nowMs = clock.now().getTime();
+        const nowMs = msNow(clock);
         const taken = runtime.take(choice.backend, nowMs);
         const grant = taken instanceof Promise ? await taken : taken;
         if (!grant.ok) {
@@ -97,7 +97,7 @@ export function createDispatcher(deps: DispatchDeps): (job: ProxyJob) => Promise
       state.reasons.push(a.reason);
       if (a.failure === "aborted") return clientGone();
       state.pending = { backend: choice.backend.name, reason: a.failure };
-      const end = runtime.cooldowns.endsAt(choice.backend.id, clock.now().getTime());
+      const end = runtime.cooldowns.endsAt(choice.backend.id, msNow(clock));
       if (end !== undefined) state.retryAtMs = minOf(state.retryAtMs, end);
       else {
         state.exclude ??= new Set();
@@ -119,7 +119,7 @@ export function createDispatcher(deps: DispatchDeps): (job: ProxyJob) => Promise
     for (;;) {
       deps.queue.wakeIfDue();
       const target = state.exclude ? { ...job.target, exclude: state.exclude } : job.target;
-      const plan = planRoute(registry, runtime, target, clock.now().getTime());
+      const plan = planRoute(registry, runtime, target, msNow(clock));
       if (!plan.known) {
         if (job.target.pinnedBackendId === undefined) return notServed(job);
         // The backend that produced the response is gone: the upstream decides, as for an unknown id.
@@ -154,7 +154,7 @@ export function createDispatcher(deps: DispatchDeps): (job: ProxyJob) => Promise
     metrics.proxyUnavailable.inc({ reason });
     const model = job.target.model;
     if (model !== undefined) accounting.finished("none", model, job.startMs);
-    const nowMs = clock.now().getTime();
+    const nowMs = msNow(clock);
     const free = takeFirstTime(job.target, nowMs);
     const retryAfterS = free === undefined ? 1 : Math.max(1, Math.ceil((free - nowMs) / 1000));
     const why = state.reasons.join("; ") || "every backend is cooling down or out of RPM tokens";

@@ -1,4 +1,5 @@
 import type { Logger } from "../logger.ts";
+import { msNow } from "../types.ts";
 import { createAccounting } from "./accounting.ts";
 import type { AuthenticatedAgent } from "./agent-keys.ts";
 import { type AttemptDeps, createAttempter } from "./attempt.ts";
@@ -76,7 +77,7 @@ export function createProxyService(deps: ProxyDeps) {
       ...req,
       agent: call.agent,
       signal: call.signal,
-      startMs: clock.now().getTime(),
+      startMs: msNow(clock),
     };
   }
 
@@ -103,7 +104,7 @@ export function createProxyService(deps: ProxyDeps) {
       const previous = call.body.previous_response_id;
       const pinnedBackendId =
         api === "responses" && typeof previous === "string"
-          ? deps.affinity.backendOf(previous, clock.now().getTime())
+          ? deps.affinity.backendOf(previous, msNow(clock))
           : undefined;
       const target: RouteTarget = { api, model, pinnedBackendId };
       return route(job(target, call, { method: "POST", path: call.endpoint, body: call.body }));
@@ -118,7 +119,7 @@ export function createProxyService(deps: ProxyDeps) {
       const target: RouteTarget = {
         api: "responses",
         model: undefined,
-        pinnedBackendId: deps.affinity.backendOf(call.responseId, clock.now().getTime()),
+        pinnedBackendId: deps.affinity.backendOf(call.responseId, msNow(clock)),
       };
       const path = `/responses/${encodeURIComponent(call.responseId)}${call.suffix}${call.query}`;
       return route(job(target, call, { method: call.method, path, body: undefined }));

@@ -1,5 +1,5 @@
 import { performance } from "node:perf_hooks";
-import type { Clock } from "../types.ts";
+import { type Clock, msNow } from "../types.ts";
 import { type ClientSignal, onAbort } from "./proxy-call.ts";
 import type { RouteChoice } from "./router.ts";
 
@@ -57,8 +57,8 @@ export function createWaitQueue(deps: {
     timer = undefined;
     armedAtMs = Number.POSITIVE_INFINITY;
     if (atMs === undefined || waiters.size === 0) return;
-    const delay = Math.min(Math.max(1, atMs - clock.now().getTime()), settings.timeoutMs || 1);
-    armedAtMs = clock.now().getTime() + delay;
+    const delay = Math.min(Math.max(1, atMs - msNow(clock)), settings.timeoutMs || 1);
+    armedAtMs = msNow(clock) + delay;
     timer = setTimeout(wake, delay);
     timer.unref();
   }
@@ -89,7 +89,7 @@ export function createWaitQueue(deps: {
      * that frees up for those already waiting. O(1) when nothing is due.
      */
     wakeIfDue(): void {
-      if (waiters.size > 0 && clock.now().getTime() >= armedAtMs) wake();
+      if (waiters.size > 0 && msNow(clock) >= armedAtMs) wake();
     },
 
     /**

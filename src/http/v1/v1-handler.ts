@@ -88,7 +88,7 @@ export function createV1Handler(deps: V1Deps) {
     if (typeof body === "string") return refuse(res, id, bodyRefusal(body));
     const bad = inputRefusal(match, q < 0 ? undefined : url.slice(q + 1), body);
     if (bad) return refuse(res, id, bad);
-    return serveAdmitted({ req, res, requestId: id, log, agent, route: match.route, body });
+    await serveAdmitted({ req, res, requestId: id, log, agent, route: match.route, body });
   }
 
   return {
