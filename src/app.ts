@@ -210,7 +210,11 @@ export async function createApp(config: Config, opts: AppOptions) {
     replicas: () => replicas.list(),
     autonomy: autonomy.window,
   });
-  const { bot, lifecycle: botLifecycle } = createBotModule({
+  const {
+    bot,
+    lifecycle: botLifecycle,
+    webhook,
+  } = createBotModule({
     config,
     cipher,
     replicaId: identity.id,
@@ -251,7 +255,7 @@ export async function createApp(config: Config, opts: AppOptions) {
     smoke: schedules.smoke.store,
     replicas,
     dashboard,
-    bot,
+    telegramWebhook: webhook,
   });
 
   wireReplicas(replicas, {
