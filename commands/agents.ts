@@ -1,14 +1,14 @@
 import { Composer } from "grammy";
 import type { BotContext, CommandInfo } from "../src/bot/context.ts";
 import { onAction } from "../src/bot/on-action.ts";
-import { callbackData } from "../src/callback-data.ts";
 import {
   type AgentProxyFacts,
   type AgentsMessage,
   agentRef,
   renderAgentDetails,
   renderAgentsPage,
-} from "../src/heartbeats/agents-message.ts";
+} from "../src/bot/views/agents-message.ts";
+import { callbackData } from "../src/callback-data.ts";
 import type { HeartbeatService } from "../src/heartbeats/heartbeat-service.ts";
 import type { ProxyModule } from "../src/proxy/proxy-module.ts";
 import { startOfLocalDay, summarize } from "../src/proxy/stats.ts";

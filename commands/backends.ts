@@ -1,13 +1,13 @@
 import { Menu, type MenuFlavor } from "@grammyjs/menu";
 import { Composer } from "grammy";
 import { actorName, type BotContext, type CommandInfo } from "../src/bot/context.ts";
-import { callbackData } from "../src/callback-data.ts";
-import { NotFoundError } from "../src/errors.ts";
 import {
   backendIcon,
   renderBackendDetail,
   renderBackendList,
-} from "../src/proxy/backend-message.ts";
+} from "../src/bot/views/backend-message.ts";
+import { callbackData } from "../src/callback-data.ts";
+import { NotFoundError } from "../src/errors.ts";
 import type { BackendLive, ProxyModule } from "../src/proxy/proxy-module.ts";
 import { startOfLocalDay, summarize } from "../src/proxy/stats.ts";
 import { escapeHtml } from "../src/telegram-format.ts";
@@ -20,6 +20,12 @@ export const backendsCommand: CommandInfo = {
 };
 
 type MenuContext = BotContext & MenuFlavor;
+
+/**
+ * The payload of the pressed menu button (the backend id), which @grammyjs/menu puts in
+ * `ctx.match` as a string; "" when there is none (a menu rendered for a new message).
+ */
+const menuPayload = (ctx: BotContext): string => (typeof ctx.match === "string" ? ctx.match : "");
 
 /** Dependencies of the backends feature. */
 export interface BackendsDeps {
@@ -87,7 +93,7 @@ export function createBackendsFeature(deps: BackendsDeps): Composer<BotContext> 
   // Each handler answers its press exactly once itself: Telegram refuses a second answer.
   const menuOptions = { onMenuOutdated: "Updated; press again.", autoAnswer: false } as const;
 
-  const list = new Menu<MenuContext>("bk", menuOptions).dynamic(async (_ctx, range) => {
+  const list = new Menu<BotContext>("bk", menuOptions).dynamic(async (_ctx, range) => {
     for (const b of await proxy.live()) {
       range
         .text(
@@ -104,8 +110,8 @@ export function createBackendsFeature(deps: BackendsDeps): Composer<BotContext> 
     range.text("↻ Refresh", plain(showList));
   });
 
-  const detail = new Menu<MenuContext>("bkd", menuOptions).dynamic(async (ctx, range) => {
-    const b = await find(ctx.match);
+  const detail = new Menu<BotContext>("bkd", menuOptions).dynamic(async (ctx, range) => {
+    const b = await find(menuPayload(ctx));
     if (!b) return;
     const payload = b.id;
     range
@@ -155,8 +161,8 @@ export function createBackendsFeature(deps: BackendsDeps): Composer<BotContext> 
     );
   });
 
-  const confirmDelete = new Menu<MenuContext>("bkdel", menuOptions).dynamic(async (ctx, range) => {
-    const payload = ctx.match ?? "";
+  const confirmDelete = new Menu<BotContext>("bkdel", menuOptions).dynamic(async (ctx, range) => {
+    const payload = menuPayload(ctx);
     range
       .text({ text: "Yes, delete", payload }, async (c) => {
         let note = "That backend no longer exists.";
@@ -184,9 +190,7 @@ export function createBackendsFeature(deps: BackendsDeps): Composer<BotContext> 
   list.register(detail);
   list.register(confirmDelete);
   const composer = new Composer<BotContext>();
-  // @grammyjs/menu types its context with `match: string` (the payload), which BotContext's
-  // wider `match` cannot satisfy; the menu installs `ctx.menu` and its payload itself.
-  composer.use(list as unknown as Composer<BotContext>);
+  composer.use(list);
   // Opened from the /status home screen: the list menu, in the pressed message.
   composer.callbackQuery(callbackData.home.backends, async (ctx) => {
     await ctx.answerCallbackQuery();

@@ -9,7 +9,7 @@ import type { ActionResult } from "../src/incidents/incident-actions.ts";
 const GROUP_MUTE_MS = 3_600_000;
 
 /**
- * The buttons of a group message (src/events/group-message.ts): Acknowledge all
+ * The buttons of a group message (src/notifications/views/alert-group.ts): Acknowledge all
  * (`gack:<groupId>`), Mute group 1 h (`gm1h:<groupId>`) and a member's drill-down
  * (`gshow:<alertId>`: its own message, with its buttons, in the chat and topic pressed).
  * The allowlist is checked before this runs; each press is answered with what happened, and

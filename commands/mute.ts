@@ -1,8 +1,8 @@
 import { Composer } from "grammy";
 import { MUTE_FLOW_ID } from "../flows/mute.ts";
 import { actorName, type BotContext, type CommandInfo } from "../src/bot/context.ts";
+import { renderMuteCreated } from "../src/bot/views/mute-message.ts";
 import { InputError } from "../src/errors.ts";
-import { renderMuteCreated } from "../src/mutes/mute-message.ts";
 import type { MuteService } from "../src/mutes/mute-service.ts";
 import { parseMuteLine } from "../src/mutes/mute-spec.ts";
 import { escapeHtml } from "../src/telegram-format.ts";

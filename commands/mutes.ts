@@ -1,10 +1,10 @@
 import { type CallbackQueryContext, Composer } from "grammy";
 import { actorName, type BotContext, type CommandInfo } from "../src/bot/context.ts";
 import { onAction } from "../src/bot/on-action.ts";
+import { renderMuteLifted, renderMuteList } from "../src/bot/views/mute-message.ts";
 import { callbackData } from "../src/callback-data.ts";
 import { NotFoundError } from "../src/errors.ts";
 import type { IncidentActions } from "../src/incidents/incident-actions.ts";
-import { renderMuteLifted, renderMuteList } from "../src/mutes/mute-message.ts";
 import type { MuteService } from "../src/mutes/mute-service.ts";
 import type { Clock } from "../src/types.ts";
 

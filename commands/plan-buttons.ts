@@ -7,7 +7,7 @@ import { createKvStorage } from "../src/bot/conversation-storage.ts";
 import { onAction } from "../src/bot/on-action.ts";
 import { callbackData } from "../src/callback-data.ts";
 import type { HealService } from "../src/heal/heal-service.ts";
-import { confirmKeyboard, renderPlanDetails } from "../src/heal/plan-message.ts";
+import { confirmKeyboard, renderPlanDetails } from "../src/notifications/views/heal-plan.ts";
 import type { Clock } from "../src/types.ts";
 
 /** Dependencies of {@link createPlanButtonsFeature}. */

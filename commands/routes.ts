@@ -1,12 +1,8 @@
 import { Composer } from "grammy";
 import type { BotContext, CommandInfo } from "../src/bot/context.ts";
+import { parseLabelSet, renderRouteDecision, renderRoutes } from "../src/bot/views/routes-view.ts";
 import { InputError } from "../src/errors.ts";
 import type { NotificationRouter } from "../src/notifications/notification-router.ts";
-import {
-  parseLabelSet,
-  renderRouteDecision,
-  renderRoutes,
-} from "../src/notifications/routes-view.ts";
 import { escapeHtml } from "../src/telegram-format.ts";
 
 /** `/routes`: the notification routes, or where a pasted label set would go. */

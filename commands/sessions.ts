@@ -1,9 +1,13 @@
 import { Composer } from "grammy";
 import type { InlineKeyboard } from "../db/schema/index.ts";
 import type { AiderService } from "../src/aider/aider-service.ts";
-import { backKeyboard, renderSessionPage, SESSIONS_PAGE_SIZE } from "../src/aider/session-list.ts";
 import type { BotContext, CommandInfo } from "../src/bot/context.ts";
 import { onAction } from "../src/bot/on-action.ts";
+import {
+  backKeyboard,
+  renderSessionPage,
+  SESSIONS_PAGE_SIZE,
+} from "../src/bot/views/session-list.ts";
 import { callbackData } from "../src/callback-data.ts";
 import type { Clock } from "../src/types.ts";
 

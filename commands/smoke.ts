@@ -1,7 +1,7 @@
 import { Composer } from "grammy";
 import type { BotContext, CommandInfo } from "../src/bot/context.ts";
 import { coerceError } from "../src/errors.ts";
-import { renderSmokeRun } from "../src/smoke/smoke-message.ts";
+import { renderSmokeRun } from "../src/notifications/views/smoke-summary.ts";
 import type { SmokeService } from "../src/smoke/smoke-service.ts";
 import type { Clock } from "../src/types.ts";
 

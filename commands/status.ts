@@ -1,7 +1,7 @@
 import { Composer } from "grammy";
 import type { BotContext, CommandInfo } from "../src/bot/context.ts";
+import { renderStatus } from "../src/bot/views/status-message.ts";
 import { callbackData } from "../src/callback-data.ts";
-import { renderStatus } from "../src/status/status-message.ts";
 import type { StatusService } from "../src/status/status-service.ts";
 
 /** `/status`: the home screen. */

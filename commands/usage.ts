@@ -1,6 +1,6 @@
 import { Composer } from "grammy";
 import type { BotContext, CommandInfo } from "../src/bot/context.ts";
-import { renderUsage } from "../src/proxy/backend-message.ts";
+import { renderUsage } from "../src/bot/views/backend-message.ts";
 import type { ProxyModule } from "../src/proxy/proxy-module.ts";
 import { dimensionKey, groupUsage, startOfLocalDay, summarize } from "../src/proxy/stats.ts";
 import { formatTime } from "../src/telegram-format.ts";

@@ -2,8 +2,8 @@ import { type Conversation, createConversation } from "@grammyjs/conversations";
 import { Composer, type Context } from "grammy";
 import { askText } from "../src/bot/ask.ts";
 import { actorName, type BotContext } from "../src/bot/context.ts";
+import { renderMuteCreated } from "../src/bot/views/mute-message.ts";
 import { InputError } from "../src/errors.ts";
-import { renderMuteCreated } from "../src/mutes/mute-message.ts";
 import type { MuteService } from "../src/mutes/mute-service.ts";
 import { checkDuration, parseDuration, parseMatcherLine } from "../src/mutes/mute-spec.ts";
 

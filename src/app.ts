@@ -16,6 +16,7 @@ import { createIncidentsModule } from "./incidents/incidents-module.ts";
 import type { Logger } from "./logger.ts";
 import { createMetrics } from "./metrics.ts";
 import { targetsFor } from "./notifications/notification-router.ts";
+import { createPublisher } from "./notifications/publisher.ts";
 import { createDeliveryModule } from "./outbox/delivery-module.ts";
 import type { PacingOptions } from "./outbox/pacer.ts";
 import type { TelegramSender } from "./outbox/telegram-sender.ts";
@@ -105,6 +106,8 @@ export async function createApp(config: Config, opts: AppOptions) {
     pacing: opts.outboxPacing,
   });
   const { outbox, worker, onQueued } = delivery;
+  // The one way core services queue messages: typed notifications, rendered by one view per kind.
+  const publisher = createPublisher({ outbox, clock });
   const incidentsModule = await createIncidentsModule({
     db,
     clock,
@@ -112,6 +115,7 @@ export async function createApp(config: Config, opts: AppOptions) {
     metrics,
     config,
     delivery,
+    publisher,
     replicas,
     proxy: proxyModule,
   });
@@ -124,7 +128,7 @@ export async function createApp(config: Config, opts: AppOptions) {
     db,
     clock,
     logger: logger.child({ component: "aider" }),
-    outbox,
+    publisher,
     router,
     sessionChats: targetsFor(notifyRouter, "aider_session"),
     timeZone: config.reportTimezone,
@@ -146,6 +150,7 @@ export async function createApp(config: Config, opts: AppOptions) {
     logger,
     metrics,
     outbox,
+    publisher,
     router,
     proxy: proxyModule,
     timeZone: config.reportTimezone,
@@ -163,7 +168,7 @@ export async function createApp(config: Config, opts: AppOptions) {
     db,
     clock,
     logger: logger.child({ component: "heal" }),
-    outbox,
+    publisher,
     settings: config.heal,
     planChats: targetsFor(notifyRouter, "heal_plan"),
     timeZone: config.reportTimezone,
@@ -205,7 +210,11 @@ export async function createApp(config: Config, opts: AppOptions) {
     replicas: () => replicas.list(),
     autonomy: autonomy.window,
   });
-  const { bot, lifecycle: botLifecycle } = createBotModule({
+  const {
+    bot,
+    lifecycle: botLifecycle,
+    webhook,
+  } = createBotModule({
     config,
     cipher,
     replicaId: identity.id,
@@ -246,7 +255,7 @@ export async function createApp(config: Config, opts: AppOptions) {
     smoke: schedules.smoke.store,
     replicas,
     dashboard,
-    bot,
+    telegramWebhook: webhook,
   });
 
   wireReplicas(replicas, {

@@ -109,7 +109,7 @@ export const callbackData = {
   triage: action("tri", fields.ulid),
   /** Propose the fix a plan template describes for alert `<alertId>`. */
   proposeFix: action("pf", fields.ulid),
-  /** The buttons of a group message (src/events/group-message.ts). */
+  /** The buttons of a group message (src/notifications/views/alert-group.ts). */
   group: {
     /** Acknowledge every firing member of group `<groupId>`. */
     ackAll: action("gack", fields.ulid),

@@ -82,7 +82,7 @@ export function alertInputOf(e: AiderEvent, repo: string): EventInput | undefine
 /**
  * The router event of a critical `error` (`api_auth`, `build_fail`); undefined for
  * everything else. Warnings (rate limits, unknown errors, silences) are lines of the
- * session's own message (src/aider/session-message.ts), edited in place, not alerts.
+ * session's own message (src/notifications/views/aider-session.ts), edited in place, not alerts.
  */
 export function routedInputOf(e: AiderEvent, repo: string): EventInput | undefined {
   if (e.type !== "error" || aiderSeverity(e.payload.kind) !== "critical") return undefined;

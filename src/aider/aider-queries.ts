@@ -25,7 +25,7 @@ export interface Capped<T> {
   total: number;
 }
 
-/** What a session message shows (src/aider/session-message.ts), read from the database. */
+/** What a session message shows (src/notifications/views/aider-session.ts), read from the database. */
 export interface SessionView {
   session: AiderSessionRow;
   files: Capped<FileSummary>;

@@ -4,7 +4,7 @@ import { aiderFileTouches, aiderSessions } from "../../db/schema/index.ts";
 import { int } from "../reports/report-format.ts";
 import type { ReportSectionProvider } from "../reports/report-source.ts";
 import type { ReportSection, ReportWindow } from "../reports/report-types.ts";
-import { clockDuration, compactCount, cost } from "./session-message.ts";
+import { clockDuration, compactCount, cost } from "./session-format.ts";
 
 /**
  * aider sessions that started in a report window: how many, how

@@ -4,8 +4,8 @@ import type { EventInput } from "../events/event.ts";
 import type { EventRouter } from "../events/event-router.ts";
 import { withRetry } from "../events/tx-retry.ts";
 import type { Logger } from "../logger.ts";
-import { type NotifyTargets, targetKey } from "../notifications/notification-router.ts";
-import type { OutboxRepository } from "../outbox/outbox-repository.ts";
+import type { NotifyTargets } from "../notifications/notification-router.ts";
+import type { Publisher } from "../notifications/publisher.ts";
 import type { Clock } from "../types.ts";
 import { repoName, resolutionsAtEnd, routedInputOf } from "./aider-alerts.ts";
 import { type AiderEvent, parseAiderEvents } from "./aider-event-schema.ts";
@@ -13,14 +13,15 @@ import { createAiderQueries } from "./aider-queries.ts";
 import { aiderReportSection } from "./aider-report.ts";
 import { createAiderRouteQueue } from "./aider-route-queue.ts";
 import { createAiderStore } from "./aider-store.ts";
-import { renderSessionMessage, SESSION_VIEW_LIMITS, sessionSubject } from "./session-message.ts";
+import { SESSION_VIEW_LIMITS, sessionSubject } from "./session-format.ts";
 
 /** Dependencies of {@link createAiderService}, all built before it in src/app.ts. */
 export interface AiderServiceDeps {
   db: Db;
   clock: Clock;
   logger: Logger;
-  outbox: OutboxRepository;
+  /** Renders session notifications and queues their deliveries (src/notifications). */
+  publisher: Publisher;
   router: Pick<EventRouter, "ingest">;
   /** Chats that get session messages (kind `aider_session`, src/notifications). */
   sessionChats: NotifyTargets;
@@ -47,7 +48,7 @@ export type AiderService = ReturnType<typeof createAiderService>;
  * message or the router, so a replay or a repeated buffer flush changes nothing.
  */
 export function createAiderService(deps: AiderServiceDeps) {
-  const { db, clock, outbox } = deps;
+  const { db, clock, publisher } = deps;
   const store = createAiderStore();
   const queries = createAiderQueries(db);
   const routes = createAiderRouteQueue({ db, router: deps.router, logger: deps.logger });
@@ -56,24 +57,11 @@ export function createAiderService(deps: AiderServiceDeps) {
   async function showSession(sessionId: string, now: Date, tx: DbOrTx): Promise<void> {
     const view = await queries.view(sessionId, SESSION_VIEW_LIMITS, tx);
     if (!view) return;
-    const text = renderSessionMessage(view, now, deps.timeZone);
+    const n = { kind: "aider_session", view, now, timeZone: deps.timeZone } as const;
     const subject = sessionSubject(sessionId);
-    for (const c of deps.sessionChats({ session: sessionId })) {
-      const dedupKey = `${subject}:${targetKey(c)}`;
-      await outbox.enqueue(
-        {
-          chatId: c.chatId,
-          threadId: c.threadId,
-          text,
-          subject,
-          dedupKey,
-          disableNotification: true,
-        },
-        now,
-        tx,
-      );
-    }
-    await outbox.editSubject(subject, text, null, now, tx);
+    const chats = deps.sessionChats({ session: sessionId });
+    await publisher.publish(n, { chats, subject, dedupBase: subject, silent: true }, tx);
+    await publisher.update(n, subject, tx);
   }
 
   /** Summary, message and router events of one session after its new events `fresh`. */
@@ -166,7 +154,13 @@ export function createAiderService(deps: AiderServiceDeps) {
     /** The session message's HTML as it is now (for /sessions Details). */
     async render(sessionId: string): Promise<string | undefined> {
       const view = await queries.view(sessionId, SESSION_VIEW_LIMITS);
-      return view ? renderSessionMessage(view, clock.now(), deps.timeZone) : undefined;
+      if (!view) return undefined;
+      return publisher.render({
+        kind: "aider_session",
+        view,
+        now: clock.now(),
+        timeZone: deps.timeZone,
+      }).text;
     },
 
     /** The aider section of the daily and weekly reports. */

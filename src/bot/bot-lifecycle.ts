@@ -77,6 +77,8 @@ export function createBotLifecycle(deps: {
   }
 
   async function connect(): Promise<void> {
+    // grammY types this parameter with the `abort-controller` package's AbortSignal (its
+    // Node shim), which Node's own AbortSignal matches at run time but not in TypeScript.
     await bot.init(halt.signal as Parameters<typeof bot.init>[0]);
     try {
       await publishCommands(bot.api, deps.commands, deps.menuFor);

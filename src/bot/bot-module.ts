@@ -6,6 +6,7 @@ import type { BotContext } from "./context.ts";
 import { type BotDeps, COMMANDS, createBot } from "./create-bot.ts";
 import { createSecretInbox } from "./secret-input.ts";
 import { createUpdateLedger } from "./update-ledger.ts";
+import { type TelegramWebhookHandler, telegramWebhookHandler } from "./webhook-handler.ts";
 
 /**
  * Dependencies of {@link createBotModule}: the services the bot's commands and buttons use
@@ -25,13 +26,18 @@ export type BotModuleDeps = Omit<
 export interface BotModule {
   bot: Bot<BotContext> | undefined;
   lifecycle: BotLifecycle | undefined;
+  /**
+   * The handler of `POST /telegram/webhook` with the secret it checks, in webhook mode
+   * (`TELEGRAM_WEBHOOK_URL` and `TELEGRAM_WEBHOOK_SECRET` set); undefined otherwise.
+   */
+  webhook: { handler: TelegramWebhookHandler; secret: string } | undefined;
 }
 
 /** Builds the bot (src/bot/create-bot.ts) and its lifecycle (webhook or long polling). */
 export function createBotModule(deps: BotModuleDeps): BotModule {
   const { config, cipher, replicaId, ...services } = deps;
   const token = config.telegram.token;
-  if (!token) return { bot: undefined, lifecycle: undefined };
+  if (!token) return { bot: undefined, lifecycle: undefined, webhook: undefined };
   const bot = createBot({
     ...services,
     token,
@@ -52,5 +58,10 @@ export function createBotModule(deps: BotModuleDeps): BotModule {
       alertChatIds: deps.notifyRouter.chatIds(),
     },
   });
-  return { bot, lifecycle };
+  const secret = config.telegram.webhookSecret;
+  const webhook =
+    config.telegram.webhookUrl && secret
+      ? { handler: telegramWebhookHandler(bot, secret), secret }
+      : undefined;
+  return { bot, lifecycle, webhook };
 }

@@ -27,6 +27,8 @@ export function createKvStorage<T>(
         .select()
         .from(kv)
         .where(eq(kv.key, full(key)));
+      // The value is what `write` stored for this key (JSON round trip): the adapter's user
+      // owns its shape (grammY's StorageAdapter<T> contract), so it is not checked here.
       return row ? (row.value as T) : undefined;
     },
     async write(key, value) {

@@ -2,6 +2,7 @@ import type { Conversation } from "@grammyjs/conversations";
 import { and, eq, like, lt, or, sql } from "drizzle-orm";
 import type { Context, MiddlewareFn } from "grammy";
 import { ulid } from "ulid";
+import { z } from "zod";
 import type { Db } from "../../db/client.ts";
 import { kv } from "../../db/schema/index.ts";
 import { type KeyCipher, maskSecret } from "../proxy/key-crypto.ts";
@@ -27,8 +28,12 @@ export interface SecretInboxDeps {
   keepMs?: number;
 }
 
-type Armed = { expiresAt: number };
-type Sealed = { sealed: string; hint: string; expiresAt: number };
+/** A chat armed for secret input, until `expiresAt` (epoch ms). */
+const armedSchema = z.object({ expiresAt: z.number() });
+/** A sealed secret (ciphertext), its masked hint, and when it expires (epoch ms). */
+const sealedSchema = z.object({ sealed: z.string(), hint: z.string(), expiresAt: z.number() });
+type Armed = z.infer<typeof armedSchema>;
+type Sealed = z.infer<typeof sealedSchema>;
 
 /**
  * Keeps secrets typed into the chat (a provider key in /addbackend) out of conversation
@@ -46,10 +51,14 @@ export function createSecretInbox(deps: SecretInboxDeps) {
   const keepMs = deps.keepMs ?? 60 * 60_000;
   const now = () => clock.now().getTime();
 
-  async function read<T extends { expiresAt: number }>(key: string): Promise<T | undefined> {
+  /** The stored value of `key` when it has `schema`'s shape and has not expired. */
+  async function read<T extends { expiresAt: number }>(
+    key: string,
+    schema: z.ZodType<T>,
+  ): Promise<T | undefined> {
     const [row] = await db.select().from(kv).where(eq(kv.key, key));
-    const value = row?.value as T | undefined;
-    return value && value.expiresAt > now() ? value : undefined;
+    const parsed = schema.safeParse(row?.value);
+    return parsed.success && parsed.data.expiresAt > now() ? parsed.data : undefined;
   }
   async function write(key: string, value: Armed | Sealed): Promise<void> {
     const at = clock.now();
@@ -77,7 +86,7 @@ export function createSecretInbox(deps: SecretInboxDeps) {
     const text = message?.text;
     if (!message || text === undefined || ctx.chatId === undefined || !ctx.from) return next();
     const armedKey = `${ARMED}${ctx.chatId}:${ctx.from.id}`;
-    if (!(await read<Armed>(armedKey))) return next();
+    if (!(await read(armedKey, armedSchema))) return next();
     await remove(armedKey);
     // A command (/cancel, another flow) is not the secret: the flow handles it.
     if (text.trim().startsWith("/")) return next();
@@ -102,10 +111,10 @@ export function createSecretInbox(deps: SecretInboxDeps) {
       await write(`${ARMED}${chatId}:${userId}`, { expiresAt: now() + armMs });
     },
     /** The masked secret (`nvapi-…wxyz`), or undefined when it is gone. */
-    hint: async (ref: string) => (await read<Sealed>(`${SEALED}${ref}`))?.hint,
+    hint: async (ref: string) => (await read(`${SEALED}${ref}`, sealedSchema))?.hint,
     /** The secret, or undefined when it expired or was dropped. */
     reveal: async (ref: string) => {
-      const row = await read<Sealed>(`${SEALED}${ref}`);
+      const row = await read(`${SEALED}${ref}`, sealedSchema);
       return row ? cipher.open(row.sealed) : undefined;
     },
     /** Forgets the secret. */

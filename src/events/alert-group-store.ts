@@ -1,13 +1,6 @@
-import { and, desc, eq, inArray, ne } from "drizzle-orm";
+import { and, eq, inArray } from "drizzle-orm";
 import type { DbOrTx } from "../../db/client.ts";
-import {
-  type AlertGroupRow,
-  type AlertRow,
-  alertGroups,
-  alerts,
-  deliveries,
-  type InlineKeyboard,
-} from "../../db/schema/index.ts";
+import { type AlertGroupRow, type AlertRow, alertGroups, alerts } from "../../db/schema/index.ts";
 
 /** Reads and writes of `alert_groups` and their members; every method takes the transaction. */
 export type AlertGroupStore = ReturnType<typeof createAlertGroupStore>;
@@ -46,33 +39,6 @@ export function createAlertGroupStore() {
     async members(ids: string[], tx: DbOrTx): Promise<AlertRow[]> {
       if (ids.length === 0) return [];
       return tx.select().from(alerts).where(inArray(alerts.groupId, ids));
-    },
-
-    /**
-     * The newest text and keyboard queued for each of `subjects` (its last send or edit, not
-     * superseded or dead), in one read: what the chat shows, or will once the outbox is done.
-     */
-    async lastShown(
-      subjects: string[],
-      tx: DbOrTx,
-    ): Promise<Map<string, { text: string; keyboard: InlineKeyboard | null }>> {
-      const out = new Map<string, { text: string; keyboard: InlineKeyboard | null }>();
-      if (subjects.length === 0) return out;
-      const rows = await tx
-        .selectDistinctOn([deliveries.subject], {
-          subject: deliveries.subject,
-          text: deliveries.text,
-          keyboard: deliveries.replyMarkup,
-          status: deliveries.status,
-        })
-        .from(deliveries)
-        .where(and(inArray(deliveries.subject, subjects), ne(deliveries.status, "superseded")))
-        .orderBy(deliveries.subject, desc(deliveries.id));
-      for (const r of rows) {
-        if (r.subject && r.status !== "dead")
-          out.set(r.subject, { text: r.text, keyboard: r.keyboard });
-      }
-      return out;
     },
 
     /** Closes groups `ids` at `at` (every member resolved). */

@@ -5,24 +5,25 @@ import { HEARTBEAT_SOURCE } from "../heartbeats/heartbeat-events.ts";
 import type { IncidentService } from "../incidents/incident-service.ts";
 import type { EscalationStore } from "../notifications/escalation-store.ts";
 import { timersOf } from "../notifications/escalation-store.ts";
+import type { Notification } from "../notifications/notification.ts";
 import {
   addChat,
   type NotificationKind,
   type NotificationRouter,
-  targetKey,
 } from "../notifications/notification-router.ts";
+import type { Publisher } from "../notifications/publisher.ts";
 import type { ChatTarget } from "../notifications/routes-config.ts";
-import type { OutboxRepository } from "../outbox/outbox-repository.ts";
-import type { TriageView } from "../triage/triage-section.ts";
+import type { AlertView } from "../notifications/views/alert.ts";
+import type { TriageView } from "../triage/triage-view.ts";
 import type { Clock } from "../types.ts";
 import { createAlertGroupStore } from "./alert-group-store.ts";
-import { type AlertView, renderAlert } from "./alert-message.ts";
 import { createGroupNotifier } from "./group-notifier.ts";
 
 /** Dependencies of {@link createAlertNotifier}. */
 export interface AlertNotifierDeps {
   clock: Clock;
-  outbox: OutboxRepository;
+  /** Renders alert and group notifications and queues their deliveries. */
+  publisher: Publisher;
   incidents: IncidentService;
   /** Where alerts go: `NOTIFY_ROUTES`, else `TELEGRAM_ALERT_CHAT_IDS` (src/notifications). */
   notifyRouter: NotificationRouter;
@@ -70,7 +71,8 @@ export type AlertNotifier = ReturnType<typeof createAlertNotifier>;
 
 /** Builds the alert notifier. */
 export function createAlertNotifier(deps: AlertNotifierDeps) {
-  const { outbox, incidents, clock } = deps;
+  const { publisher, incidents, clock } = deps;
+  const notification = (view: AlertView): Notification => ({ kind: "alert", view });
   const groupStore = createAlertGroupStore();
   const groups = createGroupNotifier({
     ...deps,
@@ -109,23 +111,16 @@ export function createAlertNotifier(deps: AlertNotifierDeps) {
 
   /** Queues one new message of `alert` to each of `chats`; `tag` makes the dedup keys unique. */
   async function send(alert: AlertRow, chats: readonly ChatTarget[], tag: string, tx: DbOrTx) {
-    const msg = renderAlert(await view(alert, tx));
-    const now = clock.now();
-    for (const c of chats) {
-      await outbox.enqueue(
-        {
-          chatId: c.chatId,
-          threadId: c.threadId,
-          text: msg.text,
-          keyboard: msg.keyboard,
-          subject: alertSubject(alert.id),
-          dedupKey: `alert:${alert.id}:${alert.notifications}${tag}:${targetKey(c)}`,
-          disableNotification: alert.severity !== "critical",
-        },
-        now,
-        tx,
-      );
-    }
+    await publisher.publish(
+      notification(await view(alert, tx)),
+      {
+        chats,
+        subject: alertSubject(alert.id),
+        dedupBase: `alert:${alert.id}:${alert.notifications}${tag}`,
+        silent: alert.severity !== "critical",
+      },
+      tx,
+    );
   }
 
   /**
@@ -221,17 +216,14 @@ export function createAlertNotifier(deps: AlertNotifierDeps) {
     async redrawMany(list: AlertRow[], tx: DbOrTx): Promise<void> {
       if (list.length === 0) return;
       const views = await viewMany(list, tx);
-      const edits = views.map((v) => {
-        const msg = renderAlert(v);
-        const dropUnsent = v.alert.status === "resolved";
-        return {
+      await publisher.updateMany(
+        views.map((v) => ({
+          n: notification(v),
           subject: alertSubject(v.alert.id),
-          text: msg.text,
-          keyboard: msg.keyboard,
-          dropUnsent,
-        };
-      });
-      await outbox.editSubjects(edits, clock.now(), tx);
+          dropUnsent: v.alert.status === "resolved",
+        })),
+        tx,
+      );
       await groups.refresh(groupIdsOf(list), tx);
     },
 
@@ -272,8 +264,7 @@ export function createAlertNotifier(deps: AlertNotifierDeps) {
      * grouped (edits coalesce in the outbox).
      */
     async redraw(alert: AlertRow, tx: DbOrTx): Promise<void> {
-      const msg = renderAlert(await view(alert, tx));
-      await outbox.editSubject(alertSubject(alert.id), msg.text, msg.keyboard, clock.now(), tx, {
+      await publisher.update(notification(await view(alert, tx)), alertSubject(alert.id), tx, {
         dropUnsent: alert.status === "resolved",
       });
       if (alert.groupId) await groups.refresh([alert.groupId], tx);
@@ -286,12 +277,10 @@ export function createAlertNotifier(deps: AlertNotifierDeps) {
      */
     async renotify(alert: AlertRow, tx: DbOrTx): Promise<void> {
       if (alert.groupId) return this.renotifyMany([alert], tx);
-      const old = renderAlert({ ...(await view(alert, tx)), retired: true });
-      await outbox.retireSubject(
+      await publisher.retire(
+        notification({ ...(await view(alert, tx)), retired: true }),
         alertSubject(alert.id),
         `${alertSubject(alert.id)}#${alert.notifications - 1}`,
-        old.text,
-        clock.now(),
         tx,
       );
       await this.announce(alert, tx);

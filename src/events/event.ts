@@ -23,7 +23,7 @@ export interface EventInput {
   group?: WebhookGroup;
 }
 
-/** What an alert keeps from the event that opened it for its message (alert-message.ts). */
+/** What an alert keeps from the event that opened it for its message (src/notifications/views/alert.ts). */
 export function alertDetails(e: EventInput) {
   return {
     annotations: e.annotations,

@@ -6,7 +6,7 @@ import type { Logger } from "../logger.ts";
 import type { Metrics } from "../metrics.ts";
 import type { SilenceClient } from "../mutes/alertmanager-silences.ts";
 import { createMuteService } from "../mutes/mute-service.ts";
-import type { OutboxRepository } from "../outbox/outbox-repository.ts";
+import type { Publisher } from "../notifications/publisher.ts";
 import type { Clock } from "../types.ts";
 import { type AlertNotifierDeps, createAlertNotifier } from "./alert-notifier.ts";
 import { createAlertRepository } from "./alert-repository.ts";
@@ -19,7 +19,8 @@ export interface EventsModuleDeps {
   clock: Clock;
   logger: Logger;
   metrics: Metrics;
-  outbox: OutboxRepository;
+  /** Renders alert notifications and queues their deliveries (src/notifications). */
+  publisher: Publisher;
   incidents: IncidentService;
   /** Where alerts go (src/notifications). */
   notifyRouter: AlertNotifierDeps["notifyRouter"];

@@ -77,3 +77,11 @@ export function storedGroupKey(kind: string, chats: readonly ChatTarget[], key: 
     .join(",");
   return `${kind}|${where}|${key}`;
 }
+
+/** The group's label values for its header: `HighErrorRate` for alertname, else `job=api`. */
+export function groupTitle(labels: Readonly<Record<string, string>>): string {
+  const parts = Object.entries(labels)
+    .sort(([a], [b]) => (a === "alertname" ? -1 : b === "alertname" ? 1 : a < b ? -1 : 1))
+    .map(([k, v]) => (k === "alertname" ? v : `${k}=${v}`));
+  return parts.length > 0 ? parts.join(" · ") : "alert group";
+}

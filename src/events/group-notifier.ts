@@ -3,17 +3,17 @@ import type { DbOrTx } from "../../db/client.ts";
 import { type AlertGroupRow, type AlertRow, mutes } from "../../db/schema/index.ts";
 import type { IncidentService } from "../incidents/incident-service.ts";
 import type { NotificationKind, NotificationRouter } from "../notifications/notification-router.ts";
-import { targetKey } from "../notifications/notification-router.ts";
-import type { OutboxRepository } from "../outbox/outbox-repository.ts";
+import type { Publisher } from "../notifications/publisher.ts";
+import type { GroupMember, GroupView } from "../notifications/views/alert-group.ts";
 import type { Clock } from "../types.ts";
 import type { AlertGroupStore } from "./alert-group-store.ts";
-import { type GroupMember, type GroupView, renderGroup } from "./group-message.ts";
 import { type GroupCandidate, type GroupPlan, planGroups } from "./group-plan.ts";
 
 /** Dependencies of {@link createGroupNotifier}. */
 export interface GroupNotifierDeps {
   clock: Clock;
-  outbox: OutboxRepository;
+  /** Renders group notifications and queues their deliveries. */
+  publisher: Publisher;
   incidents: IncidentService;
   notifyRouter: NotificationRouter;
   store: AlertGroupStore;
@@ -37,7 +37,7 @@ export type GroupNotifier = ReturnType<typeof createGroupNotifier>;
 
 /** Builds the group notifier. */
 export function createGroupNotifier(deps: GroupNotifierDeps) {
-  const { store, outbox, clock } = deps;
+  const { store, publisher, clock } = deps;
 
   /** The view of each of `ids` (groups, members, incident numbers, mutes: four reads). */
   async function views(ids: string[], tx: DbOrTx): Promise<Map<string, GroupView>> {
@@ -70,21 +70,17 @@ export function createGroupNotifier(deps: GroupNotifierDeps) {
 
   /** Queues group message number `n` of `g` to its chats; silent without a firing critical. */
   async function send(g: AlertGroupRow, v: GroupView, n: number, tx: DbOrTx): Promise<void> {
-    const msg = renderGroup(v);
     const critical = v.members.some(
       (m) => m.alert.status === "firing" && m.alert.severity === "critical",
     );
-    await outbox.enqueueMany(
-      g.chats.map((c) => ({
-        chatId: c.chatId,
-        threadId: c.threadId,
-        text: msg.text,
-        keyboard: msg.keyboard,
+    await publisher.publish(
+      { kind: "alert_group", view: v },
+      {
+        chats: g.chats,
         subject: groupSubject(g.id),
-        dedupKey: `group:${g.id}:${n}:${targetKey(c)}`,
-        disableNotification: !critical,
-      })),
-      clock.now(),
+        dedupBase: `group:${g.id}:${n}`,
+        silent: !critical,
+      },
       tx,
     );
   }
@@ -115,26 +111,22 @@ export function createGroupNotifier(deps: GroupNotifierDeps) {
       const unique = [...new Set(ids)];
       if (unique.length === 0) return;
       const vs = await views(unique, tx);
-      const shown = await store.lastShown(unique.map(groupSubject), tx);
       const done: string[] = [];
-      const edits = [];
+      const updates = [];
       for (const v of vs.values()) {
         const ended = !v.members.some((m) => m.alert.status === "firing");
         if (ended) done.push(v.group.id);
-        const msg = renderGroup(v);
-        const subject = groupSubject(v.group.id);
-        // A member's repeat or triage changes nothing on its line: no edit for Telegram to
-        // refuse as "message is not modified", and no pacing spent on it.
-        const last = shown.get(subject);
-        const same =
-          last?.text === msg.text &&
-          JSON.stringify(last.keyboard ?? null) === JSON.stringify(msg.keyboard);
         // A group that ended before its message went out is not announced at all (as an
         // alert: outbox `dropUnsent`).
-        if (!same)
-          edits.push({ subject, text: msg.text, keyboard: msg.keyboard, dropUnsent: ended });
+        updates.push({
+          n: { kind: "alert_group", view: v } as const,
+          subject: groupSubject(v.group.id),
+          dropUnsent: ended,
+        });
       }
-      await outbox.editSubjects(edits, clock.now(), tx);
+      // A member's repeat or triage changes nothing on its line: no edit for Telegram to
+      // refuse as "message is not modified", and no pacing spent on it.
+      await publisher.updateMany(updates, tx, { skipUnchanged: true });
       await store.close(done, clock.now(), tx);
     },
 
@@ -164,12 +156,10 @@ export function createGroupNotifier(deps: GroupNotifierDeps) {
       const vs = await views(due, tx);
       for (const v of vs.values()) {
         const g = v.group;
-        const old = renderGroup({ ...v, retired: true });
-        await outbox.retireSubject(
+        await publisher.retire(
+          { kind: "alert_group", view: { ...v, retired: true } },
           groupSubject(g.id),
           `${groupSubject(g.id)}#${g.notifications}`,
-          old.text,
-          now,
           tx,
         );
         await send(g, v, g.notifications + 1, tx);

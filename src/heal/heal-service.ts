@@ -7,9 +7,7 @@ import { incidentTags } from "../incidents/incident-ref.ts";
 import type { Logger } from "../logger.ts";
 import type { Notification } from "../notifications/notification.ts";
 import type { NotifyTargets } from "../notifications/notification-router.ts";
-import { createPublisher } from "../notifications/publisher.ts";
-import { renderNotification } from "../notifications/views.ts";
-import type { OutboxRepository } from "../outbox/outbox-repository.ts";
+import type { Publisher } from "../notifications/publisher.ts";
 import { personName } from "../person-name.ts";
 import type { Clock } from "../types.ts";
 import { preflightCodeFix } from "./code-fix-executor.ts";
@@ -17,11 +15,11 @@ import { preflightCommand } from "./command-executor.ts";
 import { checkRate, type Verdict } from "./guardrails.ts";
 import type { HealSettings } from "./heal-config.ts";
 import { createPlanExecutor } from "./plan-executor.ts";
-import { type PlanView, planSubject } from "./plan-message.ts";
 import { createPlanProposals } from "./plan-proposals.ts";
 import { processAlive, type Runner } from "./plan-recovery.ts";
 import { createPlanRuns } from "./plan-runs.ts";
 import { createPlanStore } from "./plan-store.ts";
+import { type PlanView, planSubject } from "./plan-view.ts";
 
 /** What a decision did, for the callback answer. */
 export interface DecisionResult {
@@ -38,7 +36,8 @@ export interface HealServiceDeps {
   db: Db;
   clock: Clock;
   logger: Logger;
-  outbox: OutboxRepository;
+  /** Renders plan notifications and queues their deliveries (src/notifications). */
+  publisher: Publisher;
   settings: HealSettings;
   /** Chats that get plan proposals (kind `heal_plan`, src/notifications). */
   planChats: NotifyTargets;
@@ -62,7 +61,7 @@ export type HealService = ReturnType<typeof createHealService>;
  * asynchronous guarded execution. Every proposal, decision, step and result is audited.
  */
 export function createHealService(deps: HealServiceDeps) {
-  const { db, clock, outbox, timeZone } = deps;
+  const { db, clock, publisher, timeZone } = deps;
   const store = createPlanStore(db);
   /** Last progress line per plan, shown under the state until the plan is redrawn. */
   const progress = new Map<string, string>();
@@ -94,8 +93,6 @@ export function createHealService(deps: HealServiceDeps) {
     }
     return view;
   }
-
-  const publisher = createPublisher({ outbox, clock });
 
   /** The plan's notification as it stands, with its progress line (rendered by src/notifications). */
   async function notificationOf(plan: HealPlanRow, tx: DbOrTx = db): Promise<Notification> {
@@ -302,7 +299,7 @@ export function createHealService(deps: HealServiceDeps) {
     /** The plan message of plan `id` as it stands now (text and buttons); undefined if unknown. */
     async message(id: string) {
       const plan = await store.get(id);
-      return plan ? { plan, ...renderNotification(await notificationOf(plan)) } : undefined;
+      return plan ? { plan, ...publisher.render(await notificationOf(plan)) } : undefined;
     },
 
     /** The audit trail of plan `id`. */

@@ -15,9 +15,9 @@ import {
   type Proposal,
   proposalSchema,
 } from "./plan-content.ts";
-import { planSubject } from "./plan-message.ts";
 import type { PlanStore } from "./plan-store.ts";
 import { templateFor, templateNamed, vetTarget } from "./plan-templates.ts";
+import { planSubject } from "./plan-view.ts";
 
 /** Dependencies of {@link createPlanProposals}. */
 export interface PlanProposalsDeps {

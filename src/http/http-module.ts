@@ -1,8 +1,7 @@
 import type { FastifyInstance } from "fastify";
-import type { Bot } from "grammy";
 import type { AiderService } from "../aider/aider-service.ts";
 import type { AutonomyService } from "../autonomy/autonomy-service.ts";
-import type { BotContext } from "../bot/context.ts";
+import type { TelegramWebhookHandler } from "../bot/webhook-handler.ts";
 import type { Config } from "../config.ts";
 import type { DashboardModule } from "../dashboard/dashboard-module.ts";
 import type { EventRouter } from "../events/event-router.ts";
@@ -44,8 +43,8 @@ export interface HttpModuleDeps {
   smoke: SmokeStore;
   replicas: Pick<ReplicaModule, "list">;
   dashboard: Pick<DashboardModule, "register">;
-  /** The bot, when its updates come by webhook. */
-  bot: Bot<BotContext> | undefined;
+  /** The bot's webhook handler and secret (src/bot/bot-module.ts), in webhook mode only. */
+  telegramWebhook: { handler: TelegramWebhookHandler; secret: string } | undefined;
 }
 
 /** The HTTP server with every route registered, and its graceful drain. */
@@ -107,8 +106,6 @@ export function createHttpModule(deps: HttpModuleDeps): HttpModule {
   http.setFront(v1.handle);
   http.routeList.push(...V1_ROUTES);
   deps.dashboard.register(http);
-  const webhookSecret = config.telegram.webhookSecret;
-  if (deps.bot && config.telegram.webhookUrl && webhookSecret)
-    registerTelegramWebhook(http, { bot: deps.bot, secret: webhookSecret });
+  if (deps.telegramWebhook) registerTelegramWebhook(http, deps.telegramWebhook);
   return { http, drain };
 }

@@ -4,7 +4,7 @@ import type { AlertGroupStore } from "../events/alert-group-store.ts";
 import type { AlertNotifier } from "../events/alert-notifier.ts";
 import { routeLabels } from "../events/alert-notifier.ts";
 import type { AlertRepository } from "../events/alert-repository.ts";
-import { groupTitle } from "../events/group-message.ts";
+import { groupTitle } from "../events/group-key.ts";
 import { compileMatcher, type Matcher, matchAll } from "../mutes/matchers.ts";
 import type { MuteService } from "../mutes/mute-service.ts";
 import type { ChatTarget } from "../notifications/routes-config.ts";

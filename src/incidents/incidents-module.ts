@@ -11,6 +11,7 @@ import {
   createNotificationRouter,
   type NotificationRouter,
 } from "../notifications/notification-router.ts";
+import type { Publisher } from "../notifications/publisher.ts";
 import type { DeliveryModule } from "../outbox/delivery-module.ts";
 import type { ProxyModule } from "../proxy/proxy-module.ts";
 import type { ReplicaModule } from "../replicas/replica-module.ts";
@@ -38,8 +39,10 @@ export interface IncidentsModuleDeps {
     | "reportTimezone"
     | "alertmanagerUrl"
   >;
-  /** The outbox every alert message goes through. */
-  delivery: Pick<DeliveryModule, "outbox" | "onQueued">;
+  /** Wakes the outbox worker after a commit that queued deliveries. */
+  delivery: Pick<DeliveryModule, "onQueued">;
+  /** Every alert message is rendered and queued through it (src/notifications/publisher.ts). */
+  publisher: Publisher;
   /** Mute changes are heard from other replicas through its change feed. */
   replicas: Pick<ReplicaModule, "shared" | "feed">;
   /** AI triage asks the model through the proxy. */
@@ -82,7 +85,7 @@ export async function createIncidentsModule(deps: IncidentsModuleDeps): Promise<
     clock,
     logger,
     metrics,
-    outbox: delivery.outbox,
+    publisher: deps.publisher,
     incidents,
     notifyRouter,
     escalations: escalationStore,

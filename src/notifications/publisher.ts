@@ -1,10 +1,9 @@
 import type { DbOrTx } from "../../db/client.ts";
-import type { RenderedMessage } from "../events/alert-message.ts";
 import type { OutboxRepository } from "../outbox/outbox-repository.ts";
 import type { Clock } from "../types.ts";
-import type { Notification } from "./notification.ts";
+import type { Notification, RenderedMessage } from "./notification.ts";
 import { type ChatTarget, targetKey } from "./notification-router.ts";
-import { renderNotification } from "./views.ts";
+import { renderNotification } from "./render.ts";
 
 /** Where and how one notification is delivered. */
 export interface DeliveryPlan {
@@ -21,52 +20,121 @@ export interface DeliveryPlan {
   silent: boolean;
 }
 
-/** Renders notifications and writes their outbox deliveries. */
-export interface Publisher {
+/** One subject brought up to date by {@link Publisher.updateMany}. */
+export interface SubjectUpdate {
+  /** What the messages of `subject` must now show. */
+  n: Notification;
+  /** Outbox subject (`alert:<id>`, `group:<id>`, …). */
+  subject: string;
   /**
-   * Renders `n` (./views.ts) and queues one message per chat of `plan`, through `tx` when
-   * given (the caller's transaction) or in one transaction of its own. Returns what was
-   * rendered. The caller wakes the outbox worker after its commit.
+   * The subject is over (an alert resolved): a send not yet made is dropped instead of
+   * rewritten, so nobody is told about something that has already ended.
+   */
+  dropUnsent?: boolean;
+}
+
+/**
+ * Renders notifications (./render.ts, one view per kind) and writes their outbox deliveries:
+ * the only way core services put a message in the outbox. Every write goes through the
+ * caller's transaction when one is given, so a change and its messages commit together; the
+ * caller wakes the outbox worker after its commit.
+ */
+export interface Publisher {
+  /** Renders `n` without queueing anything (previews, callback answers). */
+  render(n: Notification): RenderedMessage;
+  /**
+   * Queues one message of `n` per chat of `plan` (one statement), through `tx` when given or
+   * on its own. Returns what was rendered.
    */
   publish(n: Notification, plan: DeliveryPlan, tx?: DbOrTx): Promise<RenderedMessage>;
   /**
-   * Renders `n` and brings every message of `subject` to it (edits coalesce in the outbox;
-   * a send not yet made takes the new text instead), through `tx`.
+   * Brings every message of `subject` to `n` (edits coalesce in the outbox; a send not yet
+   * made takes the new text instead, or is dropped with `dropUnsent`), through `tx`.
    */
-  update(n: Notification, subject: string, tx: DbOrTx): Promise<RenderedMessage>;
+  update(
+    n: Notification,
+    subject: string,
+    tx: DbOrTx,
+    opts?: { dropUnsent?: boolean },
+  ): Promise<RenderedMessage>;
+  /**
+   * {@link update} of many subjects with one outbox write per kind of change. With
+   * `skipUnchanged`, a subject whose newest queued text and keyboard equal the rendering is
+   * left alone (one read): Telegram refuses an edit that changes nothing.
+   */
+  updateMany(
+    updates: readonly SubjectUpdate[],
+    tx: DbOrTx,
+    opts?: { skipUnchanged?: boolean },
+  ): Promise<void>;
+  /**
+   * Retires the messages of `subject` before a newer one is published: unsent ones are
+   * dropped, sent ones show `n` (rendered as retired by its view: no buttons, a pointer to
+   * the newer message) and move to `retiredSubject`, so later edits reach only the newer one.
+   */
+  retire(n: Notification, subject: string, retiredSubject: string, tx: DbOrTx): Promise<void>;
 }
 
 /** Builds the {@link Publisher} over the outbox. */
 export function createPublisher(deps: {
-  outbox: Pick<OutboxRepository, "enqueue" | "editSubject">;
+  outbox: Pick<
+    OutboxRepository,
+    "enqueueMany" | "editSubject" | "editSubjects" | "retireSubject" | "lastShown"
+  >;
   clock: Clock;
 }): Publisher {
+  const { outbox, clock } = deps;
   return {
+    render: renderNotification,
+
     async publish(n, plan, tx) {
       const msg = renderNotification(n);
-      const now = deps.clock.now();
-      for (const c of plan.chats) {
-        await deps.outbox.enqueue(
-          {
-            chatId: c.chatId,
-            threadId: c.threadId,
-            text: msg.text,
-            keyboard: msg.keyboard,
-            subject: plan.subject,
-            dedupKey: `${plan.dedupBase}:${targetKey(c)}`,
-            disableNotification: plan.silent,
-          },
-          now,
-          tx,
-        );
-      }
+      await outbox.enqueueMany(
+        plan.chats.map((c) => ({
+          chatId: c.chatId,
+          threadId: c.threadId,
+          text: msg.text,
+          keyboard: msg.keyboard,
+          subject: plan.subject,
+          dedupKey: `${plan.dedupBase}:${targetKey(c)}`,
+          disableNotification: plan.silent,
+        })),
+        clock.now(),
+        tx,
+      );
       return msg;
     },
 
-    async update(n, subject, tx) {
+    async update(n, subject, tx, opts) {
       const msg = renderNotification(n);
-      await deps.outbox.editSubject(subject, msg.text, msg.keyboard, deps.clock.now(), tx);
+      await outbox.editSubject(subject, msg.text, msg.keyboard, clock.now(), tx, opts);
       return msg;
+    },
+
+    async updateMany(updates, tx, opts) {
+      if (updates.length === 0) return;
+      const shown = opts?.skipUnchanged
+        ? await outbox.lastShown(
+            updates.map((u) => u.subject),
+            tx,
+          )
+        : undefined;
+      const edits = [];
+      for (const u of updates) {
+        const msg = renderNotification(u.n);
+        const last = shown?.get(u.subject);
+        const same =
+          last !== undefined &&
+          last.text === msg.text &&
+          JSON.stringify(last.keyboard ?? null) === JSON.stringify(msg.keyboard);
+        if (!same) edits.push({ subject: u.subject, ...msg, dropUnsent: u.dropUnsent });
+      }
+      await outbox.editSubjects(edits, clock.now(), tx);
+    },
+
+    async retire(n, subject, retiredSubject, tx) {
+      const msg = renderNotification(n);
+      await outbox.retireSubject(subject, retiredSubject, msg.text, clock.now(), tx);
     },
   };
 }

@@ -1,5 +1,6 @@
 import type { Db } from "../../db/client.ts";
 import { createOutboxQueue } from "./outbox-queue.ts";
+import { lastShown } from "./outbox-shown.ts";
 import { createOutboxStats } from "./outbox-stats.ts";
 import { createOutboxWrites } from "./outbox-writes.ts";
 
@@ -8,8 +9,9 @@ export type { OutboxStats } from "./outbox-stats.ts";
 export type { NewMessage } from "./outbox-writes.ts";
 
 /**
- * Data access for the durable Telegram outbox (docs/architecture.md, The path of an alert): writes (enqueue, edit,
- * retire), the worker's queue (claim with a lease, settle) and read-only stats.
+ * Data access for the durable Telegram outbox (docs/architecture.md, The path of an alert):
+ * writes (enqueue, edit, retire), the worker's queue (claim with a lease, settle), read-only
+ * stats and what each subject shows.
  */
 export type OutboxRepository = ReturnType<typeof createOutboxRepository>;
 
@@ -20,5 +22,6 @@ export function createOutboxRepository(db: Db) {
     ...writes,
     ...createOutboxQueue(db, () => writes.resetChatCache()),
     ...createOutboxStats(db),
+    lastShown,
   };
 }

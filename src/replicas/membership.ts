@@ -102,7 +102,8 @@ export function createMembership(deps: MembershipDeps) {
       select r.id as id, l.objid::int as objid from pg_locks l
       join ${replicas} r on r.session_pid = l.pid
       where l.locktype = 'advisory' and l.granted and l.classid = ${ROLE_LOCK_CLASS}::int::oid
-        and l.objsubid = 2`);
+        and l.objsubid = 2
+        and l.database = (select oid from pg_database where datname = current_database())`);
     const out = new Map<string, Role[]>();
     for (const r of rowsOf(rows)) {
       const role = ROLES[Number(r.objid) - 1];

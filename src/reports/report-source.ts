@@ -46,7 +46,7 @@ const DAY_MS = 86_400_000;
 /** Report window lengths. */
 export const REPORT_SPAN_MS: Record<ReportKind, number> = { daily: DAY_MS, weekly: 7 * DAY_MS };
 
-/** Gathers report data from the database; rendering is report-message.ts. */
+/** Gathers report data from the database; rendering is src/notifications/views/digest.ts. */
 export type ReportSource = ReturnType<typeof createReportSource>;
 
 /** Builds the report source. */

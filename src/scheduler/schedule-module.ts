@@ -4,7 +4,7 @@ import type { EventRouter } from "../events/event-router.ts";
 import type { Logger } from "../logger.ts";
 import type { Metrics } from "../metrics.ts";
 import type { NotificationRouter } from "../notifications/notification-router.ts";
-import { createPublisher } from "../notifications/publisher.ts";
+import type { Publisher } from "../notifications/publisher.ts";
 import type { OutboxRepository } from "../outbox/outbox-repository.ts";
 import type { ProxyModule } from "../proxy/proxy-module.ts";
 import { createDigests } from "../reports/digests.ts";
@@ -29,7 +29,10 @@ export interface ScheduleModuleDeps {
   clock: Clock;
   logger: Logger;
   metrics: Metrics;
-  outbox: OutboxRepository;
+  /** Delivery stats for the smoke check of the outbox. */
+  outbox: Pick<OutboxRepository, "stats">;
+  /** Renders digests and smoke summaries and queues their deliveries (src/notifications). */
+  publisher: Publisher;
   router: Pick<EventRouter, "ingest">;
   proxy: Pick<ProxyModule, "live" | "flusher" | "usageStore" | "cooldowns">;
   timeZone: string;
@@ -90,7 +93,7 @@ export function createScheduleModule(deps: ScheduleModuleDeps) {
     sections: deps.reportSections,
   });
   const digests = createDigests({
-    publisher: createPublisher({ outbox: deps.outbox, clock }),
+    publisher: deps.publisher,
     clock,
     reports,
     smoke: store,

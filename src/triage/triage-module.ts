@@ -10,9 +10,9 @@ import { createReportSummarizer } from "./report-summary.ts";
 import { createSymptomMemory } from "./symptom-memory.ts";
 import type { TriageSettings } from "./triage-config.ts";
 import { createTriageContext } from "./triage-context.ts";
-import type { TriageView } from "./triage-section.ts";
 import { createTriageService } from "./triage-service.ts";
 import { createTriageStore, type TriageStore } from "./triage-store.ts";
+import type { TriageView } from "./triage-view.ts";
 
 /**
  * The read side of triage that the alert path needs before the triage service exists: the

@@ -13,7 +13,7 @@ export interface BotTestApp {
   relay: WebhookRelay;
   /** A simulated user in a private chat whose id is the user's id. */
   user(id: number, firstName: string, userName?: string): TelegramClient;
-  /** Stops the app, then the emulator. */
+  /** Waits for the updates in flight to be answered, stops the app, then the emulator. */
   stop(): Promise<void>;
 }
 
@@ -30,6 +30,20 @@ export async function startBotTestApp(opts: {
   database?: Database;
 }): Promise<BotTestApp> {
   const emulator = await startEmulator();
+  // The emulator posts each user update to the webhook without awaiting it, so a post cut by
+  // the teardown would reject unhandled in the test process. Once stopping, such a failure is
+  // expected and dropped; before, it still surfaces (a delivery failing mid-test).
+  let stopping = false;
+  // (addUserUpdate is private in the emulator's types; every user update goes through it.)
+  const server = emulator.server as unknown as { addUserUpdate(u: unknown): Promise<void> };
+  const addUserUpdate = server.addUserUpdate.bind(server);
+  server.addUserUpdate = async (update: unknown) => {
+    try {
+      await addUserUpdate(update);
+    } catch (err) {
+      if (!stopping) throw err;
+    }
+  };
   const port = await freePort();
   const relay = await startWebhookRelay({
     target: `http://127.0.0.1:${port}/telegram/webhook`,
@@ -60,6 +74,8 @@ export async function startBotTestApp(opts: {
       }),
     stop: async () => {
       try {
+        await relay.settle();
+        stopping = true;
         await t.stop();
       } finally {
         await relay.stop();

@@ -11,6 +11,12 @@ export interface WebhookRelay {
   url: string;
   /** HTTP status of each update the app answered, in order (what Telegram would see). */
   statuses: number[];
+  /**
+   * Waits (at most `timeoutMs`) until every update the emulator posted has been answered.
+   * The emulator posts updates without awaiting them (its client routes fire and forget), so
+   * a post still in flight when the relay closes rejects unhandled in the test process.
+   */
+  settle(timeoutMs?: number): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -35,12 +41,13 @@ export async function startWebhookRelay(opts: {
   secret: () => string | undefined;
 }): Promise<WebhookRelay> {
   const statuses: number[] = [];
+  const inFlight = new Set<Promise<void>>();
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
     req.on("end", () => {
       const secret = opts.secret();
-      fetch(opts.target, {
+      const done = fetch(opts.target, {
         method: "POST",
         headers: {
           "content-type": "application/json",
@@ -56,7 +63,9 @@ export async function startWebhookRelay(opts: {
         .catch((err: unknown) => {
           res.writeHead(502);
           res.end(String(err));
-        });
+        })
+        .finally(() => inFlight.delete(done));
+      inFlight.add(done);
     });
   });
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
@@ -64,6 +73,15 @@ export async function startWebhookRelay(opts: {
   return {
     url: `http://127.0.0.1:${port}/telegram/webhook`,
     statuses,
+    async settle(timeoutMs = 15_000) {
+      const deadline = Date.now() + timeoutMs;
+      while (inFlight.size > 0 && Date.now() < deadline) {
+        await Promise.race([
+          Promise.allSettled([...inFlight]),
+          new Promise((r) => setTimeout(r, deadline - Date.now())),
+        ]);
+      }
+    },
     stop: () =>
       new Promise((r) => {
         server.closeAllConnections();

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { GrammyError } from "grammy";
-import { renderStatus } from "../../src/status/status-message.ts";
+import { renderStatus } from "../../src/bot/views/status-message.ts";
 import { ADMIN_TOKEN, call, INGEST_TOKEN, startTestApp, type TestApp } from "../helpers/app.ts";
 import { testDatabases } from "../helpers/db.ts";
 import { type RecordingSender, recordingSender, waitFor } from "../helpers/sender.ts";

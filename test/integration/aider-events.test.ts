@@ -15,6 +15,7 @@ import {
 import { ROUTE_KEY_PREFIX } from "../../src/aider/aider-route-queue.ts";
 import { createAiderService } from "../../src/aider/aider-service.ts";
 import type { EventInput } from "../../src/events/event.ts";
+import { createPublisher } from "../../src/notifications/publisher.ts";
 import { createOutboxRepository } from "../../src/outbox/outbox-repository.ts";
 import {
   aiderFixture,
@@ -383,11 +384,12 @@ describe("aider → EventRouter hand-off when the router fails", () => {
     const database = await openDatabase({});
     const routed: EventInput[] = [];
     let failing = true;
+    const clock = fakeClock();
     const aider = createAiderService({
       db: database.db,
-      clock: fakeClock(),
+      clock,
       logger: testLogger,
-      outbox: createOutboxRepository(database.db),
+      publisher: createPublisher({ outbox: createOutboxRepository(database.db), clock }),
       router: {
         ingest: async (inputs) => {
           if (failing) throw new Error("database blip");

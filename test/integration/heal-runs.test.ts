@@ -5,6 +5,7 @@ import { after, before, describe, it } from "node:test";
 import { runningLimitMs } from "../../src/heal/heal-config.ts";
 import { createHealService, type HealService } from "../../src/heal/heal-service.ts";
 import type { Runner } from "../../src/heal/plan-recovery.ts";
+import { createPublisher } from "../../src/notifications/publisher.ts";
 import { call, INGEST_TOKEN, startTestApp, type TestApp } from "../helpers/app.ts";
 import { fakeClock } from "../helpers/clock.ts";
 import { testDatabases } from "../helpers/db.ts";
@@ -41,7 +42,7 @@ for (const kind of testDatabases()) {
         db: t.app.database.db,
         clock,
         logger: testLogger,
-        outbox: t.app.outbox,
+        publisher: createPublisher({ outbox: t.app.outbox, clock }),
         settings: t.app.config.heal,
         planChats: () => [{ chatId: CHAT, threadId: null }],
         timeZone: "Asia/Taipei",

@@ -42,15 +42,18 @@ describe("replica coordination on one Postgres", onPostgres, () => {
   });
   after(() => pg?.drop());
 
-  it("gives each role to one replica; another takes it within a check when the holder's session dies", async () => {
+  it("gives each role to one replica; another takes it within a check when the holder's session dies", async (t) => {
     const a = elector(await pg.open("ra"));
     const b = elector(await pg.open("rb"));
+    // A failed assertion must not leave the roles held for the next test (stop is idempotent).
+    t.after(() => Promise.all([a.e.stop(), b.e.stop()]));
     await a.e.start();
     await b.e.start();
     assert.deepEqual(a.e.held(), ["telegram", "watchdog"]);
     assert.deepEqual(b.e.held(), [], "the second replica waits");
     const locks =
-      await pg.sql`select count(*)::int as n from pg_locks where locktype = 'advisory' and classid = 7262016 and granted`;
+      await pg.sql`select count(*)::int as n from pg_locks where locktype = 'advisory' and classid = 7262016 and granted
+        and database = (select oid from pg_database where datname = current_database())`;
     assert.equal(locks[0]?.n, 2, "one lock per role on the server");
 
     // The holder dies: the server drops its session (as on SIGKILL) and it never checks again.

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { and, eq } from "drizzle-orm";
 import { alerts, events, incidents, smokeRuns } from "../../db/schema/index.ts";
-import { renderStatus } from "../../src/status/status-message.ts";
+import { renderStatus } from "../../src/bot/views/status-message.ts";
 import { ADMIN_TOKEN, call, INGEST_TOKEN, startTestApp, type TestApp } from "../helpers/app.ts";
 import { fakeClock } from "../helpers/clock.ts";
 import { testDatabases } from "../helpers/db.ts";

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { type AiderReportStats, aiderReportLines } from "../../src/aider/aider-report.ts";
-import { renderReport } from "../../src/reports/report-message.ts";
+import { renderReport } from "../../src/notifications/views/digest.ts";
 import { dailyData, weeklyData } from "../fixtures/reports.ts";
 import { plain } from "../helpers/telegram.ts";
 

@@ -2,12 +2,12 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { AlertGroupRow, AlertRow } from "../../db/schema/index.ts";
 import { callbackData } from "../../src/callback-data.ts";
+import { groupTitle } from "../../src/events/group-key.ts";
 import {
   type GroupMember,
-  groupTitle,
   MAX_MEMBER_BUTTONS,
   renderGroup,
-} from "../../src/events/group-message.ts";
+} from "../../src/notifications/views/alert-group.ts";
 import { MESSAGE_LIMIT } from "../../src/telegram-format.ts";
 import { alertRow } from "../helpers/alert-row.ts";
 import { plain } from "../helpers/telegram.ts";

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { AlertRow, IncidentRow, MuteRow } from "../../db/schema/index.ts";
-import { renderAlert } from "../../src/events/alert-message.ts";
+import { renderAlert } from "../../src/notifications/views/alert.ts";
 import { alertRow } from "../helpers/alert-row.ts";
 import { parseTelegramHtml } from "../helpers/telegram-html.ts";
 

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { renderBackendDetail, renderBackendList } from "../../src/proxy/backend-message.ts";
+import { renderBackendDetail, renderBackendList } from "../../src/bot/views/backend-message.ts";
 import type { BackendLive } from "../../src/proxy/proxy-module.ts";
 import { parseTelegramHtml } from "../helpers/telegram-html.ts";
 

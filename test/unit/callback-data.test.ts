@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { agentRef } from "../../src/bot/views/agents-message.ts";
 import { type CallbackAction, callbackData } from "../../src/callback-data.ts";
-import { agentRef } from "../../src/heartbeats/agents-message.ts";
 
 const ULID = "01JABCDEFGHJKMNPQRSTVWXYZ0";
 const UUID = "0f8fad5b-d9cb-469f-a165-70867728950e";

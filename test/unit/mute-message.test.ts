@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { MuteRow } from "../../db/schema/index.ts";
+import { renderMuteCreated, renderMuteList } from "../../src/bot/views/mute-message.ts";
 import type { Silence } from "../../src/mutes/alertmanager-silences.ts";
-import { renderMuteCreated, renderMuteList } from "../../src/mutes/mute-message.ts";
 import { parseTelegramHtml } from "../helpers/telegram-html.ts";
 
 const TZ = "Europe/Berlin";

@@ -1,8 +1,12 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { alertLinks, compactLabels, silenceUrl } from "../../src/events/alert-links.ts";
 import { formatMatcher } from "../../src/mutes/matchers.ts";
 import { parseMatcherLine, parseMuteLine } from "../../src/mutes/mute-spec.ts";
+import {
+  alertLinks,
+  compactLabels,
+  silenceUrl,
+} from "../../src/notifications/views/alert-links.ts";
 
 const text = (ms: { name: string; op: string; value: string }[]) =>
   ms.map((m) => formatMatcher(m as Parameters<typeof formatMatcher>[0])).join(" ");

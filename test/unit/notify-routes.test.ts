@@ -3,15 +3,15 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
-import { loadConfig } from "../../src/config.ts";
-import { ConfigError } from "../../src/errors.ts";
-import { createNotificationRouter } from "../../src/notifications/notification-router.ts";
-import { loadRoutes } from "../../src/notifications/routes-config.ts";
 import {
   parseLabelSet,
   renderRouteDecision,
   renderRoutes,
-} from "../../src/notifications/routes-view.ts";
+} from "../../src/bot/views/routes-view.ts";
+import { loadConfig } from "../../src/config.ts";
+import { ConfigError } from "../../src/errors.ts";
+import { createNotificationRouter } from "../../src/notifications/notification-router.ts";
+import { loadRoutes } from "../../src/notifications/routes-config.ts";
 import { ISSUE_ROUTES } from "../fixtures/notify-routes.ts";
 import { plain } from "../helpers/telegram.ts";
 

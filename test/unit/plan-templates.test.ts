@@ -2,7 +2,6 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { HealPlanRow } from "../../db/schema/index.ts";
 import { ConfigError } from "../../src/errors.ts";
-import { renderPlanMessage } from "../../src/heal/plan-message.ts";
 import {
   fillPlaceholders,
   parseTemplates,
@@ -10,6 +9,7 @@ import {
   templateFor,
   vetTarget,
 } from "../../src/heal/plan-templates.ts";
+import { renderPlanMessage } from "../../src/notifications/views/heal-plan.ts";
 
 const RULES = [
   {

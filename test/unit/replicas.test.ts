@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { renderReplicaLines } from "../../src/bot/views/replica-lines.ts";
 import { parseChange } from "../../src/replicas/change-feed.ts";
-import { renderReplicaLines } from "../../src/status/replica-lines.ts";
 
 describe("change notifications", () => {
   it("reads topic, writing replica, version and key", () => {

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { autonomyPoint } from "../../src/autonomy/autonomy-service.ts";
-import { renderReport } from "../../src/reports/report-message.ts";
+import { renderReport } from "../../src/notifications/views/digest.ts";
 import { alertStats, cooldownStats, incidentStats } from "../../src/reports/report-stats.ts";
 import { MESSAGE_LIMIT } from "../../src/telegram-format.ts";
 import { DAY, dailyData, dayCore, weeklyData } from "../fixtures/reports.ts";

@@ -2,13 +2,9 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { AiderSessionRow } from "../../db/schema/index.ts";
 import type { SessionView } from "../../src/aider/aider-queries.ts";
-import { renderSessionPage, SESSIONS_PAGE_SIZE } from "../../src/aider/session-list.ts";
-import {
-  clockDuration,
-  compactCount,
-  cost,
-  renderSessionMessage,
-} from "../../src/aider/session-message.ts";
+import { clockDuration, compactCount, cost } from "../../src/aider/session-format.ts";
+import { renderSessionPage, SESSIONS_PAGE_SIZE } from "../../src/bot/views/session-list.ts";
+import { renderSessionMessage } from "../../src/notifications/views/aider-session.ts";
 import { MESSAGE_LIMIT } from "../../src/telegram-format.ts";
 import { plain } from "../helpers/telegram.ts";
 

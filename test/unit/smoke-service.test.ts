@@ -3,7 +3,7 @@ import { describe, it } from "node:test";
 import type { Db } from "../../db/client.ts";
 import { loadConfig } from "../../src/config.ts";
 import { createMetrics } from "../../src/metrics.ts";
-import { renderSmokeRun } from "../../src/smoke/smoke-message.ts";
+import { renderSmokeRun } from "../../src/notifications/views/smoke-summary.ts";
 import { createSmokeService } from "../../src/smoke/smoke-service.ts";
 import type { SmokeStore } from "../../src/smoke/smoke-store.ts";
 import { fakeClock } from "../helpers/clock.ts";

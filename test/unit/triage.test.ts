@@ -1,8 +1,9 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { localDays } from "../../src/autonomy/autonomy-service.ts";
-import { renderAlert } from "../../src/events/alert-message.ts";
 import { parseTemplates } from "../../src/heal/plan-templates.ts";
+import { renderAlert } from "../../src/notifications/views/alert.ts";
+import { renderTriageSection } from "../../src/notifications/views/triage-section.ts";
 import { MESSAGE_LIMIT } from "../../src/telegram-format.ts";
 import { describeResolution, memoryLine } from "../../src/triage/memory-text.ts";
 import { readAnswer } from "../../src/triage/model-client.ts";
@@ -11,7 +12,6 @@ import type { TriageContext } from "../../src/triage/triage-context.ts";
 import { DATA_CLOSE, DATA_OPEN, dataBlock, triageRequest } from "../../src/triage/triage-prompt.ts";
 import { rulesTriage } from "../../src/triage/triage-rules.ts";
 import { toResult, triageAnswerSchema } from "../../src/triage/triage-schema.ts";
-import { renderTriageSection } from "../../src/triage/triage-section.ts";
 import { alertRow } from "../helpers/alert-row.ts";
 import { plain } from "../helpers/telegram.ts";
 

@@ -1,7 +1,6 @@
 import type { IncomingHttpHeaders } from "node:http";
 import type { FastifyInstance } from "fastify";
-import { type Bot, webhookCallback } from "grammy";
-import type { BotContext } from "../../bot/context.ts";
+import type { TelegramWebhookHandler } from "../../bot/webhook-handler.ts";
 import { safeEqual } from "../../proxy/key-crypto.ts";
 import { type AuthRefusal, authenticate } from "../auth.ts";
 
@@ -11,13 +10,12 @@ export const SECRET_HEADER = "x-telegram-bot-api-secret-token";
 /**
  * `POST /telegram/webhook` (webhook mode). An update without the registered secret in
  * {@link SECRET_HEADER} is refused 401 before its body is read (and counted by the auth
- * limiter), so nobody who merely reaches the port can act as an admin. grammY checks the
- * secret again and answers Telegram as soon as the update is handled (or after its 10 s
- * timeout, `onTimeout: "return"`, so a slow handler is not redelivered).
+ * limiter), so nobody who merely reaches the port can act as an admin. `handler` (the bot's,
+ * src/bot/webhook-handler.ts) checks the secret again and handles the update.
  */
 export function registerTelegramWebhook(
   app: FastifyInstance,
-  deps: { bot: Bot<BotContext>; secret: string },
+  deps: { handler: TelegramWebhookHandler; secret: string },
 ): void {
   app.register(async (hook) => {
     hook.addHook(
@@ -35,9 +33,6 @@ export function registerTelegramWebhook(
         app.authLimiter,
       ),
     );
-    hook.post(
-      "/telegram/webhook",
-      webhookCallback(deps.bot, "fastify", { secretToken: deps.secret, onTimeout: "return" }),
-    );
+    hook.post("/telegram/webhook", deps.handler);
   });
 }

@@ -1,10 +1,10 @@
-import type { AiderSessionRow, InlineKeyboard } from "../../db/schema/index.ts";
-import { callbackData } from "../callback-data.ts";
-import { escapeHtml, pagerRow, truncateHtml } from "../telegram-format.ts";
-import { formatWhen, zoneNote } from "../time-format.ts";
-import { repoName } from "./aider-alerts.ts";
-import { sessionKey } from "./aider-queries.ts";
-import { clockDuration, cost, plural } from "./session-message.ts";
+import type { AiderSessionRow, InlineKeyboard } from "../../../db/schema/index.ts";
+import { repoName } from "../../aider/aider-alerts.ts";
+import { sessionKey } from "../../aider/aider-queries.ts";
+import { clockDuration, cost, plural } from "../../aider/session-format.ts";
+import { callbackData } from "../../callback-data.ts";
+import { escapeHtml, pagerRow, truncateHtml } from "../../telegram-format.ts";
+import { formatWhen, zoneNote } from "../../time-format.ts";
 
 /** Sessions per page of /sessions. */
 export const SESSIONS_PAGE_SIZE = 5;

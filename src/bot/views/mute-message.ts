@@ -1,11 +1,11 @@
-import type { InlineKeyboard, MuteRow } from "../../db/schema/index.ts";
-import { callbackData } from "../callback-data.ts";
-import { personName } from "../person-name.ts";
-import { escapeHtml, truncateHtml } from "../telegram-format.ts";
-import { clockTime, formatSpan, formatWhen, zoneNote } from "../time-format.ts";
-import type { Silence } from "./alertmanager-silences.ts";
-import { formatMatcher, type Matcher } from "./matchers.ts";
-import type { CreatedMute, SilenceOutcome } from "./mute-service.ts";
+import type { InlineKeyboard, MuteRow } from "../../../db/schema/index.ts";
+import { callbackData } from "../../callback-data.ts";
+import type { Silence } from "../../mutes/alertmanager-silences.ts";
+import { formatMatcher, type Matcher } from "../../mutes/matchers.ts";
+import type { CreatedMute, SilenceOutcome } from "../../mutes/mute-service.ts";
+import { personName } from "../../person-name.ts";
+import { escapeHtml, truncateHtml } from "../../telegram-format.ts";
+import { clockTime, formatSpan, formatWhen, zoneNote } from "../../time-format.ts";
 
 /** Matchers as amtool writes them, each in `<code>`. */
 function matchersHtml(ms: readonly Matcher[]): string {

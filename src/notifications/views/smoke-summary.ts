@@ -1,9 +1,9 @@
-import type { SmokeRunRow } from "../../db/schema/index.ts";
-import { escapeHtml, truncateHtml } from "../telegram-format.ts";
-import { clockTime, formatWhen, zoneNote } from "../time-format.ts";
-import type { SmokeRun } from "./smoke-service.ts";
-import { checkOrder, okShare, type SmokeDistribution } from "./smoke-stats.ts";
-import { CHECK_LABELS, type CheckName, STATUS_ICON } from "./smoke-types.ts";
+import type { SmokeRunRow } from "../../../db/schema/index.ts";
+import type { SmokeRun } from "../../smoke/smoke-service.ts";
+import { checkOrder, okShare, type SmokeDistribution } from "../../smoke/smoke-stats.ts";
+import { CHECK_LABELS, type CheckName, STATUS_ICON } from "../../smoke/smoke-types.ts";
+import { escapeHtml, truncateHtml } from "../../telegram-format.ts";
+import { clockTime, formatWhen, zoneNote } from "../../time-format.ts";
 
 const label = (name: string) => CHECK_LABELS[name as CheckName] ?? name;
 

@@ -1,10 +1,11 @@
-import type { AlertGroupRow, AlertRow, InlineKeyboard } from "../../db/schema/index.ts";
-import { callbackData } from "../callback-data.ts";
-import { alertPlace, incidentRef } from "../incidents/incident-ref.ts";
-import { escapeHtml, MESSAGE_LIMIT } from "../telegram-format.ts";
-import { cutText } from "../text-cut.ts";
-import { formatWhen, zoneNote } from "../time-format.ts";
-import type { RenderedMessage } from "./alert-message.ts";
+import type { AlertGroupRow, AlertRow, InlineKeyboard } from "../../../db/schema/index.ts";
+import { callbackData } from "../../callback-data.ts";
+import { groupTitle } from "../../events/group-key.ts";
+import { alertPlace, incidentRef } from "../../incidents/incident-ref.ts";
+import { escapeHtml, MESSAGE_LIMIT } from "../../telegram-format.ts";
+import { cutText } from "../../text-cut.ts";
+import { formatWhen, zoneNote } from "../../time-format.ts";
+import type { RenderedMessage } from "../notification.ts";
 
 const ICON = { critical: "🔴", warning: "🟠", info: "🔵" } as const;
 const SEVERITY_ORDER = { critical: 0, warning: 1, info: 2 } as const;
@@ -60,14 +61,6 @@ export function memberOrder(a: GroupMember, b: GroupMember): number {
 
 /** `api-2` before `api-10`: numbers inside names compared as numbers. */
 const naturalOrder = new Intl.Collator("en", { numeric: true }).compare;
-
-/** The group's label values for its header: `HighErrorRate` for alertname, else `job=api`. */
-export function groupTitle(labels: Readonly<Record<string, string>>): string {
-  const parts = Object.entries(labels)
-    .sort(([a], [b]) => (a === "alertname" ? -1 : b === "alertname" ? 1 : a < b ? -1 : 1))
-    .map(([k, v]) => (k === "alertname" ? v : `${k}=${v}`));
-  return parts.length > 0 ? parts.join(" · ") : "alert group";
-}
 
 /** Line 1: `🔴 4 critical · 🟠 3 warning · <b>HighErrorRate</b>` (firing members counted). */
 function headLine(v: GroupView): string {

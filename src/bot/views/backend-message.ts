@@ -1,9 +1,9 @@
-import { escapeHtml } from "../telegram-format.ts";
-import { formatSpan, formatWhen, zoneNote } from "../time-format.ts";
-import { POOLS } from "../types.ts";
-import type { ProxyApi } from "./proxy-apis.ts";
-import type { BackendLive } from "./proxy-module.ts";
-import type { UsageSummary } from "./stats.ts";
+import type { ProxyApi } from "../../proxy/proxy-apis.ts";
+import type { BackendLive } from "../../proxy/proxy-module.ts";
+import type { UsageSummary } from "../../proxy/stats.ts";
+import { escapeHtml } from "../../telegram-format.ts";
+import { formatSpan, formatWhen, zoneNote } from "../../time-format.ts";
+import { POOLS } from "../../types.ts";
 
 const STATE_ICON = { healthy: "🟢", degraded: "🟠", down: "🔴" } as const;
 

@@ -1,12 +1,12 @@
 import { createHash } from "node:crypto";
-import type { AgentBeatRow, InlineKeyboard } from "../../db/schema/index.ts";
-import { callbackData, homeButton } from "../callback-data.ts";
-import { escapeHtml, formatDuration, pagerRow, truncateHtml } from "../telegram-format.ts";
-import { cutText } from "../text-cut.ts";
-import { clockTime, formatSpan, formatWhen, relativeTime, zoneNote } from "../time-format.ts";
-import { type AgentClass, roundsWarnAt } from "./agent-classes.ts";
-import type { AgentViewState } from "./agent-state.ts";
-import type { AgentView } from "./agent-views.ts";
+import type { AgentBeatRow, InlineKeyboard } from "../../../db/schema/index.ts";
+import { callbackData, homeButton } from "../../callback-data.ts";
+import { type AgentClass, roundsWarnAt } from "../../heartbeats/agent-classes.ts";
+import type { AgentViewState } from "../../heartbeats/agent-state.ts";
+import type { AgentView } from "../../heartbeats/agent-views.ts";
+import { escapeHtml, formatDuration, pagerRow, truncateHtml } from "../../telegram-format.ts";
+import { cutText } from "../../text-cut.ts";
+import { clockTime, formatSpan, formatWhen, relativeTime, zoneNote } from "../../time-format.ts";
 
 /** Agents per page of /agents. */
 export const AGENTS_PAGE_SIZE = 6;

@@ -1,6 +1,6 @@
-import type { ReplicaListing } from "../replicas/membership.ts";
-import type { Role } from "../replicas/role-elector.ts";
-import { escapeHtml, formatDuration } from "../telegram-format.ts";
+import type { ReplicaListing } from "../../replicas/membership.ts";
+import type { Role } from "../../replicas/role-elector.ts";
+import { escapeHtml, formatDuration } from "../../telegram-format.ts";
 
 const ROLE_NAMES: Record<Role, string> = { telegram: "polls Telegram", watchdog: "watchdog" };
 

@@ -1,11 +1,5 @@
-import type { TriageRow } from "../../db/schema/index.ts";
-import { escapeHtml } from "../telegram-format.ts";
-
-/** What an alert message shows of its latest triage. */
-export type TriageView = Pick<
-  TriageRow,
-  "source" | "model" | "fallbackReason" | "result" | "requestedBy"
->;
+import { escapeHtml } from "../../telegram-format.ts";
+import type { TriageView } from "../../triage/triage-view.ts";
 
 function head(t: TriageView): string {
   if (t.source === "model") {

@@ -1,14 +1,14 @@
-import { InputError } from "../errors.ts";
-import { formatMatcher } from "../mutes/matchers.ts";
-import { tokenize } from "../mutes/mute-spec.ts";
-import { escapeHtml, formatDuration, truncateHtml } from "../telegram-format.ts";
+import { InputError } from "../../errors.ts";
+import { formatMatcher } from "../../mutes/matchers.ts";
+import { tokenize } from "../../mutes/mute-spec.ts";
 import {
   NOTIFICATION_KINDS,
   type NotificationKind,
   type NotificationRouter,
   type RouteDecision,
-} from "./notification-router.ts";
-import type { ChatTarget, Route } from "./routes-config.ts";
+} from "../../notifications/notification-router.ts";
+import type { ChatTarget, Route } from "../../notifications/routes-config.ts";
+import { escapeHtml, formatDuration, truncateHtml } from "../../telegram-format.ts";
 
 /** `424242` or `-1001234567890 topic 42`. */
 function chatText(c: ChatTarget): string {

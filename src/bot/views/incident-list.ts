@@ -1,9 +1,9 @@
-import type { IncidentRow, InlineKeyboard } from "../../db/schema/index.ts";
-import { callbackData, homeButton } from "../callback-data.ts";
-import { personName } from "../person-name.ts";
-import { escapeHtml, pagerRow, truncateHtml } from "../telegram-format.ts";
-import { formatSpan, formatWhen, relativeTime, zoneNote } from "../time-format.ts";
-import { type IncidentTag, incidentRef } from "./incident-ref.ts";
+import type { IncidentRow, InlineKeyboard } from "../../../db/schema/index.ts";
+import { callbackData, homeButton } from "../../callback-data.ts";
+import { type IncidentTag, incidentRef } from "../../incidents/incident-ref.ts";
+import { personName } from "../../person-name.ts";
+import { escapeHtml, pagerRow, truncateHtml } from "../../telegram-format.ts";
+import { formatSpan, formatWhen, relativeTime, zoneNote } from "../../time-format.ts";
 
 /** Incidents per page of /incidents. */
 export const INCIDENTS_PAGE_SIZE = 5;

@@ -1,15 +1,16 @@
-import type { InlineKeyboard } from "../../db/schema/index.ts";
-import { callbackData } from "../callback-data.ts";
-import { describeTarget, KIND_LABEL } from "../heal/plan-message.ts";
-import { incidentHeadline } from "../incidents/incident-list.ts";
-import { pct } from "../reports/report-format.ts";
-import { renderScheduleLines } from "../scheduler/schedule-status.ts";
-import { CHECK_LABELS, type CheckName, STATUS_ICON } from "../smoke/smoke-types.ts";
-import { escapeHtml, truncateHtml } from "../telegram-format.ts";
-import { clockTime, formatSpan, formatWhen, relativeTime, zoneNote } from "../time-format.ts";
-import { POOLS } from "../types.ts";
+import type { InlineKeyboard } from "../../../db/schema/index.ts";
+import { callbackData } from "../../callback-data.ts";
+import { KIND_LABEL } from "../../heal/plan-view.ts";
+import { describeTarget } from "../../notifications/views/heal-plan.ts";
+import { pct } from "../../reports/report-format.ts";
+import { CHECK_LABELS, type CheckName, STATUS_ICON } from "../../smoke/smoke-types.ts";
+import type { Attention, StatusSnapshot } from "../../status/status-service.ts";
+import { escapeHtml, truncateHtml } from "../../telegram-format.ts";
+import { clockTime, formatSpan, formatWhen, relativeTime, zoneNote } from "../../time-format.ts";
+import { POOLS } from "../../types.ts";
+import { incidentHeadline } from "./incident-list.ts";
 import { renderReplicaLines } from "./replica-lines.ts";
-import type { Attention, StatusSnapshot } from "./status-service.ts";
+import { renderScheduleLines } from "./schedule-lines.ts";
 
 /** The /status message: HTML text and its navigation buttons. */
 export interface StatusMessage {

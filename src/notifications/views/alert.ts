@@ -4,23 +4,19 @@ import type {
   IncidentRow,
   InlineKeyboard,
   MuteRow,
-} from "../../db/schema/index.ts";
-import { callbackData } from "../callback-data.ts";
-import { incidentRef } from "../incidents/incident-ref.ts";
-import { personName } from "../person-name.ts";
-import { escapeAttr, escapeHtml, MESSAGE_LIMIT, truncateHtml } from "../telegram-format.ts";
-import { cutText } from "../text-cut.ts";
-import { formatSpan, formatWhen, zoneNote } from "../time-format.ts";
-import { renderTriageSection, type TriageView } from "../triage/triage-section.ts";
+} from "../../../db/schema/index.ts";
+import { callbackData } from "../../callback-data.ts";
+import { incidentRef } from "../../incidents/incident-ref.ts";
+import { personName } from "../../person-name.ts";
+import { escapeAttr, escapeHtml, MESSAGE_LIMIT, truncateHtml } from "../../telegram-format.ts";
+import { cutText } from "../../text-cut.ts";
+import { formatSpan, formatWhen, zoneNote } from "../../time-format.ts";
+import type { TriageView } from "../../triage/triage-view.ts";
+import type { RenderedMessage } from "../notification.ts";
 import { alertLinks, compactLabels } from "./alert-links.ts";
+import { renderTriageSection } from "./triage-section.ts";
 
 const ICON = { critical: "🔴", warning: "🟠", info: "🔵" } as const;
-
-/** The Telegram message of an alert: HTML text and its buttons. */
-export interface RenderedMessage {
-  text: string;
-  keyboard: InlineKeyboard | null;
-}
 
 /** What an alert message shows besides the alert itself. */
 export interface AlertView {

@@ -1,9 +1,9 @@
-import { checkOrder, okShare } from "../smoke/smoke-stats.ts";
-import { CHECK_LABELS, type CheckName } from "../smoke/smoke-types.ts";
-import { escapeHtml, formatDuration, formatTime, truncateHtml } from "../telegram-format.ts";
-import { clockTime, zoneNote } from "../time-format.ts";
-import { change, changePoints, int, pct, usd } from "./report-format.ts";
-import type { ReportCore, ReportData, UsageStats } from "./report-types.ts";
+import { change, changePoints, int, pct, usd } from "../../reports/report-format.ts";
+import type { ReportCore, ReportData, UsageStats } from "../../reports/report-types.ts";
+import { checkOrder, okShare } from "../../smoke/smoke-stats.ts";
+import { CHECK_LABELS, type CheckName } from "../../smoke/smoke-types.ts";
+import { escapeHtml, formatDuration, formatTime, truncateHtml } from "../../telegram-format.ts";
+import { clockTime, zoneNote } from "../../time-format.ts";
 
 /** Backends and agents listed per report; the rest are summed up as "+N more". */
 const TOP = 8;

@@ -1,24 +1,14 @@
-import type { HealAuditRow, HealPlanRow, InlineKeyboard } from "../../db/schema/index.ts";
-import { callbackData } from "../callback-data.ts";
-import { personName } from "../person-name.ts";
-import { escapeHtml } from "../telegram-format.ts";
-import { formatSpan, formatWhen, relativeTime, zoneNote } from "../time-format.ts";
+import type { HealAuditRow, HealPlanRow, InlineKeyboard } from "../../../db/schema/index.ts";
+import { callbackData } from "../../callback-data.ts";
+import { KIND_LABEL, type PlanView, planRef } from "../../heal/plan-view.ts";
+import { personName } from "../../person-name.ts";
+import { escapeHtml } from "../../telegram-format.ts";
+import { formatSpan, formatWhen, relativeTime, zoneNote } from "../../time-format.ts";
 
 /**
  * Callback data of "Propose fix" on alert `<alertId>` (a ULID): `pf:<alertId>`, 29 bytes of
  * Telegram's 64. The template is chosen again from the alert's labels when pressed.
  */
-
-/** Outbox subject of a plan's message: later edits find it by this. */
-export const planSubject = (id: string): string => `plan:${id}`;
-
-/** Plan kinds for people. */
-export const KIND_LABEL: Record<HealPlanRow["kind"], string> = {
-  code_fix: "Code fix",
-  restart: "Restart",
-  rollback: "Rollback",
-  command: "Command",
-};
 
 const STATUS_LINE: Record<HealPlanRow["status"], string> = {
   pending: "⏳ Waiting for a decision",
@@ -32,9 +22,6 @@ const STATUS_LINE: Record<HealPlanRow["status"], string> = {
   refused: "🛑 Refused by a guardrail",
 };
 
-/** Short plan reference for buttons and lists: the last 8 characters of its ULID. */
-export const planRef = (id: string): string => id.slice(-8);
-
 /** The plan's target as HTML code. */
 export function describeTarget(plan: Pick<HealPlanRow, "target">): string {
   return `<code>${escapeHtml(plan.target)}</code>`;
@@ -45,25 +32,6 @@ export function describeAction(plan: Pick<HealPlanRow, "kind" | "target">): stri
   return plan.kind === "code_fix"
     ? `run the fixer on ${describeTarget(plan)}, commit, push, check health`
     : `run the allowlisted <code>${plan.kind}</code> command on ${describeTarget(plan)}`;
-}
-
-/**
- * What a plan message shows besides the row: computed by the heal service when it renders.
- */
-export interface PlanView {
-  timeZone: string;
-  /** The moment of the rendering, for relative times. */
-  now: Date;
-  /** The linked incident's number (`#17`), when the plan has one. */
-  incidentNumber?: number;
-  /**
-   * Why the guardrails would refuse the plan now (protected target, file not allowlisted, no
-   * command for the kind, repository missing); undefined when they would let it run. A
-   * blocked pending plan has no Approve button.
-   */
-  blocked?: string;
-  /** Other plans pending on the same target. */
-  sameTarget?: number;
 }
 
 /**

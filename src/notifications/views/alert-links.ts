@@ -1,4 +1,4 @@
-import type { AlertRow } from "../../db/schema/index.ts";
+import type { AlertRow } from "../../../db/schema/index.ts";
 
 /** A link shown under an alert: its label and an http(s) URL. */
 export interface AlertLink {
