@@ -29,7 +29,8 @@ declare module "fastify" {
 /**
  * Serves some requests on the raw node:http objects, before Fastify builds anything for them
  * (the proxy's `/v1` hot path: src/http/v1/v1-handler.ts); returns false, touching nothing,
- * for the requests Fastify is to serve.
+ * for the requests Fastify is to serve. It sees requests that come through the server only:
+ * Fastify's `inject()` goes straight to Fastify's routing.
  */
 export type FrontHandler = (req: IncomingMessage, res: ServerResponse) => boolean;
 
