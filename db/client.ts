@@ -94,6 +94,12 @@ export interface OpenOptions {
    * can say which replica wrote (db/migrations/0009_replicas.sql). Default `commandpost`.
    */
   applicationName?: string;
+  /**
+   * Called with the text of every statement sent (benchmarks count statements per request
+   * with it). On Postgres this is every statement on the pool's connections, `begin` and
+   * `commit` included (postgres.js `debug`); on PGlite every statement drizzle sends.
+   */
+  onQuery?: (text: string) => void;
 }
 
 /**
@@ -102,14 +108,25 @@ export interface OpenOptions {
  */
 export async function openDatabase(opts: OpenOptions): Promise<Database> {
   if (opts.url)
-    return openPostgres(opts.url, opts.maxConnections ?? 10, opts.applicationName ?? "commandpost");
-  return openPglite(opts.dataDir);
+    return openPostgres(
+      opts.url,
+      opts.maxConnections ?? 10,
+      opts.applicationName ?? "commandpost",
+      opts.onQuery,
+    );
+  return openPglite(opts.dataDir, opts.onQuery);
 }
 
-async function openPostgres(url: string, max: number, appName: string): Promise<Database> {
+async function openPostgres(
+  url: string,
+  max: number,
+  appName: string,
+  onQuery: ((text: string) => void) | undefined,
+): Promise<Database> {
   const client = postgres(url, {
     max,
     onnotice: () => {},
+    ...(onQuery && { debug: (_conn: number, text: string) => onQuery(text) }),
     connection: { application_name: appName },
   });
   const db = drizzlePostgres(client, { schema });
@@ -190,7 +207,10 @@ function initPgliteInChild(dir: string): Promise<boolean> {
   });
 }
 
-async function openPglite(dataDir: string | undefined): Promise<Database> {
+async function openPglite(
+  dataDir: string | undefined,
+  onQuery: ((text: string) => void) | undefined,
+): Promise<Database> {
   let release = () => {};
   let pg: PGlite;
   if (dataDir) {
@@ -204,7 +224,10 @@ async function openPglite(dataDir: string | undefined): Promise<Database> {
     pg = new PGlite(pgliteOptions());
   }
   await pg.waitReady;
-  const db = drizzlePglite(pg, { schema });
+  const db = drizzlePglite(pg, {
+    schema,
+    ...(onQuery && { logger: { logQuery: (text: string) => onQuery(text) } }),
+  });
   await migratePglite(db, { migrationsFolder: MIGRATIONS });
   let closed = false;
   return {

@@ -17,7 +17,7 @@
  * deadlocks the server counted meanwhile (`pg_stat_database.deadlocks` delta of the bench's
  * database) and the calls answered other than 200, and the CPU used by this process and by
  * everything else on the machine (other processes share the cores). Targets are printed
- * with PASS/MISS. BENCH_SCENARIOS=storm,distinct,… runs only those. Exits 1 when a scenario sent more than one message per fingerprint or a
+ * with PASS/MISS, with the statements sent per call (BENCH_STATEMENTS=1 lists them). BENCH_SCENARIOS=storm,distinct,… runs only those. Exits 1 when a scenario sent more than one message per fingerprint or a
  * call failed.
  */
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -189,7 +189,20 @@ async function main(): Promise<void> {
     LOG_LEVEL: "silent",
     ...(process.env.DATABASE_URL && { DATABASE_URL: process.env.DATABASE_URL }),
   });
-  const database = await openDatabase({ url: config.databaseUrl, maxConnections: 12 });
+  /** Statements sent since the scenario started, and their texts (BENCH_STATEMENTS=1). */
+  let statements = 0;
+  const texts = new Map<string, number>();
+  const database = await openDatabase({
+    url: config.databaseUrl,
+    maxConnections: 12,
+    onQuery: (text) => {
+      statements++;
+      if (process.env.BENCH_STATEMENTS) {
+        const key = text.replace(/\s+/g, " ").slice(0, 160);
+        texts.set(key, (texts.get(key) ?? 0) + 1);
+      }
+    },
+  });
   const pg = database.kind === "postgres";
   const sender = countingSender();
   const app = await createApp(config, { logger: createLogger("silent"), database, sender });
@@ -221,11 +234,14 @@ async function main(): Promise<void> {
     const since = new Date();
     const dl0 = await deadlocks();
     const cpu0 = { self: procCpuS("self"), machine: machineBusyS() };
+    statements = 0;
+    texts.clear();
     const started = performance.now();
     const { latencies, outcomes, failed, events } = await storm(url, run, s);
     const seconds = (performance.now() - started) / 1000;
     const selfCpu = (procCpuS("self") - cpu0.self) / seconds;
     const otherCpu = (machineBusyS() - cpu0.machine) / seconds - selfCpu;
+    const sent = statements;
     const dl = (await deadlocks()) - dl0;
     const rows = async (kind: "send" | "edit") =>
       (
@@ -261,6 +277,14 @@ async function main(): Promise<void> {
     out(
       `  messages produced: ${sends} sends + ${edits} edits = ${sends + edits} (outbox rows; sends <= ${s.fingerprints}: ${verdict(sends <= s.fingerprints)})`,
     );
+    out(
+      `  statements per call: ${(sent / Math.max(1, latencies.length)).toFixed(1)} (${pg ? "every statement on the pool, begin and commit included" : "what drizzle sent"}; the outbox worker's too)`,
+    );
+    if (process.env.BENCH_STATEMENTS) {
+      for (const [text, n] of [...texts].sort((a, b) => b[1] - a[1]).slice(0, 25)) {
+        out(`    ${(n / Math.max(1, latencies.length)).toFixed(2)}× ${text}`);
+      }
+    }
     if (pg) {
       out(
         `  deadlocks (pg_stat_database delta): ${dl} (target ${TARGET.deadlocks}: ${verdict(dl === TARGET.deadlocks)})`,

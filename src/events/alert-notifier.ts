@@ -1,6 +1,7 @@
-import { eq, inArray } from "drizzle-orm";
+import { eq } from "drizzle-orm";
 import type { DbOrTx } from "../../db/client.ts";
 import { type AlertRow, type MuteRow, mutes } from "../../db/schema/index.ts";
+import { columnList, rowCodec, statement } from "../../db/statement.ts";
 import { HEARTBEAT_SOURCE } from "../heartbeats/heartbeat-events.ts";
 import type { IncidentService } from "../incidents/incident-service.ts";
 import type { EscalationStore } from "../notifications/escalation-store.ts";
@@ -40,6 +41,13 @@ export interface AlertNotifierDeps {
   /** {@link triageFor} of many alerts in one read, keyed by alert id (batched variants). */
   triagesFor?: (alertIds: string[], tx: DbOrTx) => Promise<Map<string, TriageView>>;
 }
+
+/** Mutes by id, for the batched views (fixed text, db/statement.ts). */
+const mutesById = statement(
+  "mutes_by_id",
+  `select ${columnList(mutes)} from mutes where id = any($1::text[])`,
+  rowCodec(mutes),
+);
 
 /** The outbox subject of an alert's live message(s). */
 export const alertSubject = (alertId: string) => `alert:${alertId}`;
@@ -134,7 +142,7 @@ export function createAlertNotifier(deps: AlertNotifierDeps) {
     const ids = list.map((a) => a.id);
     const [incidentRows, muteRows, triages, escalations] = await Promise.all([
       incidentIds.length > 0 ? incidents.getMany(incidentIds, tx) : [],
-      muteIds.length > 0 ? tx.select().from(mutes).where(inArray(mutes.id, muteIds)) : [],
+      muteIds.length > 0 ? mutesById.run(tx, [muteIds]) : [],
       deps.triagesFor?.(ids, tx) ?? new Map<string, TriageView>(),
       deps.escalations.getMany(ids, tx),
     ]);

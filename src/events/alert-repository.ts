@@ -1,7 +1,8 @@
 import { createHash } from "node:crypto";
-import { and, asc, desc, eq, inArray, type SQL, sql } from "drizzle-orm";
+import { and, desc, eq, sql } from "drizzle-orm";
 import type { Db, DbOrTx } from "../../db/client.ts";
 import { type AlertRow, alerts } from "../../db/schema/index.ts";
+import { columnList, insertRowsText, jsonRows, rowCodec, statement } from "../../db/statement.ts";
 
 /** Columns that may change on an alert. */
 export type AlertChange = Partial<Omit<AlertRow, "id" | "fingerprint">>;
@@ -41,10 +42,52 @@ export function inhibitionKeyOf(row: Pick<AlertRow, "labels" | "type">): Inhibit
   return { alertname: row.labels.alertname ?? row.type, instance: row.labels.instance ?? "" };
 }
 
-/** `values (…), (…)` of a bulk statement. */
-const rowsSql = (rows: SQL[]) => sql.join(rows, sql`, `);
-/** A timestamp parameter (null stays null). */
-const ts = (d: Date | null) => (d ? sql`${d.toISOString()}::timestamptz` : sql`null::timestamptz`);
+/** The columns of an {@link AlertIngestChange}, and nothing else of the row. */
+const ingestChange = (c: AlertIngestChange): AlertIngestChange => ({
+  id: c.id,
+  status: c.status,
+  resolvedAt: c.resolvedAt,
+  lastEventAt: c.lastEventAt,
+  eventCount: c.eventCount,
+  lastNotifiedAt: c.lastNotifiedAt,
+  notifications: c.notifications,
+});
+
+// The ingest's statements, fixed text (prepared on Postgres: db/statement.ts).
+const decodeAlert = rowCodec(alerts);
+const ALERT_COLUMNS = columnList(alerts);
+/**
+ * Takes the fingerprint locks in the order of `$1` (sorted by the caller): `unnest` yields
+ * the array's elements in order, and each row's lock is taken as the row is produced.
+ */
+const lockKeys = statement(
+  "lock_fingerprints",
+  `select pg_advisory_xact_lock(${FINGERPRINT_LOCK_CLASS}, k) from unnest($1::int[]) as k`,
+);
+const firingForUpdate = statement(
+  "alerts_firing_for_update",
+  `select ${ALERT_COLUMNS} from alerts where fingerprint = any($1::text[]) and status = 'firing'
+   order by fingerprint for update`,
+  decodeAlert,
+);
+/** `$1`/`$2`: alertnames and instances, pairwise (see {@link inhibitionKeyOf}). */
+const inhibitors = statement(
+  "alerts_inhibitors",
+  `select ${ALERT_COLUMNS} from alerts where status = 'firing' and severity = 'critical'
+   and (coalesce(labels->>'alertname', type), coalesce(labels->>'instance', ''))
+   in (select a, i from unnest($1::text[], $2::text[]) as k(a, i))`,
+  decodeAlert,
+);
+const insertAlerts = statement("alerts_insert", insertRowsText(alerts));
+const updateIngested = statement(
+  "alerts_update_ingested",
+  `update alerts set status = v.status, resolved_at = v.resolved_at,
+   last_event_at = v.last_event_at, event_count = v.event_count,
+   last_notified_at = v.last_notified_at, notifications = v.notifications
+   from json_to_recordset($1::json) as v(id text, status text, resolved_at timestamptz,
+   last_event_at timestamptz, event_count int, last_notified_at timestamptz, notifications int)
+   where alerts.id = v.id`,
+);
 
 /**
  * Data access for alerts (one row per firing episode of a fingerprint). Every method takes
@@ -74,11 +117,7 @@ export function createAlertRepository(db: Db) {
      */
     async lockFingerprints(fingerprints: Iterable<string>, tx: DbOrTx): Promise<void> {
       const keys = [...new Set([...fingerprints].map(fingerprintLockKey))].sort((a, b) => a - b);
-      if (keys.length === 0) return;
-      // A VALUES list is scanned in the order written: the locks are taken in key order.
-      await tx.execute(
-        sql`select pg_advisory_xact_lock(${sql.raw(String(FINGERPRINT_LOCK_CLASS))}, k) from (values ${rowsSql(keys.map((k) => sql`(${sql.raw(String(k))})`))}) as v(k)`,
-      );
+      if (keys.length > 0) await lockKeys.run(tx, [keys]);
     },
 
     /**
@@ -87,12 +126,7 @@ export function createAlertRepository(db: Db) {
      */
     async firingForUpdateMany(fingerprints: string[], tx: DbOrTx): Promise<AlertRow[]> {
       if (fingerprints.length === 0) return [];
-      return tx
-        .select()
-        .from(alerts)
-        .where(and(inArray(alerts.fingerprint, fingerprints), eq(alerts.status, "firing")))
-        .orderBy(asc(alerts.fingerprint))
-        .for("update");
+      return firingForUpdate.run(tx, [fingerprints]);
     },
 
     /**
@@ -101,39 +135,18 @@ export function createAlertRepository(db: Db) {
      */
     async inhibitorsFor(keys: InhibitionKey[], tx: DbOrTx): Promise<AlertRow[]> {
       if (keys.length === 0) return [];
-      const pairs = rowsSql(keys.map((k) => sql`(${k.alertname}::text, ${k.instance}::text)`));
-      return tx
-        .select()
-        .from(alerts)
-        .where(
-          and(
-            eq(alerts.status, "firing"),
-            eq(alerts.severity, "critical"),
-            sql`(coalesce(${alerts.labels}->>'alertname', ${alerts.type}), coalesce(${alerts.labels}->>'instance', '')) in (${pairs})`,
-          ),
-        );
+      return inhibitors.run(tx, [keys.map((k) => k.alertname), keys.map((k) => k.instance)]);
     },
 
     /** Inserts complete alert rows in one statement. */
     async insertMany(rows: AlertRow[], tx: DbOrTx): Promise<void> {
-      if (rows.length > 0) await tx.insert(alerts).values(rows);
+      if (rows.length > 0) await insertAlerts.run(tx, [jsonRows(alerts, rows)]);
     },
 
     /** Applies ingest changes to existing alerts, one statement for all of them. */
     async updateMany(changes: AlertIngestChange[], tx: DbOrTx): Promise<void> {
       if (changes.length === 0) return;
-      const values = rowsSql(
-        changes.map(
-          (c) =>
-            sql`(${c.id}::text, ${c.status}::text, ${ts(c.resolvedAt)}, ${ts(c.lastEventAt)}, ${c.eventCount}::int, ${ts(c.lastNotifiedAt)}, ${c.notifications}::int)`,
-        ),
-      );
-      await tx.execute(sql`update ${alerts} set
-        status = v.status, resolved_at = v.resolved_at, last_event_at = v.last_event_at,
-        event_count = v.event_count, last_notified_at = v.last_notified_at,
-        notifications = v.notifications
-        from (values ${values}) as v(id, status, resolved_at, last_event_at, event_count, last_notified_at, notifications)
-        where ${alerts.id} = v.id`);
+      await updateIngested.run(tx, [jsonRows(alerts, changes.map(ingestChange))]);
     },
 
     /**

@@ -1,10 +1,12 @@
 import { ulid } from "ulid";
 import type { Db, DbOrTx } from "../../db/client.ts";
 import { type AlertRow, events } from "../../db/schema/index.ts";
+import { insertRowsText, jsonRows, statement } from "../../db/statement.ts";
 import type { IncidentService, NewIncident } from "../incidents/incident-service.ts";
 import type { Logger } from "../logger.ts";
 import type { Metrics } from "../metrics.ts";
 import type { MuteService } from "../mutes/mute-service.ts";
+import { queuedIn } from "../outbox/queued-in.ts";
 import { symptomOf } from "../triage/symptom.ts";
 import type { Clock } from "../types.ts";
 import type { AlertNotifier } from "./alert-notifier.ts";
@@ -37,7 +39,7 @@ export interface EventRouterDeps {
   mutes: MuteService;
   /** Dedup window per severity (ms). */
   windows: DedupWindows;
-  /** Called after a commit that queued deliveries, to wake the outbox worker. */
+  /** Called after a commit that inserted deliveries, to wake the outbox worker. */
   onQueued: () => void;
   /**
    * Called after the commit with the alerts that opened a new incident (their messages are
@@ -116,6 +118,9 @@ function raisedFields(e: EventInput, a: AlertRow) {
   };
 }
 
+/** Every event of a batch in one fixed-text statement (db/statement.ts). */
+const insertEvents = statement("events_insert", insertRowsText(events));
+
 /** Distinct `source` label values in /metrics; later sources count as `other`. */
 const MAX_SOURCE_LABELS = 50;
 
@@ -143,7 +148,6 @@ export function createEventRouter(deps: EventRouterDeps) {
   async function routeBatch(inputs: EventInput[], tx: DbOrTx, tally: Tally): Promise<Routed[]> {
     const fingerprints = [...new Set(inputs.map((e) => e.fingerprint))].sort();
     const inBatch = new Set(fingerprints);
-    await alerts.lockFingerprints(fingerprints, tx);
     const warningKeys = new Map<string, InhibitionKey>();
     const criticalFps = new Set<string>();
     for (const e of inputs) {
@@ -151,11 +155,16 @@ export function createEventRouter(deps: EventRouterDeps) {
       if (e.severity === "warning") warningKeys.set(keyString(inhibitionKey(e)), inhibitionKey(e));
       if (e.severity === "critical") criticalFps.add(e.fingerprint);
     }
-    // Independent reads, sent together (one round trip where the driver pipelines).
-    const [current, inhibitors, unresolved] = await Promise.all([
+    // The locks, then the reads, sent together: one round trip where the driver pipelines
+    // (postgres.js does for prepared statements). One connection runs them in the order
+    // sent, so every read runs under the locks.
+    const [, current, inhibitors, unresolved] = await Promise.all([
+      alerts.lockFingerprints(fingerprints, tx),
       alerts.firingForUpdateMany(fingerprints, tx),
       alerts.inhibitorsFor([...warningKeys.values()], tx),
       incidents.unresolvedFor([...criticalFps], tx),
+      // The mutes' version (replicas): reloaded in this transaction when it moved.
+      deps.mutes.ensureFresh(tx),
     ]);
     /** The unresolved incident of each critical fingerprint, as routing changes it. */
     const openIncidents = new Map<string, Pick<NewIncident, "id">>(unresolved);
@@ -314,7 +323,6 @@ export function createEventRouter(deps: EventRouterDeps) {
      * `opts.within` runs first in that transaction (and again on a retry).
      */
     async ingest(inputs: EventInput[], opts: IngestOptions = {}): Promise<IngestResult[]> {
-      await deps.mutes.ensureFresh();
       const committed = await withRetry(() =>
         db.transaction(async (tx) => {
           await opts.within?.(tx);
@@ -322,8 +330,9 @@ export function createEventRouter(deps: EventRouterDeps) {
           const routed = await routeBatch(inputs, tx, tally);
           const receivedAt = clock.now();
           const rows = inputs.map((e, i) => eventRow(e, routed[i] as Routed, receivedAt));
-          await tx.insert(events).values(rows);
+          await insertEvents.run(tx, [jsonRows(events, rows)]);
           return {
+            queued: queuedIn(tx),
             opened: tally.incidentsOpened,
             openedAlerts: tally.openedAlerts,
             results: rows.map((r) => ({ id: r.id, outcome: r.outcome })),
@@ -336,7 +345,7 @@ export function createEventRouter(deps: EventRouterDeps) {
         const outcome = results[i]?.outcome as Outcome;
         deps.metrics.events.inc({ source: sourceLabel(e.source), severity: e.severity, outcome });
       });
-      deps.onQueued();
+      if (committed.queued) deps.onQueued();
       if (committed.openedAlerts.length > 0) deps.onIncidentsOpened?.(committed.openedAlerts);
       return results;
     },

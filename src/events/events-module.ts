@@ -1,4 +1,4 @@
-import type { Db } from "../../db/client.ts";
+import type { Db, DbOrTx } from "../../db/client.ts";
 import { createGroupActions } from "../incidents/group-actions.ts";
 import { createIncidentActions } from "../incidents/incident-actions.ts";
 import type { IncidentService } from "../incidents/incident-service.ts";
@@ -39,7 +39,7 @@ export interface EventsModuleDeps {
   /** Called after a commit with the alerts that opened new incidents (automatic triage). */
   onIncidentsOpened?: (alertIds: string[]) => void;
   /** Stored version of the mutes table, shared by replicas (src/mutes/mute-service.ts). */
-  muteVersion?: () => Promise<number>;
+  muteVersion?: (tx: DbOrTx) => Promise<number>;
   /** Alertmanager's silences API (`ALERTMANAGER_URL`): mutes become silences there too. */
   silences?: SilenceClient;
 }

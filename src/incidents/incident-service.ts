@@ -2,8 +2,23 @@ import { and, asc, count, desc, eq, gte, inArray, ne, or, sql } from "drizzle-or
 import { ulid } from "ulid";
 import type { Db, DbOrTx } from "../../db/client.ts";
 import { type AlertRow, alerts, type IncidentRow, incidents } from "../../db/schema/index.ts";
+import { columnList, rowCodec, statement } from "../../db/statement.ts";
 import type { Clock } from "../types.ts";
 import { resolutionOf } from "./incident-resolution.ts";
+
+// Reads of every ingest, fixed text (prepared on Postgres: db/statement.ts).
+const decodeIncident = rowCodec(incidents);
+const unresolvedOf = statement(
+  "incidents_unresolved_of",
+  `select ${columnList(incidents)} from incidents
+   where fingerprint = any($1::text[]) and status <> 'resolved'`,
+  decodeIncident,
+);
+const incidentsById = statement(
+  "incidents_by_id",
+  `select ${columnList(incidents)} from incidents where id = any($1::text[])`,
+  decodeIncident,
+);
 
 /** `resolved_by` of an incident resolved because every linked alert resolved. */
 const AUTO_RESOLVED = "auto (all alerts resolved)";
@@ -57,10 +72,7 @@ export function createIncidentService({ db, clock }: { db: Db; clock: Clock }) {
     ): Promise<Map<string, IncidentRow>> {
       const found = new Map<string, IncidentRow>();
       if (fingerprints.length === 0) return found;
-      const rows = await tx
-        .select()
-        .from(incidents)
-        .where(and(inArray(incidents.fingerprint, fingerprints), ne(incidents.status, "resolved")));
+      const rows = await unresolvedOf.run(tx, [fingerprints]);
       for (const r of rows) if (!found.has(r.fingerprint)) found.set(r.fingerprint, r);
       return found;
     },
@@ -167,7 +179,7 @@ export function createIncidentService({ db, clock }: { db: Db; clock: Clock }) {
     /** Incidents by id, in one read (missing ids are left out). */
     async getMany(ids: string[], tx: DbOrTx = db): Promise<IncidentRow[]> {
       if (ids.length === 0) return [];
-      return tx.select().from(incidents).where(inArray(incidents.id, ids));
+      return incidentsById.run(tx, [ids]);
     },
 
     /** One incident. */

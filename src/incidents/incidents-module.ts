@@ -93,7 +93,7 @@ export async function createIncidentsModule(deps: IncidentsModuleDeps): Promise<
     windows: config.events.dedupWindowsMs,
     onQueued: delivery.onQueued,
     planTemplateFor: (labels) => templateFor(config.heal.templates, labels)?.template.name,
-    muteVersion: replicas.shared ? () => replicas.feed.version("mutes") : undefined,
+    muteVersion: replicas.shared ? (tx) => replicas.feed.version("mutes", tx) : undefined,
     silences: config.alertmanagerUrl
       ? createSilenceClient({ baseUrl: config.alertmanagerUrl })
       : undefined,

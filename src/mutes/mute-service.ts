@@ -1,6 +1,6 @@
 import { and, asc, count, eq, gt, gte, isNull } from "drizzle-orm";
 import { ulid } from "ulid";
-import type { Db } from "../../db/client.ts";
+import type { Db, DbOrTx } from "../../db/client.ts";
 import { alerts, events, type MuteRow, mutes } from "../../db/schema/index.ts";
 import { recordDecision } from "../autonomy/decision-log.ts";
 import { NotFoundError } from "../errors.ts";
@@ -59,7 +59,8 @@ export async function createMuteService(deps: {
   db: Db;
   clock: Clock;
   refreshMs?: number;
-  version?: () => Promise<number>;
+  /** The stored version of the mutes (replicas' change feed), read through `tx`. */
+  version?: (tx: DbOrTx) => Promise<number>;
   silences?: SilenceClient;
 }) {
   const { db, clock } = deps;
@@ -68,11 +69,11 @@ export async function createMuteService(deps: {
   let loadedAt = Number.NEGATIVE_INFINITY;
   let loadedVersion = -1;
 
-  async function reload(): Promise<void> {
+  async function reload(via: DbOrTx = db): Promise<void> {
     const now = clock.now();
     // Version first: a change committed between the two reads makes the next check reload.
-    if (deps.version) loadedVersion = await deps.version();
-    const rows = await db
+    if (deps.version) loadedVersion = await deps.version(via);
+    const rows = await via
       .select()
       .from(mutes)
       .where(and(isNull(mutes.liftedAt), gt(mutes.endsAt, now)))
@@ -95,17 +96,19 @@ export async function createMuteService(deps: {
 
   const service = {
     /**
-     * Reloads the cache when it is older than `refreshMs`. Call it before a transaction
-     * that uses {@link match}: it reads through `db`, never inside a transaction.
+     * Reloads the cache when the stored version moved (replicas), else when it is older than
+     * `refreshMs`. Reads through `tx` (default the database): an ingest passes its own
+     * transaction, so the check shares its connection and round trip (taking a second pool
+     * connection from inside a transaction could exhaust the pool under load).
      */
-    async ensureFresh(): Promise<void> {
+    async ensureFresh(tx: DbOrTx = db): Promise<void> {
       if (deps.version) {
-        if ((await deps.version()) !== loadedVersion) await reload();
-      } else if (clock.now().getTime() - loadedAt >= refreshMs) await reload();
+        if ((await deps.version(tx)) !== loadedVersion) await reload(tx);
+      } else if (clock.now().getTime() - loadedAt >= refreshMs) await reload(tx);
     },
 
     /** Reloads the cache now (another replica changed a mute). */
-    reload,
+    reload: () => reload(),
 
     /** The first mute in force at `now` whose matchers all hold for `labels`, if any. */
     match(labels: Readonly<Record<string, string>>, now: Date): MuteRow | undefined {

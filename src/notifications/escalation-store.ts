@@ -1,7 +1,15 @@
-import { asc, eq, inArray, lte, or } from "drizzle-orm";
+import { asc, eq, lte, or } from "drizzle-orm";
 import type { Db, DbOrTx } from "../../db/client.ts";
 import { type EscalationRow, escalations } from "../../db/schema/index.ts";
+import { columnList, rowCodec, statement } from "../../db/statement.ts";
 import type { Route } from "./routes-config.ts";
+
+/** Escalation rows of many alerts: read by every ingest's redraw, fixed text (db/statement.ts). */
+const escalationsOf = statement(
+  "escalations_of",
+  `select ${columnList(escalations)} from escalations where alert_id = any($1::text[])`,
+  rowCodec(escalations),
+);
 
 /** The timers an alert's first matching routes give it. */
 export interface AlertTimers {
@@ -67,10 +75,7 @@ export function createEscalationStore(db: Db) {
     async getMany(alertIds: string[], tx: DbOrTx = db): Promise<Map<string, EscalationRow>> {
       const found = new Map<string, EscalationRow>();
       if (alertIds.length === 0) return found;
-      const rows = await tx
-        .select()
-        .from(escalations)
-        .where(inArray(escalations.alertId, alertIds));
+      const rows = await escalationsOf.run(tx, [alertIds]);
       for (const r of rows) found.set(r.alertId, r);
       return found;
     },

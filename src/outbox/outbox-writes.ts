@@ -1,7 +1,9 @@
-import { and, eq, inArray, isNull, like, lte, or, type SQL, sql } from "drizzle-orm";
+import { and, eq, isNull, like, lte, or } from "drizzle-orm";
 import { monotonicFactory } from "ulid";
-import { type Db, type DbOrTx, rowsOf } from "../../db/client.ts";
+import type { Db, DbOrTx } from "../../db/client.ts";
 import { deliveries, type InlineKeyboard, kv } from "../../db/schema/index.ts";
+import { insertRowsText, jsonRows, statement } from "../../db/statement.ts";
+import { markQueued } from "./queued-in.ts";
 
 /** A message to put in the outbox. */
 export interface NewMessage {
@@ -36,9 +38,63 @@ export interface SubjectEdit {
   dropUnsent?: boolean;
 }
 
-/** A jsonb parameter (null stays SQL null). */
-const jsonbParam = (v: unknown) =>
-  v === null || v === undefined ? sql`null::jsonb` : sql`${JSON.stringify(v)}::jsonb`;
+// The statements of every batched edit and enqueue, fixed text (db/statement.ts).
+/** The sends of many subjects (`$1`): raw rows with id, chat_id, status and subject. */
+const sendsOf = statement(
+  "deliveries_sends_of",
+  `select id, chat_id, status, subject from deliveries
+   where subject = any($1::text[]) and kind = 'send'`,
+);
+const supersede = statement(
+  "deliveries_supersede",
+  `update deliveries set status = 'superseded' where id = any($1::text[])`,
+);
+/** `$1`: a JSON array of `{id, text, markup}`. */
+const rewriteUnsent = statement(
+  "deliveries_rewrite_unsent",
+  `update deliveries set text = v.text, reply_markup = v.markup
+   from json_to_recordset($1::json) as v(id text, text text, markup jsonb)
+   where deliveries.id = v.id`,
+);
+/** `$1`: a JSON array of `{target, text, markup}`; `$2`: now. Returns the folded targets. */
+const foldEdits = statement(
+  "deliveries_fold_edits",
+  `update deliveries set text = v.text, reply_markup = v.markup
+   from json_to_recordset($1::json) as v(target text, text text, markup jsonb)
+   where deliveries.target_id = v.target and deliveries.status = 'pending'
+     and (deliveries.locked_until is null or deliveries.locked_until <= $2::timestamptz)
+   returning deliveries.target_id as target`,
+);
+/**
+ * The columns a new send or edit sets, each present in every row (a key left out would
+ * insert null); the rest take their defaults (pending, 0 attempts).
+ */
+const NEW_ROW_COLUMNS = [
+  "id",
+  "kind",
+  "chatId",
+  "threadId",
+  "targetId",
+  "subject",
+  "text",
+  "replyMarkup",
+  "disableNotification",
+  "dedupKey",
+  "nextAttemptAt",
+  "createdAt",
+] as const;
+const insertEdits = statement(
+  "deliveries_insert_edits",
+  insertRowsText(deliveries, { columns: NEW_ROW_COLUMNS }),
+);
+/** A send whose dedup key exists already is ignored (a retried ingest). */
+const insertSends = statement(
+  "deliveries_insert_sends",
+  insertRowsText(deliveries, {
+    columns: NEW_ROW_COLUMNS,
+    suffix: "on conflict (dedup_key) do nothing",
+  }),
+);
 
 /** kv key prefix under which a migrated group's new chat id is remembered. */
 export const CHAT_MIGRATION_KEY = "outbox:chat-migration:";
@@ -105,6 +161,7 @@ export function createOutboxWrites(db: Db) {
       .returning({ id: deliveries.id });
     if (folded.length > 0) return;
     const id = ulid();
+    markQueued(tx);
     await tx.insert(deliveries).values({
       id,
       kind: "edit",
@@ -162,68 +219,57 @@ export function createOutboxWrites(db: Db) {
   async function editSubjects(edits: SubjectEdit[], now: Date, tx: DbOrTx = db): Promise<number> {
     if (edits.length === 0) return 0;
     const bySubject = new Map(edits.map((e) => [e.subject, e]));
-    const sends = await tx
-      .select({
-        id: deliveries.id,
-        chatId: deliveries.chatId,
-        status: deliveries.status,
-        subject: deliveries.subject,
-      })
-      .from(deliveries)
-      .where(and(inArray(deliveries.subject, [...bySubject.keys()]), eq(deliveries.kind, "send")));
-    const unsent: SQL[] = [];
+    const sends = await sendsOf.run(tx, [[...bySubject.keys()]]);
+    const unsent: { id: string; text: string; markup: InlineKeyboard | null }[] = [];
     const dropped: string[] = [];
     const sent: { id: string; chatId: number; edit: SubjectEdit }[] = [];
     for (const s of sends) {
-      const edit = bySubject.get(s.subject ?? "");
-      if (!edit || s.status === "dead" || s.status === "superseded") continue;
-      if (s.status === "pending" && edit.dropUnsent) dropped.push(s.id);
-      else if (s.status === "pending") {
-        unsent.push(sql`(${s.id}::text, ${edit.text}::text, ${jsonbParam(edit.keyboard)})`);
-      } else sent.push({ id: s.id, chatId: s.chatId, edit });
+      const edit = bySubject.get(String(s.subject ?? ""));
+      const status = String(s.status);
+      if (!edit || status === "dead" || status === "superseded") continue;
+      if (status === "pending" && edit.dropUnsent) dropped.push(String(s.id));
+      else if (status === "pending") {
+        unsent.push({ id: String(s.id), text: edit.text, markup: edit.keyboard });
+      } else sent.push({ id: String(s.id), chatId: Number(s.chat_id), edit });
     }
-    if (dropped.length > 0) {
-      await tx
-        .update(deliveries)
-        .set({ status: "superseded" })
-        .where(inArray(deliveries.id, dropped));
-    }
-    if (unsent.length > 0) {
-      await tx.execute(sql`update ${deliveries} set text = v.text, reply_markup = v.markup
-        from (values ${sql.join(unsent, sql`, `)}) as v(id, text, markup)
-        where ${deliveries.id} = v.id`);
-    }
-    if (sent.length > 0) {
-      // Fold into unclaimed pending edits of the same messages (edits coalesce) …
-      const targets = sent.map(
-        (s) => sql`(${s.id}::text, ${s.edit.text}::text, ${jsonbParam(s.edit.keyboard)})`,
-      );
-      const folded =
-        await tx.execute(sql`update ${deliveries} set text = v.text, reply_markup = v.markup
-        from (values ${sql.join(targets, sql`, `)}) as v(target, text, markup)
-        where ${deliveries.targetId} = v.target and ${deliveries.status} = 'pending'
-          and (${deliveries.lockedUntil} is null or ${deliveries.lockedUntil} <= ${now.toISOString()}::timestamptz)
-        returning ${deliveries.targetId} as target`);
-      const done = new Set(rowsOf(folded).map((r) => String(r.target)));
-      // … and queue a new edit for each message that had none.
-      const rows = sent
-        .filter((s) => !done.has(s.id))
-        .map((s) => {
-          const id = ulid();
-          return {
-            id,
-            kind: "edit" as const,
-            chatId: s.chatId,
-            targetId: s.id,
-            subject: s.edit.subject,
-            text: s.edit.text,
-            replyMarkup: s.edit.keyboard,
-            dedupKey: `edit:${id}`,
-            nextAttemptAt: now,
-            createdAt: now,
-          };
-        });
-      if (rows.length > 0) await tx.insert(deliveries).values(rows);
+    // Independent writes on distinct rows, sent together.
+    const folded = await Promise.all([
+      dropped.length > 0 ? supersede.run(tx, [dropped]) : [],
+      unsent.length > 0 ? rewriteUnsent.run(tx, [JSON.stringify(unsent)]) : [],
+      // Fold into unclaimed pending edits of the sent messages (edits coalesce) …
+      sent.length > 0
+        ? foldEdits.run(tx, [
+            JSON.stringify(
+              sent.map((s) => ({ target: s.id, text: s.edit.text, markup: s.edit.keyboard })),
+            ),
+            now.toISOString(),
+          ])
+        : [],
+    ]);
+    const done = new Set(folded[2].map((r) => String(r.target)));
+    // … and queue a new edit for each message that had none.
+    const rows = sent
+      .filter((s) => !done.has(s.id))
+      .map((s) => {
+        const id = ulid();
+        return {
+          id,
+          kind: "edit" as const,
+          chatId: s.chatId,
+          threadId: null,
+          targetId: s.id,
+          subject: s.edit.subject,
+          text: s.edit.text,
+          replyMarkup: s.edit.keyboard,
+          disableNotification: false,
+          dedupKey: `edit:${id}`,
+          nextAttemptAt: now,
+          createdAt: now,
+        };
+      });
+    if (rows.length > 0) {
+      await insertEdits.run(tx, [jsonRows(deliveries, rows)]);
+      markQueued(tx);
     }
     return dropped.length + unsent.length + sent.length;
   }
@@ -240,7 +286,8 @@ export function createOutboxWrites(db: Db) {
       if (messages.length === 0) return;
       const rows = [];
       for (const m of messages) rows.push(await sendRow(m, now, tx));
-      await tx.insert(deliveries).values(rows).onConflictDoNothing({ target: deliveries.dedupKey });
+      await insertSends.run(tx, [jsonRows(deliveries, rows)]);
+      markQueued(tx);
     },
 
     /** Inserts a `send` delivery, due at `now`; ignored when the dedup key exists. */
@@ -249,6 +296,7 @@ export function createOutboxWrites(db: Db) {
         .insert(deliveries)
         .values(await sendRow(m, now, tx))
         .onConflictDoNothing({ target: deliveries.dedupKey });
+      markQueued(tx);
     },
 
     /**

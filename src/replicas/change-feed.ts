@@ -1,6 +1,6 @@
-import { eq } from "drizzle-orm";
-import type { Coordination, Db } from "../../db/client.ts";
+import type { Coordination, Db, DbOrTx } from "../../db/client.ts";
 import { changeVersions } from "../../db/schema/index.ts";
+import { statement } from "../../db/statement.ts";
 import { coerceError } from "../errors.ts";
 import type { Logger } from "../logger.ts";
 
@@ -42,6 +42,12 @@ export interface ChangeFeedDeps {
 
 /** Changes of shared tables made by other replicas, delivered to handlers. */
 export type ChangeFeed = ReturnType<typeof createChangeFeed>;
+
+/** The stored version of one topic (fixed text: prepared, see db/statement.ts). */
+const versionOf = statement(
+  "change_version",
+  `select version from change_versions where topic = $1`,
+);
 
 /** A parsed notification payload `topic|origin|version|key`. */
 export function parseChange(
@@ -118,13 +124,11 @@ export function createChangeFeed(deps: ChangeFeedDeps) {
     on(topic: Topic, handler: ChangeHandler): void {
       handlers.set(topic, [...(handlers.get(topic) ?? []), handler]);
     },
-    /** The stored version of `topic` (0 before its first change): one query. */
-    async version(topic: Topic): Promise<number> {
-      const [r] = await deps.db
-        .select({ v: changeVersions.version })
-        .from(changeVersions)
-        .where(eq(changeVersions.topic, topic));
-      return r?.v ?? 0;
+    /** The stored version of `topic` (0 before its first change), read through `tx`: one query. */
+    async version(topic: Topic, tx: DbOrTx = deps.db): Promise<number> {
+      // Every ingest asks this in its transaction: a prepared statement (db/statement.ts).
+      const [r] = await versionOf.run(tx, [topic]);
+      return Number(r?.version ?? 0);
     },
     /** Listens and starts the safety-net poll (nothing on PGlite). */
     async start(): Promise<void> {

@@ -1,4 +1,4 @@
-import { and, count, desc, eq, gte, inArray, isNotNull, lt, sql } from "drizzle-orm";
+import { and, count, desc, eq, gte, isNotNull, lt, sql } from "drizzle-orm";
 import { ulid } from "ulid";
 import type { Db, DbOrTx } from "../../db/client.ts";
 import {
@@ -7,6 +7,19 @@ import {
   type TriageSource,
   triages,
 } from "../../db/schema/index.ts";
+import { columnList, rowCodec, statement } from "../../db/statement.ts";
+
+/**
+ * The finished triages of many alerts, newest first: read by every ingest's redraw, fixed
+ * text (db/statement.ts).
+ */
+const latestOf = statement(
+  "triages_latest_of",
+  `select ${columnList(triages)} from triages
+   where alert_id = any($1::text[]) and finished_at is not null
+   order by created_at desc, id desc`,
+  rowCodec(triages),
+);
 
 /** A triage about to run: what it is about and whether it may call the model. */
 export interface NewTriage {
@@ -109,11 +122,7 @@ export function createTriageStore(db: Db) {
     async latestForMany(alertIds: string[], tx: DbOrTx = db): Promise<Map<string, TriageRow>> {
       const found = new Map<string, TriageRow>();
       if (alertIds.length === 0) return found;
-      const rows = await tx
-        .select()
-        .from(triages)
-        .where(and(inArray(triages.alertId, alertIds), isNotNull(triages.finishedAt)))
-        .orderBy(desc(triages.createdAt), desc(triages.id));
+      const rows = await latestOf.run(tx, [alertIds]);
       for (const r of rows) if (r.alertId && !found.has(r.alertId)) found.set(r.alertId, r);
       return found;
     },
