@@ -48,6 +48,8 @@ export const deliveries = pgTable(
   (t) => [
     index("deliveries_due_idx").on(t.nextAttemptAt).where(sql`status in ('pending', 'sending')`),
     index("deliveries_subject_idx").on(t.subject),
+    // Edits fold into the pending edit of their message (src/outbox/outbox-writes.ts).
+    index("deliveries_pending_target_idx").on(t.targetId).where(sql`status = 'pending'`),
   ],
 );
 

@@ -82,6 +82,14 @@ export const alerts = pgTable(
     index("alerts_incident_idx").on(t.incidentId),
     index("alerts_group_idx").on(t.groupId),
     uniqueIndex("alerts_firing_fingerprint_uq").on(t.fingerprint).where(sql`status = 'firing'`),
+    // The inhibitor read of every ingest (src/events/alert-repository.ts): firing criticals
+    // by the pair Alertmanager's `equal: [alertname, instance]` compares.
+    index("alerts_inhibitor_idx")
+      .on(
+        sql`coalesce(${t.labels}->>'alertname', ${t.type})`,
+        sql`coalesce(${t.labels}->>'instance', '')`,
+      )
+      .where(sql`status = 'firing' and severity = 'critical'`),
   ],
 );
 

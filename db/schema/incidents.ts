@@ -1,3 +1,4 @@
+import { sql } from "drizzle-orm";
 import { index, integer, jsonb, pgTable, text, timestamp, uniqueIndex } from "drizzle-orm/pg-core";
 import { SEVERITIES } from "./events.ts";
 
@@ -45,6 +46,10 @@ export const incidents = pgTable(
     index("incidents_status_idx").on(t.status),
     uniqueIndex("incidents_number_uq").on(t.number),
     index("incidents_symptom_idx").on(t.symptomKey, t.openedAt),
+    // The unresolved incident of a fingerprint, read by every ingest of criticals.
+    index("incidents_unresolved_fingerprint_idx")
+      .on(t.fingerprint)
+      .where(sql`status <> 'resolved'`),
   ],
 );
 

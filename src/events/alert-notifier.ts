@@ -1,5 +1,6 @@
 import { eq } from "drizzle-orm";
 import type { DbOrTx } from "../../db/client.ts";
+import { pipeline } from "../../db/pipeline.ts";
 import { type AlertRow, type MuteRow, mutes } from "../../db/schema/index.ts";
 import { columnList, rowCodec, statement } from "../../db/statement.ts";
 import { HEARTBEAT_SOURCE } from "../heartbeats/heartbeat-events.ts";
@@ -140,7 +141,7 @@ export function createAlertNotifier(deps: AlertNotifierDeps) {
     const muteIds = [...new Set(list.flatMap((a) => (a.muteId ? [a.muteId] : [])))];
     // Independent reads, sent together (one round trip where the driver pipelines).
     const ids = list.map((a) => a.id);
-    const [incidentRows, muteRows, triages, escalations] = await Promise.all([
+    const [incidentRows, muteRows, triages, escalations] = await pipeline([
       incidentIds.length > 0 ? incidents.getMany(incidentIds, tx) : [],
       muteIds.length > 0 ? mutesById.run(tx, [muteIds]) : [],
       deps.triagesFor?.(ids, tx) ?? new Map<string, TriageView>(),

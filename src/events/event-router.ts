@@ -1,5 +1,6 @@
 import { ulid } from "ulid";
 import type { Db, DbOrTx } from "../../db/client.ts";
+import { pipeline } from "../../db/pipeline.ts";
 import { type AlertRow, events } from "../../db/schema/index.ts";
 import { insertRowsText, jsonRows, statement } from "../../db/statement.ts";
 import type { IncidentService, NewIncident } from "../incidents/incident-service.ts";
@@ -145,7 +146,12 @@ export function createEventRouter(deps: EventRouterDeps) {
    * queues one outbox write per kind of message. The outcomes are those of routing the
    * events one by one in input order.
    */
-  async function routeBatch(inputs: EventInput[], tx: DbOrTx, tally: Tally): Promise<Routed[]> {
+  async function routeBatch(
+    inputs: EventInput[],
+    tx: DbOrTx,
+    tally: Tally,
+    receivedAt: Date,
+  ): Promise<IngestResult[]> {
     const fingerprints = [...new Set(inputs.map((e) => e.fingerprint))].sort();
     const inBatch = new Set(fingerprints);
     const warningKeys = new Map<string, InhibitionKey>();
@@ -158,7 +164,7 @@ export function createEventRouter(deps: EventRouterDeps) {
     // The locks, then the reads, sent together: one round trip where the driver pipelines
     // (postgres.js does for prepared statements). One connection runs them in the order
     // sent, so every read runs under the locks.
-    const [, current, inhibitors, unresolved] = await Promise.all([
+    const [, current, inhibitors, unresolved] = await pipeline([
       alerts.lockFingerprints(fingerprints, tx),
       alerts.firingForUpdateMany(fingerprints, tx),
       alerts.inhibitorsFor([...warningKeys.values()], tx),
@@ -296,22 +302,36 @@ export function createEventRouter(deps: EventRouterDeps) {
       return groupId ? { ...a, groupId } : a;
     };
 
-    // Writes: existing alerts change before new ones are inserted (one firing alert per
-    // fingerprint at every statement's end), incidents before the alerts that name them.
-    await incidents.insertMany(newIncidents, tx);
-    await alerts.updateMany([...changed.values()], tx);
-    await alerts.raiseMany(
-      [...changed.values()].filter((a) => raised.has(a.id)),
-      tx,
-    );
-    await alerts.insertMany([...opened.values()].map(grouped), tx);
-    for (const id of incidentsToResolve) await incidents.resolveIfAllResolved(id, tx);
-    await notifier.announceMany(of("announce").map(grouped), tx);
-    await notifier.groups.announce(plan.created, tx);
-    await notifier.groups.refresh(plan.joined, tx);
-    await notifier.redrawMany(of("redraw"), tx);
-    await notifier.renotifyMany(of("renotify"), tx);
-    return routed;
+    // Writes, sent together (pipelined; one connection runs them in the order sent):
+    // incidents before the alerts that name them, existing alerts changed before new ones
+    // are inserted (one firing alert per fingerprint at every statement's end), the events.
+    const eventRows = inputs.map((e, i) => eventRow(e, routed[i] as Routed, receivedAt));
+    const written = pipeline([
+      incidents.insertMany(newIncidents, tx),
+      alerts.updateMany([...changed.values()], tx),
+      alerts.raiseMany(
+        [...changed.values()].filter((a) => raised.has(a.id)),
+        tx,
+      ),
+      alerts.insertMany([...opened.values()].map(grouped), tx),
+      insertEvents.run(tx, [jsonRows(events, eventRows)]),
+    ]);
+    // The messages read what the writes leave: when an incident may resolve, or an alert
+    // was raised (several statements each), they wait for the writes; otherwise their reads
+    // follow the writes in the same pipeline.
+    if (incidentsToResolve.size > 0 || raised.size > 0) {
+      await written;
+      for (const id of incidentsToResolve) await incidents.resolveIfAllResolved(id, tx);
+    }
+    const told = (async () => {
+      await notifier.announceMany(of("announce").map(grouped), tx);
+      await notifier.groups.announce(plan.created, tx);
+      await notifier.groups.refresh(plan.joined, tx);
+      await notifier.redrawMany(of("redraw"), tx);
+      await notifier.renotifyMany(of("renotify"), tx);
+    })();
+    await pipeline([written, told]);
+    return eventRows.map((r) => ({ id: r.id, outcome: r.outcome }));
   }
 
   return {
@@ -327,15 +347,12 @@ export function createEventRouter(deps: EventRouterDeps) {
         db.transaction(async (tx) => {
           await opts.within?.(tx);
           const tally: Tally = { incidentsOpened: 0, openedAlerts: [] };
-          const routed = await routeBatch(inputs, tx, tally);
-          const receivedAt = clock.now();
-          const rows = inputs.map((e, i) => eventRow(e, routed[i] as Routed, receivedAt));
-          await insertEvents.run(tx, [jsonRows(events, rows)]);
+          const results = await routeBatch(inputs, tx, tally, clock.now());
           return {
             queued: queuedIn(tx),
             opened: tally.incidentsOpened,
             openedAlerts: tally.openedAlerts,
-            results: rows.map((r) => ({ id: r.id, outcome: r.outcome })),
+            results,
           };
         }),
       );

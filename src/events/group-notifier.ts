@@ -1,5 +1,6 @@
 import { inArray } from "drizzle-orm";
 import type { DbOrTx } from "../../db/client.ts";
+import { pipeline } from "../../db/pipeline.ts";
 import { type AlertGroupRow, type AlertRow, mutes } from "../../db/schema/index.ts";
 import type { IncidentService } from "../incidents/incident-service.ts";
 import type { NotificationKind, NotificationRouter } from "../notifications/notification-router.ts";
@@ -41,10 +42,10 @@ export function createGroupNotifier(deps: GroupNotifierDeps) {
 
   /** The view of each of `ids` (groups, members, incident numbers, mutes: four reads). */
   async function views(ids: string[], tx: DbOrTx): Promise<Map<string, GroupView>> {
-    const [groups, members] = await Promise.all([store.getMany(ids, tx), store.members(ids, tx)]);
+    const [groups, members] = await pipeline([store.getMany(ids, tx), store.members(ids, tx)]);
     const incidentIds = [...new Set(members.flatMap((a) => (a.incidentId ? [a.incidentId] : [])))];
     const muteIds = [...new Set(members.flatMap((a) => (a.muteId ? [a.muteId] : [])))];
-    const [incidentRows, muteRows] = await Promise.all([
+    const [incidentRows, muteRows] = await pipeline([
       incidentIds.length > 0 ? deps.incidents.getMany(incidentIds, tx) : [],
       muteIds.length > 0 ? tx.select().from(mutes).where(inArray(mutes.id, muteIds)) : [],
     ]);

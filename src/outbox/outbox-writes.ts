@@ -39,31 +39,45 @@ export interface SubjectEdit {
 }
 
 // The statements of every batched edit and enqueue, fixed text (db/statement.ts).
-/** The sends of many subjects (`$1`): raw rows with id, chat_id, status and subject. */
-const sendsOf = statement(
-  "deliveries_sends_of",
-  `select id, chat_id, status, subject from deliveries
-   where subject = any($1::text[]) and kind = 'send'`,
-);
-const supersede = statement(
-  "deliveries_supersede",
-  `update deliveries set status = 'superseded' where id = any($1::text[])`,
-);
-/** `$1`: a JSON array of `{id, text, markup}`. */
-const rewriteUnsent = statement(
-  "deliveries_rewrite_unsent",
-  `update deliveries set text = v.text, reply_markup = v.markup
-   from json_to_recordset($1::json) as v(id text, text text, markup jsonb)
-   where deliveries.id = v.id`,
-);
-/** `$1`: a JSON array of `{target, text, markup}`; `$2`: now. Returns the folded targets. */
-const foldEdits = statement(
-  "deliveries_fold_edits",
-  `update deliveries set text = v.text, reply_markup = v.markup
-   from json_to_recordset($1::json) as v(target text, text text, markup jsonb)
-   where deliveries.target_id = v.target and deliveries.status = 'pending'
-     and (deliveries.locked_until is null or deliveries.locked_until <= $2::timestamptz)
-   returning deliveries.target_id as target`,
+/**
+ * Every message about many subjects brought up to date in one statement. `$1`: a JSON array
+ * of `{subject, text, markup, drop_unsent}`; `$2`: now. Per send of those subjects that is
+ * neither dead nor superseded: a pending (unsent) one is rewritten, or superseded with
+ * `drop_unsent`; for a sent one, an unclaimed pending edit of it is rewritten (edits
+ * coalesce). Returns those sends (`id, chat_id, status, subject` as they were before the
+ * statement, and `folded`: a pending edit of it was rewritten); the caller queues an edit
+ * for each sent one not folded. Data-modifying CTEs all run, once, on one snapshot
+ * (PostgreSQL manual, "WITH Queries", data-modifying statements); the two updates touch
+ * different rows (sends, edits).
+ */
+const editMany = statement(
+  "deliveries_edit_many",
+  `with v as (
+     select * from json_to_recordset($1::json)
+       as v(subject text, text text, markup jsonb, drop_unsent boolean)
+   ),
+   s as (
+     select d.id, d.chat_id, d.status, d.subject from deliveries d join v on d.subject = v.subject
+     where d.kind = 'send' and d.status not in ('dead', 'superseded')
+   ),
+   unsent as (
+     update deliveries d set
+       text = case when v.drop_unsent then d.text else v.text end,
+       reply_markup = case when v.drop_unsent then d.reply_markup else v.markup end,
+       status = case when v.drop_unsent then 'superseded' else d.status end
+     from v where d.subject = v.subject and d.kind = 'send' and d.status = 'pending'
+     returning d.id
+   ),
+   folded as (
+     update deliveries e set text = v.text, reply_markup = v.markup
+     from s join v on s.subject = v.subject
+     where s.status <> 'pending' and e.target_id = s.id and e.status = 'pending'
+       and (e.locked_until is null or e.locked_until <= $2::timestamptz)
+     returning e.target_id
+   )
+   select s.id, s.chat_id, s.status, s.subject,
+     exists (select 1 from folded f where f.target_id = s.id) as folded
+   from s`,
 );
 /**
  * The columns a new send or edit sets, each present in every row (a key left out would
@@ -211,67 +225,46 @@ export function createOutboxWrites(db: Db) {
   }
 
   /**
-   * {@link editSubject} for many subjects at once, with one write per kind of change rather
-   * than per message: one read of their sends, one update of the unsent ones, one fold into
-   * the pending edits of the sent ones and one insert of the edits left. Returns how many
-   * messages changed.
+   * {@link editSubject} for many subjects at once, in one statement ({@link editMany}: the
+   * sends read, the unsent ones rewritten or dropped, the pending edits of the sent ones
+   * folded) plus one insert of the edits left. Returns how many messages changed.
    */
   async function editSubjects(edits: SubjectEdit[], now: Date, tx: DbOrTx = db): Promise<number> {
     if (edits.length === 0) return 0;
     const bySubject = new Map(edits.map((e) => [e.subject, e]));
-    const sends = await sendsOf.run(tx, [[...bySubject.keys()]]);
-    const unsent: { id: string; text: string; markup: InlineKeyboard | null }[] = [];
-    const dropped: string[] = [];
-    const sent: { id: string; chatId: number; edit: SubjectEdit }[] = [];
+    const changes = [...bySubject.values()].map((e) => ({
+      subject: e.subject,
+      text: e.text,
+      markup: e.keyboard,
+      drop_unsent: e.dropUnsent === true,
+    }));
+    const sends = await editMany.run(tx, [JSON.stringify(changes), now.toISOString()]);
+    // A new edit for each sent message that had no pending edit to fold into.
+    const rows = [];
     for (const s of sends) {
-      const edit = bySubject.get(String(s.subject ?? ""));
-      const status = String(s.status);
-      if (!edit || status === "dead" || status === "superseded") continue;
-      if (status === "pending" && edit.dropUnsent) dropped.push(String(s.id));
-      else if (status === "pending") {
-        unsent.push({ id: String(s.id), text: edit.text, markup: edit.keyboard });
-      } else sent.push({ id: String(s.id), chatId: Number(s.chat_id), edit });
-    }
-    // Independent writes on distinct rows, sent together.
-    const folded = await Promise.all([
-      dropped.length > 0 ? supersede.run(tx, [dropped]) : [],
-      unsent.length > 0 ? rewriteUnsent.run(tx, [JSON.stringify(unsent)]) : [],
-      // Fold into unclaimed pending edits of the sent messages (edits coalesce) …
-      sent.length > 0
-        ? foldEdits.run(tx, [
-            JSON.stringify(
-              sent.map((s) => ({ target: s.id, text: s.edit.text, markup: s.edit.keyboard })),
-            ),
-            now.toISOString(),
-          ])
-        : [],
-    ]);
-    const done = new Set(folded[2].map((r) => String(r.target)));
-    // … and queue a new edit for each message that had none.
-    const rows = sent
-      .filter((s) => !done.has(s.id))
-      .map((s) => {
-        const id = ulid();
-        return {
-          id,
-          kind: "edit" as const,
-          chatId: s.chatId,
-          threadId: null,
-          targetId: s.id,
-          subject: s.edit.subject,
-          text: s.edit.text,
-          replyMarkup: s.edit.keyboard,
-          disableNotification: false,
-          dedupKey: `edit:${id}`,
-          nextAttemptAt: now,
-          createdAt: now,
-        };
+      const edit = bySubject.get(String(s.subject));
+      if (!edit || s.status === "pending" || s.folded === true) continue;
+      const id = ulid();
+      rows.push({
+        id,
+        kind: "edit" as const,
+        chatId: Number(s.chat_id),
+        threadId: null,
+        targetId: String(s.id),
+        subject: edit.subject,
+        text: edit.text,
+        replyMarkup: edit.keyboard,
+        disableNotification: false,
+        dedupKey: `edit:${id}`,
+        nextAttemptAt: now,
+        createdAt: now,
       });
+    }
     if (rows.length > 0) {
       await insertEdits.run(tx, [jsonRows(deliveries, rows)]);
       markQueued(tx);
     }
-    return dropped.length + unsent.length + sent.length;
+    return sends.length;
   }
 
   return {

@@ -1,0 +1,3 @@
+CREATE INDEX "deliveries_pending_target_idx" ON "deliveries" USING btree ("target_id") WHERE status = 'pending';--> statement-breakpoint
+CREATE INDEX "alerts_inhibitor_idx" ON "alerts" USING btree (coalesce("labels"->>'alertname', "type"),coalesce("labels"->>'instance', '')) WHERE status = 'firing' and severity = 'critical';--> statement-breakpoint
+CREATE INDEX "incidents_unresolved_fingerprint_idx" ON "incidents" USING btree ("fingerprint") WHERE status <> 'resolved';
