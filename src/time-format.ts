@@ -12,8 +12,20 @@ import { escapeHtml } from "./telegram-format.ts";
  */
 const formats = new Map<string, Intl.DateTimeFormat>();
 
-/** Parts of `d` in `timeZone` (Intl, IANA zone names). */
-function parts(d: Date, timeZone: string): Record<string, string> {
+/**
+ * Parts already computed, by zone and minute: the parts stop at the minute, so every date of
+ * one minute has the same ones (every zone's offset today is whole minutes; only local mean
+ * times before about 1900 had seconds), and `formatToParts` is the costly step when a storm renders
+ * thousands of messages a second. Emptied when it reaches {@link PARTS_CACHED} entries.
+ */
+const partsByMinute = new Map<string, Readonly<Record<string, string>>>();
+const PARTS_CACHED = 1024;
+
+/** Parts of `d` in `timeZone` (Intl, IANA zone names), to the minute. Do not modify. */
+function parts(d: Date, timeZone: string): Readonly<Record<string, string>> {
+  const key = `${timeZone} ${Math.floor(d.getTime() / 60_000)}`;
+  const known = partsByMinute.get(key);
+  if (known) return known;
   let format = formats.get(timeZone);
   if (!format) {
     format = new Intl.DateTimeFormat("en-GB", {
@@ -29,6 +41,8 @@ function parts(d: Date, timeZone: string): Record<string, string> {
   }
   const out: Record<string, string> = {};
   for (const p of format.formatToParts(d)) out[p.type] = p.value;
+  if (partsByMinute.size >= PARTS_CACHED) partsByMinute.clear();
+  partsByMinute.set(key, out);
   return out;
 }
 

@@ -96,7 +96,17 @@ const updateIngested = statement(
 export type AlertRepository = ReturnType<typeof createAlertRepository>;
 
 /** Builds the alert repository. */
-export function createAlertRepository(db: Db) {
+export function createAlertRepository(
+  db: Db,
+  opts: {
+    /**
+     * True when the database runs one transaction at a time (PGlite: its `transaction`
+     * holds an exclusive mutex for the whole transaction), so the fingerprint locks can
+     * never wait and are not taken.
+     */
+    oneWriter?: boolean;
+  } = {},
+) {
   return {
     /** The firing alert of `fingerprint`, locked until the transaction ends. */
     async firingForUpdate(fingerprint: string, tx: DbOrTx): Promise<AlertRow | undefined> {
@@ -116,6 +126,7 @@ export function createAlertRepository(db: Db) {
      * no alert row yet, so two webhooks never race to open the same alert.
      */
     async lockFingerprints(fingerprints: Iterable<string>, tx: DbOrTx): Promise<void> {
+      if (opts.oneWriter) return;
       const keys = [...new Set([...fingerprints].map(fingerprintLockKey))].sort((a, b) => a - b);
       if (keys.length > 0) await lockKeys.run(tx, [keys]);
     },

@@ -42,6 +42,8 @@ export interface EventsModuleDeps {
   muteVersion?: (tx: DbOrTx) => Promise<number>;
   /** Alertmanager's silences API (`ALERTMANAGER_URL`): mutes become silences there too. */
   silences?: SilenceClient;
+  /** The database runs one transaction at a time (PGlite): ingest takes no locks. */
+  oneWriter?: boolean;
 }
 
 /** The EventRouter and what the bot needs beside it (mutes, button actions). */
@@ -52,7 +54,7 @@ export type EventsModule = Awaited<ReturnType<typeof createEventsModule>>;
  * cache is loaded here), the router and the incident actions behind the buttons.
  */
 export async function createEventsModule(deps: EventsModuleDeps) {
-  const alerts = createAlertRepository(deps.db);
+  const alerts = createAlertRepository(deps.db, { oneWriter: deps.oneWriter ?? false });
   const notifier = createAlertNotifier(deps);
   const mutes = await createMuteService({
     db: deps.db,

@@ -94,6 +94,7 @@ export async function createIncidentsModule(deps: IncidentsModuleDeps): Promise<
     onQueued: delivery.onQueued,
     planTemplateFor: (labels) => templateFor(config.heal.templates, labels)?.template.name,
     muteVersion: replicas.shared ? (tx) => replicas.feed.version("mutes", tx) : undefined,
+    oneWriter: !replicas.shared,
     silences: config.alertmanagerUrl
       ? createSilenceClient({ baseUrl: config.alertmanagerUrl })
       : undefined,
