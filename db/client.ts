@@ -127,7 +127,15 @@ async function openPostgres(
     max,
     onnotice: () => {},
     ...(onQuery && { debug: (_conn: number, text: string) => onQuery(text) }),
-    connection: { application_name: appName },
+    connection: {
+      application_name: appName,
+      // The hot paths use prepared statements (db/statement.ts). After five runs Postgres
+      // may switch one to a generic plan, chosen without the parameters' values: a plan
+      // for `id = any($1)` that scans the whole table when the table looked empty at the
+      // time. Custom plans keep planning with the values, as unnamed statements are;
+      // parsing is still saved (PostgreSQL manual, PREPARE and plan_cache_mode).
+      plan_cache_mode: "force_custom_plan",
+    },
   });
   const db = drizzlePostgres(client, { schema });
   // Two replicas starting together must not both migrate: hold an advisory lock meanwhile.

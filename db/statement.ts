@@ -24,6 +24,9 @@ export interface Statement<Row> {
   readonly text: string;
   /**
    * Runs the statement on `tx` (a transaction, or the database) with `params` in order.
+   * The statement reaches the driver's queue after the same fixed number of microtask hops
+   * for every statement, so statements `run` one after another in one synchronous stretch
+   * (`pipeline([a.run(…), b.run(…)])`) are sent, and run, in that order.
    * Arrays are sent as Postgres arrays; cast each in the text (`$1::text[]`). Resolves to
    * the decoded rows; rejects with the driver's error.
    */

@@ -23,10 +23,10 @@
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { and, count, eq, gte, like, sql } from "drizzle-orm";
+import { and, count, eq, gte, inArray, like, sql } from "drizzle-orm";
 import { request } from "undici";
 import { openDatabase, rowsOf } from "../db/client.ts";
-import { deliveries } from "../db/schema/index.ts";
+import { alerts, deliveries } from "../db/schema/index.ts";
 import { createApp } from "../src/app.ts";
 import { loadConfig } from "../src/config.ts";
 import { createLogger } from "../src/logger.ts";
@@ -255,7 +255,15 @@ async function main(): Promise<void> {
             and(
               eq(deliveries.kind, kind),
               gte(deliveries.createdAt, since),
-              like(deliveries.subject, "alert:%"),
+              // Messages about this scenario's alerts only: the app's own alerts (a smoke
+              // check seeing the outbox backlog the storm left) are not the storm's.
+              inArray(
+                deliveries.subject,
+                database.db
+                  .select({ s: sql<string>`'alert:' || ${alerts.id}` })
+                  .from(alerts)
+                  .where(like(alerts.fingerprint, `${run}%`)),
+              ),
             ),
           )
       )[0]?.n ?? 0;

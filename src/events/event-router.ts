@@ -302,24 +302,40 @@ export function createEventRouter(deps: EventRouterDeps) {
       return groupId ? { ...a, groupId } : a;
     };
 
-    // Writes, sent together (pipelined; one connection runs them in the order sent):
-    // incidents before the alerts that name them, existing alerts changed before new ones
-    // are inserted (one firing alert per fingerprint at every statement's end), the events.
+    // Writes, sent together (pipelined: one round trip). They are independent but for one
+    // case: a fingerprint resolved and opened again in this batch must have its old alert
+    // resolved before the new one is inserted (one firing alert per fingerprint); then the
+    // insert waits for the update.
     const eventRows = inputs.map((e, i) => eventRow(e, routed[i] as Routed, receivedAt));
+    const resolvedHere = new Set(
+      [...changed.values()].filter((a) => a.status === "resolved").map((a) => a.fingerprint),
+    );
+    const reopens = [...opened.values()].some((a) => resolvedHere.has(a.fingerprint));
+    const insertOpened = () => alerts.insertMany([...opened.values()].map(grouped), tx);
+    const updated = alerts.updateMany([...changed.values()], tx);
     const written = pipeline([
       incidents.insertMany(newIncidents, tx),
-      alerts.updateMany([...changed.values()], tx),
+      reopens ? updated.then(insertOpened) : updated,
       alerts.raiseMany(
         [...changed.values()].filter((a) => raised.has(a.id)),
         tx,
       ),
-      alerts.insertMany([...opened.values()].map(grouped), tx),
+      reopens ? undefined : insertOpened(),
       insertEvents.run(tx, [jsonRows(events, eventRows)]),
     ]);
-    // The messages read what the writes leave: when an incident may resolve, or an alert
-    // was raised (several statements each), they wait for the writes; otherwise their reads
-    // follow the writes in the same pipeline.
-    if (incidentsToResolve.size > 0 || raised.size > 0) {
+    // The messages' statements follow the writes' on the same connection. When they depend
+    // on nothing written here (repeats and resolutions of alerts on their own messages:
+    // their reads are of incidents, mutes, triages, escalations and deliveries), they go
+    // out at once, in the same round trip. Otherwise (a new alert or incident, an incident
+    // that may resolve, a raised or grouped alert) the writes finish first: the order in
+    // which concurrent calls reach the driver is not something to build on.
+    const independent =
+      opened.size === 0 &&
+      newIncidents.length === 0 &&
+      incidentsToResolve.size === 0 &&
+      raised.size === 0 &&
+      ![...changed.values()].some((a) => a.groupId !== null);
+    if (!independent) {
       await written;
       for (const id of incidentsToResolve) await incidents.resolveIfAllResolved(id, tx);
     }

@@ -41,8 +41,9 @@ export interface SubjectEdit {
 // The statements of every batched edit and enqueue, fixed text (db/statement.ts).
 /**
  * Every message about many subjects brought up to date in one statement. `$1`: a JSON array
- * of `{subject, text, markup, drop_unsent}`; `$2`: now. Per send of those subjects that is
- * neither dead nor superseded: a pending (unsent) one is rewritten, or superseded with
+ * of `{subject, text, markup, drop_unsent}`; `$2`: now; `$3`: the subjects again, as an
+ * array (so the planner sees how few they are and reads them by index). Per send of those
+ * subjects that is neither dead nor superseded: a pending (unsent) one is rewritten, or superseded with
  * `drop_unsent`; for a sent one, an unclaimed pending edit of it is rewritten (edits
  * coalesce). Returns those sends (`id, chat_id, status, subject` as they were before the
  * statement, and `folded`: a pending edit of it was rewritten); the caller queues an edit
@@ -57,15 +58,17 @@ const editMany = statement(
        as v(subject text, text text, markup jsonb, drop_unsent boolean)
    ),
    s as (
-     select d.id, d.chat_id, d.status, d.subject from deliveries d join v on d.subject = v.subject
-     where d.kind = 'send' and d.status not in ('dead', 'superseded')
+     select d.id, d.chat_id, d.status, d.subject from deliveries d
+     where d.subject = any($3::text[]) and d.kind = 'send'
+       and d.status not in ('dead', 'superseded')
    ),
    unsent as (
      update deliveries d set
        text = case when v.drop_unsent then d.text else v.text end,
        reply_markup = case when v.drop_unsent then d.reply_markup else v.markup end,
        status = case when v.drop_unsent then 'superseded' else d.status end
-     from v where d.subject = v.subject and d.kind = 'send' and d.status = 'pending'
+     from s join v on s.subject = v.subject
+     where d.id = s.id and s.status = 'pending' and d.status = 'pending'
      returning d.id
    ),
    folded as (
@@ -238,7 +241,11 @@ export function createOutboxWrites(db: Db) {
       markup: e.keyboard,
       drop_unsent: e.dropUnsent === true,
     }));
-    const sends = await editMany.run(tx, [JSON.stringify(changes), now.toISOString()]);
+    const sends = await editMany.run(tx, [
+      JSON.stringify(changes),
+      now.toISOString(),
+      changes.map((c) => c.subject),
+    ]);
     // A new edit for each sent message that had no pending edit to fold into.
     const rows = [];
     for (const s of sends) {

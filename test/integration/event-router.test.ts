@@ -184,6 +184,38 @@ for (const kind of testDatabases()) {
       assert.equal(rows[0]?.eventCount, 12);
     });
 
+    it("resolves and opens a fingerprint again within one batch: one new alert, its message only", async () => {
+      const e = event({ type: "Flap", severity: "critical", labels: { instance: "f-1" } });
+      const resolved = { ...e, status: "resolved" };
+      assert.equal(await outcome({ ...e, title: "Flap one" }), "notified");
+      await waitFor(() => messagesAbout("Flap one").length === 1, 5000, "the first message");
+      // The firing alert resolves and a new episode opens, in that order, in one transaction.
+      const batch = await post([
+        resolved,
+        { ...e, title: "Flap two" },
+        resolved,
+        { ...e, title: "Flap three" },
+      ]);
+      assert.equal(batch.status, 202, JSON.stringify(batch.body));
+      const rows = await t.app.database.db.select().from(alerts).where(eq(alerts.type, "Flap"));
+      assert.deepEqual(Object.fromEntries(rows.map((r) => [r.title, r.status])), {
+        "Flap one": "resolved",
+        "Flap two": "resolved",
+        "Flap three": "firing",
+      });
+      await waitFor(
+        () => messagesAbout("Flap three").length === 1,
+        5000,
+        "the new episode's message",
+      );
+      // "Flap two" opened and ended inside the batch: nobody is told about it.
+      assert.equal(messagesAbout("Flap two").length, 0);
+      const incidents = new Set(rows.map((r) => r.incidentId));
+      assert.equal(incidents.size, 3, "each critical episode has its own incident");
+      const first = rows.find((r) => r.title === "Flap one");
+      assert.equal((await t.app.incidents.get(first?.incidentId ?? ""))?.status, "resolved");
+    });
+
     it("counts outcomes and active mutes in /metrics", async () => {
       const m = [{ name: "alertname", op: "=" as const, value: "Gauge" }];
       await t.app.mutes.create({ matchers: m, durationMs: MIN, createdBy: "Ada", reason: "" });
