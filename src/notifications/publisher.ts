@@ -1,5 +1,6 @@
 import type { DbOrTx } from "../../db/client.ts";
 import type { OutboxRepository } from "../outbox/outbox-repository.ts";
+import type { NewMessage } from "../outbox/outbox-writes.ts";
 import type { Clock } from "../types.ts";
 import type { Notification, RenderedMessage } from "./notification.ts";
 import { type ChatTarget, targetKey } from "./notification-router.ts";
@@ -48,6 +49,11 @@ export interface Publisher {
    */
   publish(n: Notification, plan: DeliveryPlan, tx?: DbOrTx): Promise<RenderedMessage>;
   /**
+   * {@link publish} of many notifications in one statement, through `tx`: the messages are
+   * queued in the order given (the outbox sends a chat's messages in that order).
+   */
+  publishMany(items: readonly { n: Notification; plan: DeliveryPlan }[], tx: DbOrTx): Promise<void>;
+  /**
    * Brings every message of `subject` to `n` (edits coalesce in the outbox; a send not yet
    * made takes the new text instead, or is dropped with `dropUnsent`), through `tx`.
    */
@@ -75,6 +81,19 @@ export interface Publisher {
   retire(n: Notification, subject: string, retiredSubject: string, tx: DbOrTx): Promise<void>;
 }
 
+/** The outbox messages of rendered `msg` under `plan`: one per chat (and topic). */
+function messagesOf(msg: RenderedMessage, plan: DeliveryPlan): NewMessage[] {
+  return plan.chats.map((c) => ({
+    chatId: c.chatId,
+    threadId: c.threadId,
+    text: msg.text,
+    keyboard: msg.keyboard,
+    subject: plan.subject,
+    dedupKey: `${plan.dedupBase}:${targetKey(c)}`,
+    disableNotification: plan.silent,
+  }));
+}
+
 /** Builds the {@link Publisher} over the outbox. */
 export function createPublisher(deps: {
   outbox: Pick<
@@ -89,20 +108,13 @@ export function createPublisher(deps: {
 
     async publish(n, plan, tx) {
       const msg = renderNotification(n);
-      await outbox.enqueueMany(
-        plan.chats.map((c) => ({
-          chatId: c.chatId,
-          threadId: c.threadId,
-          text: msg.text,
-          keyboard: msg.keyboard,
-          subject: plan.subject,
-          dedupKey: `${plan.dedupBase}:${targetKey(c)}`,
-          disableNotification: plan.silent,
-        })),
-        clock.now(),
-        tx,
-      );
+      await outbox.enqueueMany(messagesOf(msg, plan), clock.now(), tx);
       return msg;
+    },
+
+    async publishMany(items, tx) {
+      const messages = items.flatMap(({ n, plan }) => messagesOf(renderNotification(n), plan));
+      await outbox.enqueueMany(messages, clock.now(), tx);
     },
 
     async update(n, subject, tx, opts) {

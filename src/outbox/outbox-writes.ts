@@ -46,8 +46,11 @@ export interface SubjectEdit {
  * subjects that is neither dead nor superseded: a pending (unsent) one is rewritten, or superseded with
  * `drop_unsent`; for a sent one, an unclaimed pending edit of it is rewritten (edits
  * coalesce). Returns those sends (`id, chat_id, status, subject` as they were before the
- * statement, and `folded`: a pending edit of it was rewritten); the caller queues an edit
- * for each sent one not folded. Data-modifying CTEs all run, once, on one snapshot
+ * statement; `rewritten`: the update of unsent sends reached it; `folded`: a pending edit of
+ * it was rewritten); the caller queues an edit for each of the others. An update skips a
+ * row that a concurrent claim changed since the snapshot (it re-checks `status` on the
+ * newest version: PostgreSQL manual, Transaction Isolation, Read Committed), so a send
+ * claimed meanwhile is neither rewritten nor lost. Data-modifying CTEs all run, once, on one snapshot
  * (PostgreSQL manual, "WITH Queries", data-modifying statements); the two updates touch
  * different rows (sends, edits).
  */
@@ -79,6 +82,7 @@ const editMany = statement(
      returning e.target_id
    )
    select s.id, s.chat_id, s.status, s.subject,
+     exists (select 1 from unsent u where u.id = s.id) as rewritten,
      exists (select 1 from folded f where f.target_id = s.id) as folded
    from s`,
 );
@@ -250,7 +254,10 @@ export function createOutboxWrites(db: Db) {
     const rows = [];
     for (const s of sends) {
       const edit = bySubject.get(String(s.subject));
-      if (!edit || s.status === "pending" || s.folded === true) continue;
+      // Done: an unsent send rewritten (or dropped), or a pending edit folded into. A send
+      // that was pending when read but claimed by a worker before the update reached it is
+      // being sent with its old text: it gets an edit, like any sent message.
+      if (!edit || s.rewritten === true || s.folded === true) continue;
       const id = ulid();
       rows.push({
         id,

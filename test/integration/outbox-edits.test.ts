@@ -109,5 +109,47 @@ for (const kind of testDatabases()) {
       assert.equal(d[1]?.disableNotification, false);
       assert.equal(d[1]?.status, "pending");
     });
+
+    it("a send claimed while its edit waited is edited after it is sent, not lost", {
+      skip: kind.name !== "postgres" && "needs two concurrent transactions (Postgres)",
+    }, async () => {
+      const outbox = createOutboxWrites(database.db);
+      const db = database.db;
+      await outbox.enqueueMany(
+        [{ chatId: 8, text: "old", keyboard: null, subject: "s:race", dedupKey: "k:race" }],
+        NOW,
+      );
+      const [send] = await rowsOf("s:race");
+      assert.ok(send);
+      // A worker's claim holds the row, uncommitted, while the edit starts: the edit's
+      // snapshot sees the send pending, and its update waits for the claim.
+      let commitClaim = () => {};
+      const claimed = new Promise<void>((resolve) => {
+        commitClaim = resolve;
+      });
+      let claimTaken = () => {};
+      const taken = new Promise<void>((resolve) => {
+        claimTaken = resolve;
+      });
+      const claim = db.transaction(async (tx) => {
+        await tx.update(deliveries).set({ status: "sending" }).where(eq(deliveries.id, send.id));
+        claimTaken();
+        await claimed;
+      });
+      await taken;
+      const edited = db.transaction((tx) =>
+        outbox.editSubjects([{ subject: "s:race", text: "new", keyboard: null }], NOW, tx),
+      );
+      await new Promise((r) => setTimeout(r, 300));
+      commitClaim();
+      await claim;
+      assert.equal(await edited, 1);
+      const rows = await rowsOf("s:race");
+      assert.equal(rows[0]?.text, "old", "the claimed send goes out as claimed");
+      assert.equal(rows.length, 2, "an edit follows it");
+      assert.equal(rows[1]?.kind, "edit");
+      assert.equal(rows[1]?.targetId, send.id);
+      assert.equal(rows[1]?.text, "new");
+    });
   });
 }
