@@ -85,11 +85,21 @@ export function rowCodec<T extends Table>(table: T): (raw: RawRow) => T["$inferS
 }
 
 /** Every column of `table`, quoted and comma-separated, for `select … from` texts. */
-export function columnList(table: Table, alias?: string): string {
-  const prefix = alias ? `${alias}.` : "";
+export function columnList(table: Table): string {
   return Object.values(getTableColumns(table))
-    .map((c) => `${prefix}"${c.name}"`)
+    .map((c) => `"${c.name}"`)
     .join(", ");
+}
+
+/** Property name and column name of every column, per table (built once: hot path). */
+const names = new WeakMap<Table, (readonly [string, string])[]>();
+function columnNames(table: Table): (readonly [string, string])[] {
+  let known = names.get(table);
+  if (!known) {
+    known = Object.entries(getTableColumns(table)).map(([key, c]) => [key, c.name] as const);
+    names.set(table, known);
+  }
+  return known;
 }
 
 /**
@@ -100,7 +110,7 @@ export function columnList(table: Table, alias?: string): string {
  * missing key inserts null, not the column's default.
  */
 export function jsonRows<T extends Table>(table: T, rows: readonly Partial<T["$inferSelect"]>[]) {
-  const columns = Object.entries(getTableColumns(table)).map(([key, c]) => [key, c.name] as const);
+  const columns = columnNames(table);
   return JSON.stringify(
     rows.map((row) => {
       const out: Record<string, unknown> = {};

@@ -203,14 +203,17 @@ export function createAlertNotifier(deps: AlertNotifierDeps) {
       if (own.length === 0) return;
       // What announce() does for each, with one read per kind of fact and one outbox write.
       const views = await viewMany(own, tx);
-      const items = views.map((v) => {
-        const { chats } = targetsFrom(v.alert, v.escalated);
-        return { n: notification(v), plan: sendPlan(v.alert, chats, "") };
-      });
-      await publisher.publishMany(items, tx);
-      for (const v of views) {
-        const { timers } = targetsFrom(v.alert, v.escalated);
-        await deps.escalations.arm(v.alert.id, timers, clock.now(), tx);
+      const targets = views.map((v) => targetsFrom(v.alert, v.escalated));
+      await publisher.publishMany(
+        views.map((v, i) => ({
+          n: notification(v),
+          plan: sendPlan(v.alert, targets[i]?.chats ?? [], ""),
+        })),
+        tx,
+      );
+      for (const [i, v] of views.entries()) {
+        const timers = targets[i]?.timers;
+        if (timers) await deps.escalations.arm(v.alert.id, timers, clock.now(), tx);
       }
     },
 

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { and, desc, eq, sql } from "drizzle-orm";
+import { desc, eq } from "drizzle-orm";
 import type { Db, DbOrTx } from "../../db/client.ts";
 import { type AlertRow, alerts } from "../../db/schema/index.ts";
 import { columnList, insertRowsText, jsonRows, rowCodec, statement } from "../../db/statement.ts";
@@ -64,7 +64,7 @@ const lockKeys = statement(
   "lock_fingerprints",
   `select pg_advisory_xact_lock(${FINGERPRINT_LOCK_CLASS}, k) from unnest($1::int[]) as k`,
 );
-const firingForUpdate = statement(
+const firingOf = statement(
   "alerts_firing_for_update",
   `select ${ALERT_COLUMNS} from alerts where fingerprint = any($1::text[]) and status = 'firing'
    order by fingerprint for update`,
@@ -108,16 +108,6 @@ export function createAlertRepository(
   } = {},
 ) {
   return {
-    /** The firing alert of `fingerprint`, locked until the transaction ends. */
-    async firingForUpdate(fingerprint: string, tx: DbOrTx): Promise<AlertRow | undefined> {
-      const [row] = await tx
-        .select()
-        .from(alerts)
-        .where(and(eq(alerts.fingerprint, fingerprint), eq(alerts.status, "firing")))
-        .for("update");
-      return row;
-    },
-
     /**
      * Serialises ingests per fingerprint: takes a transaction advisory lock for each of
      * `fingerprints`, in ascending key order, in one statement. Every ingest takes its locks
@@ -137,12 +127,13 @@ export function createAlertRepository(
      */
     async firingForUpdateMany(fingerprints: string[], tx: DbOrTx): Promise<AlertRow[]> {
       if (fingerprints.length === 0) return [];
-      return firingForUpdate.run(tx, [fingerprints]);
+      return firingOf.run(tx, [fingerprints]);
     },
 
     /**
-     * Firing critical alerts whose inhibition key (see {@link inhibitorFor}) is one of
-     * `keys`: every possible inhibitor of a batch's warnings, in one read.
+     * Firing critical alerts whose inhibition key ({@link inhibitionKeyOf}: a missing label
+     * compares as the empty string, as in Alertmanager's `equal`) is one of `keys`: every
+     * possible inhibitor of a batch's warnings, in one read.
      */
     async inhibitorsFor(keys: InhibitionKey[], tx: DbOrTx): Promise<AlertRow[]> {
       if (keys.length === 0) return [];
@@ -197,27 +188,6 @@ export function createAlertRepository(
     async update(id: string, change: AlertChange, tx: DbOrTx): Promise<AlertRow> {
       const [row] = await tx.update(alerts).set(change).where(eq(alerts.id, id)).returning();
       return row as AlertRow;
-    },
-
-    /**
-     * A firing critical alert with the same alertname and instance as `key`, if one exists:
-     * the source of an inhibition. A missing label compares as the empty string, as in
-     * Alertmanager's `equal`.
-     */
-    async inhibitorFor(key: InhibitionKey, tx: DbOrTx): Promise<AlertRow | undefined> {
-      const [row] = await tx
-        .select()
-        .from(alerts)
-        .where(
-          and(
-            eq(alerts.status, "firing"),
-            eq(alerts.severity, "critical"),
-            sql`coalesce(${alerts.labels}->>'alertname', ${alerts.type}) = ${key.alertname}`,
-            sql`coalesce(${alerts.labels}->>'instance', '') = ${key.instance}`,
-          ),
-        )
-        .limit(1);
-      return row;
     },
 
     /** Alerts linked to an incident, newest first. */

@@ -1,4 +1,4 @@
-import { and, eq, isNull, like, lte, or } from "drizzle-orm";
+import { and, eq, like } from "drizzle-orm";
 import { monotonicFactory } from "ulid";
 import type { Db, DbOrTx } from "../../db/client.ts";
 import { deliveries, type InlineKeyboard, kv } from "../../db/schema/index.ts";
@@ -160,50 +160,26 @@ export function createOutboxWrites(db: Db) {
     };
   }
 
-  async function queueEdit(
-    send: { id: string; chatId: number },
-    subject: string,
-    text: string,
-    keyboard: InlineKeyboard | null,
-    now: Date,
-    tx: DbOrTx,
-  ): Promise<void> {
-    // Fold into an unclaimed pending edit of the same message if there is one (edits coalesce).
-    const folded = await tx
-      .update(deliveries)
-      .set({ text, replyMarkup: keyboard })
-      .where(
-        and(
-          eq(deliveries.targetId, send.id),
-          eq(deliveries.status, "pending"),
-          or(isNull(deliveries.lockedUntil), lte(deliveries.lockedUntil, now)),
-        ),
-      )
-      .returning({ id: deliveries.id });
-    if (folded.length > 0) return;
-    const id = ulid();
+  /**
+   * `send` deliveries for many messages in one statement, due at `now`; each is ignored when
+   * its dedup key exists. Their ids follow the order of `messages`.
+   */
+  async function enqueueMany(messages: NewMessage[], now: Date, tx: DbOrTx = db): Promise<void> {
+    if (messages.length === 0) return;
+    const rows = [];
+    for (const m of messages) rows.push(await sendRow(m, now, tx));
+    await insertSends.run(tx, [jsonRows(deliveries, rows)]);
     markQueued(tx);
-    await tx.insert(deliveries).values({
-      id,
-      kind: "edit",
-      chatId: send.chatId,
-      targetId: send.id,
-      subject,
-      text,
-      replyMarkup: keyboard,
-      dedupKey: `edit:${id}`,
-      nextAttemptAt: now,
-      createdAt: now,
-    });
   }
 
   /**
-   * Brings every message about `subject` to the new text and keyboard. A send not yet sent
-   * is rewritten in place (superseded instead with `opts.dropUnsent`, see
-   * {@link SubjectEdit}); for a sent one a pending edit is written, or the pending edit
-   * already queued for it is replaced (edits coalesce). Returns how many messages changed.
+   * Brings every message about `subject` to the new text and keyboard: {@link editSubjects}
+   * of one subject. A send not yet sent is rewritten in place (superseded instead with
+   * `opts.dropUnsent`, see {@link SubjectEdit}); for a sent one a pending edit is written, or
+   * the pending edit already queued for it is replaced (edits coalesce). Returns how many
+   * messages changed.
    */
-  async function editSubject(
+  function editSubject(
     subject: string,
     text: string,
     keyboard: InlineKeyboard | null,
@@ -211,24 +187,7 @@ export function createOutboxWrites(db: Db) {
     tx: DbOrTx = db,
     opts: { dropUnsent?: boolean } = {},
   ): Promise<number> {
-    const sends = await tx
-      .select({ id: deliveries.id, chatId: deliveries.chatId, status: deliveries.status })
-      .from(deliveries)
-      .where(and(eq(deliveries.subject, subject), eq(deliveries.kind, "send")));
-    let changed = 0;
-    for (const s of sends) {
-      if (s.status === "dead" || s.status === "superseded") continue;
-      if (s.status === "pending") {
-        await tx
-          .update(deliveries)
-          .set(opts.dropUnsent ? { status: "superseded" } : { text, replyMarkup: keyboard })
-          .where(eq(deliveries.id, s.id));
-      } else {
-        await queueEdit(s, subject, text, keyboard, now, tx);
-      }
-      changed++;
-    }
-    return changed;
+    return editSubjects([{ subject, text, keyboard, dropUnsent: opts.dropUnsent }], now, tx);
   }
 
   /**
@@ -285,25 +244,11 @@ export function createOutboxWrites(db: Db) {
     editSubject,
     editSubjects,
 
-    /**
-     * {@link enqueue} for many messages in one statement; each is ignored when its dedup key
-     * exists. Their ids follow the order of `messages`.
-     */
-    async enqueueMany(messages: NewMessage[], now: Date, tx: DbOrTx = db): Promise<void> {
-      if (messages.length === 0) return;
-      const rows = [];
-      for (const m of messages) rows.push(await sendRow(m, now, tx));
-      await insertSends.run(tx, [jsonRows(deliveries, rows)]);
-      markQueued(tx);
-    },
+    enqueueMany,
 
     /** Inserts a `send` delivery, due at `now`; ignored when the dedup key exists. */
     async enqueue(m: NewMessage, now: Date, tx: DbOrTx = db): Promise<void> {
-      await tx
-        .insert(deliveries)
-        .values(await sendRow(m, now, tx))
-        .onConflictDoNothing({ target: deliveries.dedupKey });
-      markQueued(tx);
+      await enqueueMany([m], now, tx);
     },
 
     /**

@@ -5,36 +5,25 @@ import type { Database } from "../../db/client.ts";
 import { pipeline } from "../../db/pipeline.ts";
 import { alerts, deliveries } from "../../db/schema/index.ts";
 import { columnList, insertRowsText, jsonRows, rowCodec, statement } from "../../db/statement.ts";
+import { alertRow } from "../helpers/alert-row.ts";
 import { testDatabases } from "../helpers/db.ts";
 
-/** A complete alert row with every kind of column (text, jsonb, timestamps, null, int). */
-const alertRow = (id: string, fingerprint: string) => ({
-  id,
-  fingerprint,
-  source: "alertmanager",
-  type: "DiskFull",
-  severity: "critical" as const,
-  status: "firing" as const,
-  title: "Disk \"full\" 'now' ✓",
-  summary: "a\nb",
-  labels: { alertname: "DiskFull", instance: "db-1:9100", quote: "it's" },
-  generatorUrl: null,
-  startedAt: new Date("2026-11-23T09:00:00.123Z"),
-  lastEventAt: new Date("2026-11-23T09:01:00Z"),
-  resolvedAt: null,
-  eventCount: 3,
-  lastNotifiedAt: new Date("2026-11-23T09:00:00Z"),
-  notifications: 1,
-  acknowledgedBy: null,
-  acknowledgedAt: null,
-  incidentId: null,
-  resolvedBy: null,
-  muteId: null,
-  annotations: { runbook: "https://example.test/r?a=1&b=2" },
-  externalUrl: "https://am.example.test",
-  truncatedAlerts: 0,
-  groupId: null,
-});
+/**
+ * A complete alert row (test/helpers/alert-row.ts) with values that JSON and SQL text must
+ * carry through unchanged: quotes, a newline, non-ASCII, milliseconds, a `&` in JSON.
+ */
+const row = (id: string, fingerprint: string) =>
+  alertRow({
+    id,
+    fingerprint,
+    title: "Disk \"full\" 'now' ✓",
+    summary: "a\nb",
+    labels: { alertname: "DiskFull", instance: "db-1:9100", quote: "it's" },
+    startedAt: new Date("2026-11-23T09:00:00.123Z"),
+    eventCount: 3,
+    annotations: { runbook: "https://example.test/r?a=1&b=2" },
+    externalUrl: "https://am.example.test",
+  });
 
 for (const kind of testDatabases()) {
   describe(`fixed-text statements on ${kind.name}`, () => {
@@ -46,7 +35,7 @@ for (const kind of testDatabases()) {
 
     it("inserts complete rows from one JSON parameter and decodes them as drizzle's select does", async () => {
       const insert = statement("test_alerts_insert", insertRowsText(alerts));
-      const rows = [alertRow("a1", "fp-1"), alertRow("a2", "fp-2")];
+      const rows = [row("a1", "fp-1"), row("a2", "fp-2")];
       await insert.run(database.db, [jsonRows(alerts, rows)]);
       const byFingerprint = statement(
         "test_alerts_by_fp",
@@ -66,7 +55,7 @@ for (const kind of testDatabases()) {
       const insert = statement("test_alerts_insert", insertRowsText(alerts));
       await assert.rejects(
         database.db.transaction(async (tx) => {
-          await insert.run(tx, [jsonRows(alerts, [alertRow("a3", "fp-3")])]);
+          await insert.run(tx, [jsonRows(alerts, [row("a3", "fp-3")])]);
           throw new Error("abort");
         }),
         /abort/,
