@@ -11,18 +11,24 @@
  *     50 in a shuffled order, so concurrent webhooks lock overlapping sets;
  *  4. `overlap-32` (Postgres only): the same with 32 clients, the lock-order deadlock check.
  *
+ * The load generator is a child process of this script (as Alertmanager is a process of its
+ * own), so the app's event loop and CPU figure are the app's alone.
+ *
  * For each it prints ingest throughput (events/s), p50/p99/max latency per webhook call, the
  * outcomes, the messages the storm produced (the outbox's send and edit rows created during
  * it: each is one Telegram call; queued edits of a message coalesce), on Postgres the
  * deadlocks the server counted meanwhile (`pg_stat_database.deadlocks` delta of the bench's
- * database) and the calls answered other than 200, and the CPU used by this process and by
- * everything else on the machine (other processes share the cores). Targets are printed
+ * database) and the calls answered other than 200, and the CPU used by the app, by the load
+ * generator and by everything else on the machine (other processes share the cores). Targets are printed
  * with PASS/MISS, with the statements sent per call (BENCH_STATEMENTS=1 lists them). BENCH_SCENARIOS=storm,distinct,… runs only those. Exits 1 when a scenario sent more than one message per fingerprint or a
  * call failed.
  */
+
+import { fork } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { and, count, eq, gte, inArray, like, sql } from "drizzle-orm";
 import { request } from "undici";
 import { openDatabase, rowsOf } from "../db/client.ts";
@@ -160,8 +166,8 @@ async function storm(url: string, run: string, s: Scenario) {
       const ns = s.call(i);
       events += ns.length;
       const t0 = performance.now();
-      // undici's request, not fetch: the load generator shares this process's CPU, and
-      // fetch's web streams cost several times more per call.
+      // undici's request, not fetch: fetch's web streams cost several times more per call,
+      // and the generator shares the machine's two cores with the app and Postgres.
       const res = await request(url, {
         method: "POST",
         headers: { authorization: `Bearer ${TOKEN}`, "content-type": "application/json" },
@@ -180,6 +186,54 @@ async function storm(url: string, run: string, s: Scenario) {
   }
   await Promise.all(Array.from({ length: s.concurrency }, lane));
   return { latencies: latencies.sort((a, b) => a - b), outcomes, failed, events };
+}
+
+/** What the load generator reports for one scenario. */
+interface Load {
+  latencies: number[];
+  outcomes: [string, number][];
+  failed: number;
+  events: number;
+  /** CPU the load generator used meanwhile, seconds. */
+  cpuS: number;
+}
+
+/**
+ * The load generator: a child process of this script (BENCH_ROLE=load), as Alertmanager is a
+ * process of its own. It posts the scenario it is sent (IPC) and answers with a {@link Load}.
+ */
+function loadGenerator() {
+  const child = fork(fileURLToPath(import.meta.url), [], {
+    env: { ...process.env, BENCH_ROLE: "load" },
+    execArgv: ["--import", "tsx"],
+    stdio: ["ignore", "inherit", "inherit", "ipc"],
+  });
+  const ready = new Promise<void>((resolve, reject) => {
+    child.once("message", () => resolve());
+    child.once("exit", (code) => reject(new Error(`load generator exited (${code})`)));
+  });
+  return {
+    ready,
+    run: (job: { url: string; run: string; name: string; pg: boolean }) =>
+      new Promise<Load>((resolve, reject) => {
+        child.once("message", (m) => resolve(m as Load));
+        child.once("exit", (code) => reject(new Error(`load generator exited (${code})`)));
+        child.send(job);
+      }),
+    stop: () => child.kill(),
+  };
+}
+
+/** BENCH_ROLE=load: runs each scenario the parent sends, answers with its figures. */
+function serveLoad(): void {
+  process.on("message", async (job: { url: string; run: string; name: string; pg: boolean }) => {
+    const s = scenarios(job.pg).find((x) => x.name === job.name) as Scenario;
+    const cpu0 = procCpuS("self");
+    const r = await storm(job.url, job.run, s);
+    const load: Load = { ...r, outcomes: [...r.outcomes], cpuS: procCpuS("self") - cpu0 };
+    process.send?.(load);
+  });
+  process.send?.("ready");
 }
 
 async function main(): Promise<void> {
@@ -210,6 +264,8 @@ async function main(): Promise<void> {
   const sender = countingSender();
   const app = await createApp(config, { logger: createLogger("silent"), database, sender });
   const port = await app.start();
+  const generator = loadGenerator();
+  await generator.ready;
   const url = `http://127.0.0.1:${port}/webhooks/alertmanager`;
   const deadlocks = async () =>
     pg
@@ -240,10 +296,13 @@ async function main(): Promise<void> {
     statements = 0;
     texts.clear();
     const started = performance.now();
-    const { latencies, outcomes, failed, events } = await storm(url, run, s);
+    const load = await generator.run({ url, run, name: s.name, pg });
+    const { latencies, failed, events } = load;
+    const outcomes = new Map(load.outcomes);
     const seconds = (performance.now() - started) / 1000;
     const selfCpu = (procCpuS("self") - cpu0.self) / seconds;
-    const otherCpu = (machineBusyS() - cpu0.machine) / seconds - selfCpu;
+    const loadCpu = load.cpuS / seconds;
+    const otherCpu = (machineBusyS() - cpu0.machine) / seconds - selfCpu - loadCpu;
     const sent = statements;
     const dl = (await deadlocks()) - dl0;
     const rows = async (kind: "send" | "edit") =>
@@ -302,11 +361,12 @@ async function main(): Promise<void> {
       );
     }
     out(
-      `  CPU (cores): this process ${selfCpu.toFixed(2)}, everything else ${otherCpu.toFixed(2)} (the database server and other users of the machine)`,
+      `  CPU (cores): the app ${selfCpu.toFixed(2)}, the load generator ${loadCpu.toFixed(2)}, everything else ${otherCpu.toFixed(2)} (the database server and other users of the machine)`,
     );
     if (sends > s.fingerprints || failed > 0) ok = false;
   }
   out(`\nTelegram calls made by the paced worker during the run: ${sender.calls}`);
+  generator.stop();
   await app.stop();
   await database.close();
   rmSync(dataDir, { recursive: true, force: true });
@@ -318,7 +378,11 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((err) => {
-  process.stderr.write(`bench:events failed: ${err instanceof Error ? err.stack : String(err)}\n`);
-  process.exit(1);
-});
+if (process.env.BENCH_ROLE === "load") serveLoad();
+else
+  main().catch((err) => {
+    process.stderr.write(
+      `bench:events failed: ${err instanceof Error ? err.stack : String(err)}\n`,
+    );
+    process.exit(1);
+  });

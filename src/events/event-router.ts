@@ -15,6 +15,7 @@ import { type AlertRepository, type InhibitionKey, inhibitionKeyOf } from "./ale
 import { alertDetails, type EventInput } from "./event.ts";
 import { inhibitionKey, matchLabels } from "./event-labels.ts";
 import { eventRow } from "./event-row.ts";
+import { createGroupCommit } from "./group-commit.ts";
 import type { WebhookGroup } from "./group-key.ts";
 import { type DedupWindows, decide } from "./routing.ts";
 import { withRetry } from "./tx-retry.ts";
@@ -47,6 +48,8 @@ export interface EventRouterDeps {
    * queued already): automatic triage starts here, so it never delays the alert.
    */
   onIncidentsOpened?: (alertIds: string[]) => void;
+  /** The database runs one transaction at a time (PGlite): ingest runs one at a time too. */
+  oneWriter?: boolean;
 }
 
 /** Options of {@link EventRouter.ingest}. */
@@ -124,6 +127,18 @@ const insertEvents = statement("events_insert", insertRowsText(events));
 
 /** Distinct `source` label values in /metrics; later sources count as `other`. */
 const MAX_SOURCE_LABELS = 50;
+
+/**
+ * Events one shared ingest transaction takes at most: a hundred webhooks of ten alerts. It
+ * bounds the statements' JSON parameters and the time a transaction holds its locks.
+ */
+const GROUP_COMMIT_MAX_EVENTS = 1_000;
+
+/**
+ * Ingest transactions one process runs at once on Postgres: one being written while the
+ * next one is decided in memory. More would mostly wait on the same fingerprints' locks.
+ */
+const GROUP_COMMIT_CONCURRENCY = 2;
 
 /** Routes events to alerts, incidents and the outbox (rules: ./routing.ts). */
 export type EventRouter = ReturnType<typeof createEventRouter>;
@@ -350,37 +365,53 @@ export function createEventRouter(deps: EventRouterDeps) {
     return eventRows.map((r) => ({ id: r.id, outcome: r.outcome }));
   }
 
+  /** One transaction over `inputs`; the metrics and the wake-ups once it commits. */
+  async function store(
+    inputs: EventInput[],
+    within?: IngestOptions["within"],
+  ): Promise<IngestResult[]> {
+    const committed = await withRetry(() =>
+      db.transaction(async (tx) => {
+        await within?.(tx);
+        const tally: Tally = { incidentsOpened: 0, openedAlerts: [] };
+        const results = await routeBatch(inputs, tx, tally, clock.now());
+        return {
+          queued: queuedIn(tx),
+          opened: tally.incidentsOpened,
+          openedAlerts: tally.openedAlerts,
+          results,
+        };
+      }),
+    );
+    deps.metrics.incidentsOpened.inc(committed.opened);
+    const { results } = committed;
+    inputs.forEach((e, i) => {
+      const outcome = results[i]?.outcome as Outcome;
+      deps.metrics.events.inc({ source: sourceLabel(e.source), severity: e.severity, outcome });
+    });
+    if (committed.queued) deps.onQueued();
+    if (committed.openedAlerts.length > 0) deps.onIncidentsOpened?.(committed.openedAlerts);
+    return results;
+  }
+
+  /** Calls that arrive while a transaction runs share the next one (group-commit.ts). */
+  const queue = createGroupCommit<EventInput, IngestResult>((inputs) => store(inputs), {
+    maxItems: GROUP_COMMIT_MAX_EVENTS,
+    concurrency: deps.oneWriter ? 1 : GROUP_COMMIT_CONCURRENCY,
+  });
+
   return {
     /**
      * Stores and routes a batch of events in one transaction: either all are stored with
      * their alert, incident and outbox changes, or none (the caller answers 5xx and the
      * sender retries). A transaction that loses a race with a concurrent ingest of the same
      * fingerprint (unique violation, deadlock, serialization failure) is retried.
-     * `opts.within` runs first in that transaction (and again on a retry).
+     * `opts.within` runs first in that transaction (and again on a retry). Without it, calls
+     * that arrive while another ingest runs share the next transaction (group-commit.ts);
+     * a shared transaction that fails runs each call again on its own.
      */
     async ingest(inputs: EventInput[], opts: IngestOptions = {}): Promise<IngestResult[]> {
-      const committed = await withRetry(() =>
-        db.transaction(async (tx) => {
-          await opts.within?.(tx);
-          const tally: Tally = { incidentsOpened: 0, openedAlerts: [] };
-          const results = await routeBatch(inputs, tx, tally, clock.now());
-          return {
-            queued: queuedIn(tx),
-            opened: tally.incidentsOpened,
-            openedAlerts: tally.openedAlerts,
-            results,
-          };
-        }),
-      );
-      deps.metrics.incidentsOpened.inc(committed.opened);
-      const { results } = committed;
-      inputs.forEach((e, i) => {
-        const outcome = results[i]?.outcome as Outcome;
-        deps.metrics.events.inc({ source: sourceLabel(e.source), severity: e.severity, outcome });
-      });
-      if (committed.queued) deps.onQueued();
-      if (committed.openedAlerts.length > 0) deps.onIncidentsOpened?.(committed.openedAlerts);
-      return results;
+      return opts.within ? store(inputs, opts.within) : queue.submit(inputs);
     },
   };
 }
