@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { INGEST_TOKEN, type TestApp } from "../helpers/app.ts";
 import { type BotTestApp, startBotTestApp } from "../helpers/bot-app.ts";
+import { stopChild } from "../helpers/processes.ts";
 import { waitFor } from "../helpers/sender.ts";
 import {
   botMessages,
@@ -104,8 +105,7 @@ describe("a real Alertmanager posting to the app", {
     );
   });
   after(async () => {
-    am?.kill("SIGTERM");
-    await bot?.stop();
+    await Promise.all([stopChild(am), bot?.stop()]);
     rmSync(dir, { recursive: true, force: true });
   });
 

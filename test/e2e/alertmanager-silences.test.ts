@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { call, INGEST_TOKEN, type TestApp } from "../helpers/app.ts";
 import { type BotTestApp, startBotTestApp } from "../helpers/bot-app.ts";
+import { stopChild } from "../helpers/processes.ts";
 import { waitFor } from "../helpers/sender.ts";
 import {
   botMessages,
@@ -88,7 +89,7 @@ describe("mutes become silences of a real Alertmanager", {
       );
     }
     await bot?.stop();
-    am?.kill("SIGTERM");
+    await stopChild(am);
     rmSync(dir, { recursive: true, force: true });
   });
 

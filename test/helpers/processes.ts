@@ -1,3 +1,4 @@
+import type { ChildProcess } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 
 /** `/proc/<pid>/stat` fields after the command: state, ppid, pgrp … (Linux). */
@@ -40,4 +41,19 @@ export async function running(pid: number, waitMs = 1000): Promise<boolean> {
   const deadline = Date.now() + waitMs;
   while (alive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
   return alive(pid);
+}
+
+/**
+ * Stops `child` with SIGTERM and resolves once it has exited, sending SIGKILL after `waitMs`
+ * (ms). For servers that write their state on shutdown (Alertmanager snapshots its silences
+ * and notification log into `--storage.path`): removing that directory before they exit
+ * races their last writes (`ENOTEMPTY`).
+ */
+export async function stopChild(child: ChildProcess | undefined, waitMs = 5000): Promise<void> {
+  if (!child || child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  child.kill("SIGTERM");
+  const timer = setTimeout(() => child.kill("SIGKILL"), waitMs);
+  await exited;
+  clearTimeout(timer);
 }
