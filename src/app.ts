@@ -118,6 +118,7 @@ export async function createApp(config: Config, opts: AppOptions) {
     publisher,
     replicas,
     proxy: proxyModule,
+    ingestTracer: opts.tracing?.ingestTracer,
   });
   const { notifyRouter, incidents, escalations, triage } = incidentsModule;
   const eventsModule = incidentsModule.events;

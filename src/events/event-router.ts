@@ -15,7 +15,7 @@ import { type AlertRepository, type InhibitionKey, inhibitionKeyOf } from "./ale
 import { alertDetails, type EventInput } from "./event.ts";
 import { inhibitionKey, matchLabels } from "./event-labels.ts";
 import { eventRow } from "./event-row.ts";
-import { createGroupCommit } from "./group-commit.ts";
+import { createGroupCommit, type SharedWorkTracer } from "./group-commit.ts";
 import type { WebhookGroup } from "./group-key.ts";
 import { type DedupWindows, decide } from "./routing.ts";
 import { withRetry } from "./tx-retry.ts";
@@ -50,6 +50,8 @@ export interface EventRouterDeps {
   onIncidentsOpened?: (alertIds: string[]) => void;
   /** The database runs one transaction at a time (PGlite): ingest runs one at a time too. */
   oneWriter?: boolean;
+  /** Spans of ingest transactions shared by several webhooks (tracing on). */
+  ingestTracer?: SharedWorkTracer | undefined;
 }
 
 /** Options of {@link EventRouter.ingest}. */
@@ -398,6 +400,7 @@ export function createEventRouter(deps: EventRouterDeps) {
   const queue = createGroupCommit<EventInput, IngestResult>((inputs) => store(inputs), {
     maxItems: GROUP_COMMIT_MAX_EVENTS,
     concurrency: deps.oneWriter ? 1 : GROUP_COMMIT_CONCURRENCY,
+    tracer: deps.ingestTracer,
   });
 
   return {

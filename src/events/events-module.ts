@@ -11,6 +11,7 @@ import type { Clock } from "../types.ts";
 import { type AlertNotifierDeps, createAlertNotifier } from "./alert-notifier.ts";
 import { createAlertRepository } from "./alert-repository.ts";
 import { createEventRouter } from "./event-router.ts";
+import type { SharedWorkTracer } from "./group-commit.ts";
 import type { DedupWindows } from "./routing.ts";
 
 /** Dependencies of {@link createEventsModule}, all built before it in src/app.ts. */
@@ -44,6 +45,8 @@ export interface EventsModuleDeps {
   silences?: SilenceClient;
   /** The database runs one transaction at a time (PGlite): ingest takes no locks. */
   oneWriter?: boolean;
+  /** Spans of ingest transactions shared by several webhooks (tracing on). */
+  ingestTracer?: SharedWorkTracer | undefined;
 }
 
 /** The EventRouter and what the bot needs beside it (mutes, button actions). */

@@ -24,10 +24,29 @@ export interface GroupCommitOptions {
   maxItems: number;
   /** Runs at once (transactions in flight). PGlite runs one transaction at a time: 1. */
   concurrency: number;
+  /** Ties each run to its callers' traces (src/tracing/shared-work-spans.ts); optional. */
+  tracer?: SharedWorkTracer | undefined;
+}
+
+/**
+ * Tracing of work done for several callers at once. A run starts from the event loop, not
+ * from its callers, so without this its spans would land in whatever trace happened to be
+ * active when it was scheduled.
+ */
+export interface SharedWorkTracer {
+  /** The calling request's trace context, taken when it submits (opaque here). */
+  capture(): unknown;
+  /**
+   * Runs `fn` for the callers whose contexts are `contexts`: for one caller, inside its
+   * own context; for several, inside a span of its own that links to each of them.
+   */
+  run<T>(contexts: unknown[], fn: () => Promise<T>): Promise<T>;
 }
 
 interface Waiting<T, R> {
   items: T[];
+  /** The caller's trace context ({@link SharedWorkTracer.capture}). */
+  context: unknown;
   resolve: (results: R[]) => void;
   reject: (err: unknown) => void;
 }
@@ -57,9 +76,18 @@ export function createGroupCommit<T, R>(
     return taken;
   }
 
+  /** `run` over these calls' items, in their trace contexts when tracing is on. */
+  const traced = (calls: Waiting<T, R>[], items: T[]) =>
+    opts.tracer
+      ? opts.tracer.run(
+          calls.map((c) => c.context),
+          () => run(items),
+        )
+      : run(items);
+
   async function runOne(call: Waiting<T, R>): Promise<void> {
     try {
-      call.resolve(await run(call.items));
+      call.resolve(await traced([call], call.items));
     } catch (err) {
       call.reject(err);
     }
@@ -69,7 +97,10 @@ export function createGroupCommit<T, R>(
     if (calls.length === 1) return runOne(calls[0] as Waiting<T, R>);
     let results: R[];
     try {
-      results = await run(calls.flatMap((c) => c.items));
+      results = await traced(
+        calls,
+        calls.flatMap((c) => c.items),
+      );
     } catch {
       // One of them may be the cause: each runs alone, and only its own error reaches it.
       for (const call of calls) await runOne(call);
@@ -113,7 +144,7 @@ export function createGroupCommit<T, R>(
     /** Queues `items`; resolves with their results once the run that had them commits. */
     submit(items: T[]): Promise<R[]> {
       return new Promise<R[]>((resolve, reject) => {
-        waiting.push({ items, resolve, reject });
+        waiting.push({ items, context: opts.tracer?.capture(), resolve, reject });
         schedule();
       });
     },

@@ -1,6 +1,7 @@
 import type { Db } from "../../db/client.ts";
 import type { Config } from "../config.ts";
 import { createEventsModule, type EventsModule } from "../events/events-module.ts";
+import type { SharedWorkTracer } from "../events/group-commit.ts";
 import { templateFor } from "../heal/plan-templates.ts";
 import type { Logger } from "../logger.ts";
 import type { Metrics } from "../metrics.ts";
@@ -47,6 +48,8 @@ export interface IncidentsModuleDeps {
   replicas: Pick<ReplicaModule, "shared" | "feed">;
   /** AI triage asks the model through the proxy. */
   proxy: ProxyModule;
+  /** Spans of ingest transactions shared by several webhooks (tracing on). */
+  ingestTracer?: SharedWorkTracer | undefined;
 }
 
 /**
@@ -95,6 +98,7 @@ export async function createIncidentsModule(deps: IncidentsModuleDeps): Promise<
     planTemplateFor: (labels) => templateFor(config.heal.templates, labels)?.template.name,
     muteVersion: replicas.shared ? (tx) => replicas.feed.version("mutes", tx) : undefined,
     oneWriter: !replicas.shared,
+    ingestTracer: deps.ingestTracer,
     silences: config.alertmanagerUrl
       ? createSilenceClient({ baseUrl: config.alertmanagerUrl })
       : undefined,

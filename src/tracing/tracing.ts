@@ -8,6 +8,7 @@ import { resourceFromAttributes } from "@opentelemetry/resources";
 import { BatchSpanProcessor, NodeTracerProvider } from "@opentelemetry/sdk-trace-node";
 import { instrumentDrizzle } from "./db-spans.ts";
 import { createProxySpans } from "./proxy-spans.ts";
+import { createSharedWorkSpans } from "./shared-work-spans.ts";
 import type { Tracing } from "./tracing-types.ts";
 
 /** Requests not worth a trace: scrapes and probes. */
@@ -52,6 +53,7 @@ export function startTracing(opts: { version: string }): Tracing {
   instrumentDrizzle();
   return {
     proxyTracer: createProxySpans(),
+    ingestTracer: createSharedWorkSpans("ingest"),
     logMixin: (): Record<string, string> => {
       const span = trace.getActiveSpan();
       if (!span) return {};
