@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -51,9 +51,13 @@ describe("heal guardrails (L0–L4, protected resources)", () => {
   it("L0 refuses a missing path and a directory that is not a git work tree", async () => {
     assert.equal((await checkRepo(join(repo.dir, "nope"))).ok, false);
     const plain = mkdtempSync(join(tmpdir(), "cp-plain-"));
-    const v = await checkRepo(plain);
-    assert.equal(v.ok, false);
-    assert.match(v.ok ? "" : v.reason, /not a git work tree/);
+    try {
+      const v = await checkRepo(plain);
+      assert.equal(v.ok, false);
+      assert.match(v.ok ? "" : v.reason, /not a git work tree/);
+    } finally {
+      rmSync(plain, { recursive: true, force: true });
+    }
     assert.equal((await checkRepo(undefined)).ok, false);
     assert.deepEqual(await checkRepo(repo.work), { ok: true });
   });
