@@ -37,16 +37,19 @@ describe("spans of a group commit's runs", () => {
       .end();
     return items;
   };
+  /** A group commit over `run`, traced as the app traces ingest. */
+  const tracedQueue = () =>
+    createGroupCommit(run, {
+      maxItems: 10,
+      concurrency: 1,
+      tracer: createSharedWorkSpans("ingest"),
+    });
   const spans = () => exporter.getFinishedSpans();
   const named = (name: string) => spans().find((s) => s.name === name);
 
   it("a run for one request happens inside that request's trace", async () => {
     exporter.reset();
-    const q = createGroupCommit(run, {
-      maxItems: 10,
-      concurrency: 1,
-      tracer: createSharedWorkSpans("ingest"),
-    });
+    const q = tracedQueue();
     await request("webhook A", () => q.submit([1]));
     const a = named("webhook A");
     const statement = named("statement 1");
@@ -57,11 +60,7 @@ describe("spans of a group commit's runs", () => {
 
   it("a run shared by several requests is a root span of its own, linked to each", async () => {
     exporter.reset();
-    const q = createGroupCommit(run, {
-      maxItems: 10,
-      concurrency: 1,
-      tracer: createSharedWorkSpans("ingest"),
-    });
+    const q = tracedQueue();
     await Promise.all([
       request("webhook A", () => q.submit([1])),
       request("webhook B", () => q.submit([2])),
