@@ -225,7 +225,8 @@ async function openPglite(
     mkdirSync(dataDir, { recursive: true });
     release = takeLock(join(dataDir, "pglite.lock"));
     const dir = join(dataDir, "pglite");
-    // First boot: initdb's memory stays with whoever runs it; a child gives it back.
+    // First boot: initdb and the first migration grow the WebAssembly memory of whoever
+    // runs them; a child gives that memory back when it exits.
     if (!existsSync(join(dir, "PG_VERSION"))) await initPgliteInChild(dir);
     pg = new PGlite(dir, pgliteOptions());
   } else {
