@@ -1,7 +1,9 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { count, eq } from "drizzle-orm";
+import { count, eq, sql } from "drizzle-orm";
+import { rowsOf } from "../../db/client.ts";
 import { alerts, events } from "../../db/schema/index.ts";
+import { parseApiEvents } from "../../src/events/api-event.ts";
 import { call, INGEST_TOKEN, startTestApp, type TestApp } from "../helpers/app.ts";
 import { fakeClock } from "../helpers/clock.ts";
 import { testDatabases } from "../helpers/db.ts";
@@ -182,6 +184,40 @@ for (const kind of testDatabases()) {
       const rows = await t.app.database.db.select().from(alerts).where(eq(alerts.type, "Race"));
       assert.equal(rows.length, 1);
       assert.equal(rows[0]?.eventCount, 12);
+    });
+
+    it("routes webhooks that arrive together in one shared transaction, each answered with its own", async () => {
+      // Twenty webhooks submitted in one turn of the event loop: the group commit gives them
+      // one transaction. Rows written by one transaction carry the same xmin (its id).
+      const webhook = (n: number) =>
+        parseApiEvents(
+          [
+            event({ type: "Shared", title: `Shared ${n}`, labels: { instance: `s-${n}` } }),
+            event({ type: "Shared", labels: { instance: `s-${n}` } }),
+            event({ type: "SharedInfo", severity: "info", labels: { instance: `s-${n}` } }),
+          ],
+          clock,
+        ).events;
+      const answers = await Promise.all(
+        Array.from({ length: 20 }, (_, n) => t.app.router.ingest(webhook(n))),
+      );
+      for (const a of answers) {
+        assert.deepEqual(
+          a.map((r) => r.outcome),
+          ["notified", "deduplicated", "recorded"],
+        );
+      }
+      const ids = answers.flat().map((r) => r.id);
+      const rows = rowsOf(
+        await t.app.database.db.execute(
+          sql`select id, xmin::text as tx from events where type in ('Shared', 'SharedInfo')`,
+        ),
+      );
+      assert.deepEqual(rows.map((r) => r.id).sort(), [...ids].sort(), "every event stored once");
+      assert.equal(new Set(rows.map((r) => r.tx)).size, 1, "one transaction for the twenty");
+      const opened = await t.app.database.db.select().from(alerts).where(eq(alerts.type, "Shared"));
+      assert.equal(opened.length, 20);
+      assert.ok(opened.every((a) => a.eventCount === 2));
     });
 
     it("resolves and opens a fingerprint again within one batch: one new alert, its message only", async () => {
