@@ -1,8 +1,8 @@
-import { ulid } from "ulid";
 import type { Db, DbOrTx } from "../../db/client.ts";
 import type { EventInput } from "../events/event.ts";
 import type { EventRouter } from "../events/event-router.ts";
 import { withRetry } from "../events/tx-retry.ts";
+import { ulid } from "../ids.ts";
 import type { Logger } from "../logger.ts";
 import type { NotifyTargets } from "../notifications/notification-router.ts";
 import type { Publisher } from "../notifications/publisher.ts";

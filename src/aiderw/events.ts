@@ -1,4 +1,4 @@
-import { monotonicFactory } from "ulid";
+import { monotonicFactory } from "../ids.ts";
 
 /**
  * The events `aiderw` emits (contract: docs/aider-watch.md), in the shape

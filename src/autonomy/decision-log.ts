@@ -1,6 +1,6 @@
-import { monotonicFactory } from "ulid";
 import type { DbOrTx } from "../../db/client.ts";
 import { type DecisionAction, humanDecisions } from "../../db/schema/index.ts";
+import { monotonicFactory } from "../ids.ts";
 
 /** Decision ids sort in the order they were made, even within one millisecond. */
 const nextId = monotonicFactory();

@@ -1,10 +1,10 @@
 import type { Conversation } from "@grammyjs/conversations";
 import { and, eq, like, lt, or, sql } from "drizzle-orm";
 import type { Context, MiddlewareFn } from "grammy";
-import { ulid } from "ulid";
 import { z } from "zod";
 import type { Db } from "../../db/client.ts";
 import { kv } from "../../db/schema/index.ts";
+import { ulid } from "../ids.ts";
 import { type KeyCipher, maskSecret } from "../proxy/key-crypto.ts";
 import type { Clock } from "../types.ts";
 import type { AskOptions } from "./ask.ts";

@@ -1,8 +1,8 @@
-import { ulid } from "ulid";
 import type { Db, DbOrTx } from "../../db/client.ts";
 import { pipeline } from "../../db/pipeline.ts";
 import { type AlertRow, events } from "../../db/schema/index.ts";
 import { insertRowsText, jsonRows, statement } from "../../db/statement.ts";
+import { ulid } from "../ids.ts";
 import type { IncidentService, NewIncident } from "../incidents/incident-service.ts";
 import type { Logger } from "../logger.ts";
 import type { Metrics } from "../metrics.ts";

@@ -1,5 +1,5 @@
-import { monotonicFactory } from "ulid";
 import type { events } from "../../db/schema/index.ts";
+import { monotonicFactory } from "../ids.ts";
 import type { EventInput } from "./event.ts";
 import type { Routed } from "./event-router.ts";
 

@@ -1,6 +1,6 @@
-import { ulid } from "ulid";
 import type { DbOrTx } from "../../db/client.ts";
 import type { AlertGroupRow, AlertRow } from "../../db/schema/index.ts";
+import { ulid } from "../ids.ts";
 import type { NotificationRouter } from "../notifications/notification-router.ts";
 import type { Clock } from "../types.ts";
 import type { AlertGroupStore } from "./alert-group-store.ts";

@@ -1,8 +1,8 @@
 import { hostname } from "node:os";
-import { ulid } from "ulid";
 import type { Db, DbOrTx } from "../../db/client.ts";
 import type { HealAuditRow, HealPlanRow } from "../../db/schema/index.ts";
 import { recordDecision } from "../autonomy/decision-log.ts";
+import { ulid } from "../ids.ts";
 import { incidentTags } from "../incidents/incident-ref.ts";
 import type { Logger } from "../logger.ts";
 import type { Notification } from "../notifications/notification.ts";

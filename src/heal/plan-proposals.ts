@@ -1,8 +1,8 @@
 import { eq, sql } from "drizzle-orm";
-import { ulid } from "ulid";
 import type { Db, DbOrTx } from "../../db/client.ts";
 import { alerts, type HealPlanRow } from "../../db/schema/index.ts";
 import { InputError } from "../errors.ts";
+import { ulid } from "../ids.ts";
 import type { Notification } from "../notifications/notification.ts";
 import type { NotifyTargets } from "../notifications/notification-router.ts";
 import type { Publisher } from "../notifications/publisher.ts";

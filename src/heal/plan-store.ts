@@ -1,5 +1,4 @@
 import { and, asc, count, desc, eq, gt, gte, isNull, lte } from "drizzle-orm";
-import { monotonicFactory } from "ulid";
 import type { Db, DbOrTx } from "../../db/client.ts";
 import {
   type HealAuditRow,
@@ -8,6 +7,7 @@ import {
   healAudit,
   healPlans,
 } from "../../db/schema/index.ts";
+import { monotonicFactory } from "../ids.ts";
 
 /** Audit ids sort in insertion order even within one millisecond. */
 const nextId = monotonicFactory();

@@ -1,5 +1,4 @@
 import { and, desc, eq, lt, sql } from "drizzle-orm";
-import { monotonicFactory } from "ulid";
 import type { Db, DbOrTx } from "../../db/client.ts";
 import {
   type AgentBeatRow,
@@ -8,6 +7,7 @@ import {
   agentStates,
   type StallLevel,
 } from "../../db/schema/index.ts";
+import { monotonicFactory } from "../ids.ts";
 
 /** Beat ids sort in arrival order even within one millisecond. */
 const nextId = monotonicFactory();

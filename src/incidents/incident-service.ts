@@ -1,8 +1,8 @@
 import { and, asc, count, desc, eq, gte, inArray, ne, or, sql } from "drizzle-orm";
-import { ulid } from "ulid";
 import type { Db, DbOrTx } from "../../db/client.ts";
 import { type AlertRow, alerts, type IncidentRow, incidents } from "../../db/schema/index.ts";
 import { columnList, rowCodec, statement } from "../../db/statement.ts";
+import { ulid } from "../ids.ts";
 import type { Clock } from "../types.ts";
 import { resolutionOf } from "./incident-resolution.ts";
 

@@ -1,9 +1,9 @@
 import { and, asc, count, eq, gt, gte, isNull } from "drizzle-orm";
-import { ulid } from "ulid";
 import type { Db, DbOrTx } from "../../db/client.ts";
 import { alerts, events, type MuteRow, mutes } from "../../db/schema/index.ts";
 import { recordDecision } from "../autonomy/decision-log.ts";
 import { NotFoundError } from "../errors.ts";
+import { ulid } from "../ids.ts";
 import type { Clock } from "../types.ts";
 import { type Silence, type SilenceClient, SilenceError } from "./alertmanager-silences.ts";
 import { type CompiledMatcher, compileMatcher, type Matcher, matchAll } from "./matchers.ts";

@@ -1,8 +1,8 @@
 import { and, eq, like } from "drizzle-orm";
-import { monotonicFactory } from "ulid";
 import type { Db, DbOrTx } from "../../db/client.ts";
 import { deliveries, type InlineKeyboard, kv } from "../../db/schema/index.ts";
 import { insertRowsText, jsonRows, statement } from "../../db/statement.ts";
+import { monotonicFactory } from "../ids.ts";
 import { markQueued } from "./queued-in.ts";
 
 /** A message to put in the outbox. */

@@ -1,10 +1,10 @@
 import { randomBytes } from "node:crypto";
 import { asc, eq } from "drizzle-orm";
-import { ulid } from "ulid";
 import { z } from "zod";
 import type { Db } from "../../db/client.ts";
 import { type AgentKeyRow, agentKeys } from "../../db/schema/index.ts";
 import { InputError, NotFoundError } from "../errors.ts";
+import { ulid } from "../ids.ts";
 import type { Clock } from "../types.ts";
 import { parseInput } from "../validation.ts";
 import { hashProxyKey } from "./key-crypto.ts";

@@ -1,5 +1,4 @@
 import { asc, eq } from "drizzle-orm";
-import { ulid } from "ulid";
 import type { Db } from "../../db/client.ts";
 import {
   type BackendModelRow,
@@ -8,6 +7,7 @@ import {
   backends,
 } from "../../db/schema/index.ts";
 import { InputError, NotFoundError } from "../errors.ts";
+import { ulid } from "../ids.ts";
 import { type BackendState, type Clock, POOLS, type Pool } from "../types.ts";
 import { parseInput } from "../validation.ts";
 import { backendCreateSchema, backendPatchSchema, type ModelMapping } from "./backend-schema.ts";

@@ -1,7 +1,7 @@
 import { and, desc, eq, gt, isNull, max } from "drizzle-orm";
-import { ulid } from "ulid";
 import type { Db } from "../../db/client.ts";
 import { type CooldownEventRow, cooldownEvents } from "../../db/schema/index.ts";
+import { ulid } from "../ids.ts";
 import type { CooldownStarted } from "./cooldowns.ts";
 
 /** Cooldown event rows (every cooldown is an event row). */

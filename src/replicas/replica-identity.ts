@@ -1,6 +1,6 @@
 import { hostname } from "node:os";
-import { ulid } from "ulid";
 import { packageVersion } from "../build-info.ts";
+import { ulid } from "../ids.ts";
 
 /** Who this process is among the replicas on one database (docs/operations.md, Scaling out). */
 export interface ReplicaIdentity {

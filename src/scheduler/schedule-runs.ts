@@ -1,7 +1,7 @@
 import { and, desc, eq, lt, sql } from "drizzle-orm";
-import { ulid } from "ulid";
 import { type Db, rowsOf } from "../../db/client.ts";
 import { type ScheduleRunRow, scheduleRuns } from "../../db/schema/index.ts";
+import { ulid } from "../ids.ts";
 import { cutAt } from "../text-cut.ts";
 
 /** Class (first key) of the advisory locks taken while claiming a period (key 2: its hash). */

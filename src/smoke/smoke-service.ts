@@ -1,9 +1,9 @@
 import { performance } from "node:perf_hooks";
-import { ulid } from "ulid";
 import type { Db } from "../../db/client.ts";
 import type { SmokeRunRow } from "../../db/schema/index.ts";
 import { coerceError } from "../errors.ts";
 import type { EventRouter } from "../events/event-router.ts";
+import { ulid } from "../ids.ts";
 import type { Logger } from "../logger.ts";
 import type { Metrics } from "../metrics.ts";
 import { syncSmokeAlerts } from "./smoke-alerts.ts";

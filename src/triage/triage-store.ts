@@ -1,5 +1,4 @@
 import { and, count, desc, eq, gte, isNotNull, lt, sql } from "drizzle-orm";
-import { ulid } from "ulid";
 import type { Db, DbOrTx } from "../../db/client.ts";
 import {
   type TriageResult,
@@ -8,6 +7,7 @@ import {
   triages,
 } from "../../db/schema/index.ts";
 import { columnList, rowCodec, statement } from "../../db/statement.ts";
+import { ulid } from "../ids.ts";
 
 /**
  * The finished triages of many alerts, newest first: read by every ingest's redraw, fixed
