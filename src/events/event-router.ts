@@ -356,13 +356,26 @@ export function createEventRouter(deps: EventRouterDeps) {
       await written;
       for (const id of incidentsToResolve) await incidents.resolveIfAllResolved(id, tx);
     }
-    const told = (async () => {
+    // Two chains of message work: the new alerts' (their sends, new groups' messages, edits
+    // of the groups they joined) and the changed alerts' (edits, re-notifications, and their
+    // groups' edits). An alert is in one chain only, so their statements touch different
+    // outbox subjects and go out interleaved, saving the round trips of the shorter chain;
+    // unless both touch one group's message, whose edits must stay in order: then the
+    // changed alerts' chain waits for the new alerts'.
+    const announce = async () => {
       await notifier.announceMany(of("announce").map(grouped), tx);
       await notifier.groups.announce(plan.created, tx);
       await notifier.groups.refresh(plan.joined, tx);
+    };
+    const update = async () => {
       await notifier.redrawMany(of("redraw"), tx);
       await notifier.renotifyMany(of("renotify"), tx);
-    })();
+    };
+    const newAlertsGroups = new Set([...plan.created.map((g) => g.id), ...plan.joined]);
+    const shared = [...changed.values()].some(
+      (a) => a.groupId !== null && newAlertsGroups.has(a.groupId),
+    );
+    const told = shared ? announce().then(update) : pipeline([announce(), update()]);
     await pipeline([written, told]);
     return eventRows.map((r) => ({ id: r.id, outcome: r.outcome }));
   }

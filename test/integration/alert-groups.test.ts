@@ -153,5 +153,26 @@ for (const kind of testDatabases()) {
       assert.match(group.text, /web-1.*\n.*web-2.*\n.*web-3.*\n.*web-4/);
       assert.equal(sender.messages.length, sent + 1, "one message");
     });
+
+    it("one batch that re-announces a group and adds a member to it: old message retired, new one lists all", async () => {
+      const about = () => sender.messages.filter((m) => m.text.includes("job=batch"));
+      await post(grouped, [event("b-1", "batch"), event("b-2", "batch")]);
+      await waitFor(() => about().length === 1, 5000, "the group message");
+      const [first] = about();
+      clock.advance(11 * MIN);
+      // b-1 repeats after the window (the group is re-announced); b-3 is new and joins it.
+      const res = await post(grouped, [event("b-1", "batch"), event("b-3", "batch")]);
+      assert.deepEqual(
+        res.body.events.map((e: { outcome: string }) => e.outcome),
+        ["notified", "notified"],
+      );
+      await waitFor(() => about().length === 2, 5000, "the re-announcement");
+      const again = about()[1];
+      await waitFor(() => first?.keyboard === null, 5000, "the old message retired");
+      assert.match(first?.text ?? "", /a newer message about this group follows below/);
+      await waitFor(() => again?.text.includes("b-3"), 5000, "the new message lists b-3");
+      assert.equal(again?.text.split("\n")[0], "🟠 3 warning · <b>job=batch</b>");
+      assert.ok(again?.keyboard, "the new message carries the buttons");
+    });
   });
 }
