@@ -20,7 +20,7 @@
  * deadlocks the server counted meanwhile (`pg_stat_database.deadlocks` delta of the bench's
  * database) and the calls answered other than 200, and the CPU used by the app, by the load
  * generator and by everything else on the machine (other processes share the cores). Targets are printed
- * with PASS/MISS, with the statements sent per call (BENCH_STATEMENTS=1 lists them). BENCH_SCENARIOS=storm,distinct,… runs only those. Exits 1 when a scenario sent more than one message per fingerprint or a
+ * with PASS/MISS, with the statements sent per call (BENCH_STATEMENTS=1 lists them). BENCH_SCENARIOS=storm,distinct,… runs only those. NOTIFY_ROUTES (JSON, as for the server: docs/operations.md) runs them under those routes, e.g. with escalation and repeat timers. Exits 1 when a scenario sent more than one message per fingerprint or a
  * call failed.
  */
 
@@ -245,6 +245,7 @@ async function main(): Promise<void> {
     TELEGRAM_ALERT_CHAT_IDS: "1",
     LOG_LEVEL: "silent",
     ...(process.env.DATABASE_URL && { DATABASE_URL: process.env.DATABASE_URL }),
+    ...(process.env.NOTIFY_ROUTES && { NOTIFY_ROUTES: process.env.NOTIFY_ROUTES }),
   });
   /** Statements sent since the scenario started, and their texts (BENCH_STATEMENTS=1). */
   let statements = 0;

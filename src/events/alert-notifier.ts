@@ -121,6 +121,14 @@ export function createAlertNotifier(deps: AlertNotifierDeps) {
     return { chats, timers: timersOf(decision.matches.map((m) => m.route)) };
   }
 
+  /** The escalation rows of `list` by alert id, in one read (none when `list` is empty). */
+  async function escalationRows(list: AlertRow[], tx: DbOrTx) {
+    return deps.escalations.getMany(
+      list.map((a) => a.id),
+      tx,
+    );
+  }
+
   /** {@link targetsFrom} with the alert's escalation row read through `tx`. */
   async function targetsOf(alert: AlertRow, tx: DbOrTx) {
     return targetsFrom(alert, (await deps.escalations.get(alert.id, tx))?.escalated ?? []);
@@ -193,28 +201,33 @@ export function createAlertNotifier(deps: AlertNotifierDeps) {
      * timers are armed here.
      */
     async announceMany(list: AlertRow[], tx: DbOrTx): Promise<void> {
-      const own: AlertRow[] = [];
-      for (const alert of list) {
-        if (alert.groupId) {
-          const { timers } = await targetsOf(alert, tx);
-          await deps.escalations.arm(alert.id, timers, clock.now(), tx);
-        } else if (alert.status !== "resolved") own.push(alert);
-      }
-      if (own.length === 0) return;
-      // What announce() does for each, with one read per kind of fact and one outbox write.
-      const views = await viewMany(own, tx);
+      const grouped = list.filter((a) => a.groupId);
+      const own = list.filter((a) => !a.groupId && a.status !== "resolved");
+      // What announce() does for each, with one read per kind of fact (the grouped alerts'
+      // escalation rows sent with the others), one outbox write and one write of the timers.
+      const [escalated, views] = await pipeline([
+        escalationRows(grouped, tx),
+        own.length > 0 ? viewMany(own, tx) : [],
+      ]);
+      const timers = grouped.map((a) => ({
+        alertId: a.id,
+        timers: targetsFrom(a, escalated.get(a.id)?.escalated ?? []).timers,
+      }));
       const targets = views.map((v) => targetsFrom(v.alert, v.escalated));
-      await publisher.publishMany(
-        views.map((v, i) => ({
-          n: notification(v),
-          plan: sendPlan(v.alert, targets[i]?.chats ?? [], ""),
-        })),
-        tx,
-      );
-      for (const [i, v] of views.entries()) {
-        const timers = targets[i]?.timers;
-        if (timers) await deps.escalations.arm(v.alert.id, timers, clock.now(), tx);
+      if (views.length > 0) {
+        await publisher.publishMany(
+          views.map((v, i) => ({
+            n: notification(v),
+            plan: sendPlan(v.alert, targets[i]?.chats ?? [], ""),
+          })),
+          tx,
+        );
       }
+      for (const [i, v] of views.entries()) {
+        const t = targets[i]?.timers;
+        if (t) timers.push({ alertId: v.alert.id, timers: t });
+      }
+      await deps.escalations.armMany(timers, clock.now(), tx);
     },
 
     /**
@@ -226,10 +239,15 @@ export function createAlertNotifier(deps: AlertNotifierDeps) {
       const grouped = list.filter((a) => a.groupId);
       for (const a of list) if (!a.groupId) await this.renotify(a, tx);
       if (grouped.length === 0) return;
-      for (const a of grouped) {
-        const { timers } = await targetsOf(a, tx);
-        await deps.escalations.arm(a.id, timers, clock.now(), tx);
-      }
+      const escalated = await escalationRows(grouped, tx);
+      await deps.escalations.armMany(
+        grouped.map((a) => ({
+          alertId: a.id,
+          timers: targetsFrom(a, escalated.get(a.id)?.escalated ?? []).timers,
+        })),
+        clock.now(),
+        tx,
+      );
       await this.redrawMany(grouped, tx);
       await groups.renotify(groupIdsOf(grouped), tx);
     },

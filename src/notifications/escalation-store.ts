@@ -1,7 +1,7 @@
 import { asc, eq, lte, or } from "drizzle-orm";
 import type { Db, DbOrTx } from "../../db/client.ts";
 import { type EscalationRow, escalations } from "../../db/schema/index.ts";
-import { columnList, rowCodec, statement } from "../../db/statement.ts";
+import { columnList, insertRowsText, jsonRows, rowCodec, statement } from "../../db/statement.ts";
 import type { Route } from "./routes-config.ts";
 
 /** Escalation rows of many alerts: read by every ingest's redraw, fixed text (db/statement.ts). */
@@ -9,6 +9,17 @@ const escalationsOf = statement(
   "escalations_of",
   `select ${columnList(escalations)} from escalations where alert_id = any($1::text[])`,
   rowCodec(escalations),
+);
+
+/**
+ * Arms timers (see `armMany`): a new row per alert, or on an existing one only the next
+ * repeat moves. Fixed text (db/statement.ts).
+ */
+const armRows = statement(
+  "escalations_arm",
+  insertRowsText(escalations, {
+    suffix: "on conflict (alert_id) do update set repeat_at = excluded.repeat_at",
+  }),
 );
 
 /** The timers an alert's first matching routes give it. */
@@ -44,25 +55,36 @@ export function createEscalationStore(db: Db) {
      * Nothing is stored when there is no timer.
      */
     async arm(alertId: string, timers: AlertTimers, now: Date, tx: DbOrTx): Promise<void> {
-      if (timers.steps.length === 0 && timers.repeatIntervalMs === null) return;
+      await this.armMany([{ alertId, timers }], now, tx);
+    },
+
+    /**
+     * {@link arm} for many alerts (each at most once) in one statement; alerts without a
+     * timer are left out, and nothing is sent when none has one.
+     */
+    async armMany(
+      list: readonly { alertId: string; timers: AlertTimers }[],
+      now: Date,
+      tx: DbOrTx,
+    ): Promise<void> {
       const t = now.getTime();
-      const first = timers.steps[0];
-      const repeatAt =
-        timers.repeatIntervalMs === null ? null : new Date(t + timers.repeatIntervalMs);
-      await tx
-        .insert(escalations)
-        .values({
+      const rows: EscalationRow[] = [];
+      for (const { alertId, timers } of list) {
+        if (timers.steps.length === 0 && timers.repeatIntervalMs === null) continue;
+        const first = timers.steps[0];
+        rows.push({
           alertId,
           steps: timers.steps,
           nextStep: 0,
           escalateAt: first ? new Date(t + first.afterMs) : null,
           repeatIntervalS:
             timers.repeatIntervalMs === null ? null : Math.round(timers.repeatIntervalMs / 1000),
-          repeatAt,
+          repeatAt: timers.repeatIntervalMs === null ? null : new Date(t + timers.repeatIntervalMs),
           escalated: [],
           createdAt: now,
-        })
-        .onConflictDoUpdate({ target: escalations.alertId, set: { repeatAt } });
+        });
+      }
+      if (rows.length > 0) await armRows.run(tx, [jsonRows(escalations, rows)]);
     },
 
     /** The timers row of an alert, if any. */
