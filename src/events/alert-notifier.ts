@@ -129,9 +129,22 @@ export function createAlertNotifier(deps: AlertNotifierDeps) {
     );
   }
 
-  /** {@link targetsFrom} with the alert's escalation row read through `tx`. */
-  async function targetsOf(alert: AlertRow, tx: DbOrTx) {
-    return targetsFrom(alert, (await deps.escalations.get(alert.id, tx))?.escalated ?? []);
+  /**
+   * Queues the new message of each view's alert to its targets (one outbox write) and
+   * returns the timers their routes set, for the caller to arm.
+   */
+  async function publishNew(views: readonly AlertView[], tx: DbOrTx) {
+    const planned = views.map((v) => ({ v, to: targetsFrom(v.alert, v.escalated ?? []) }));
+    if (planned.length > 0) {
+      await publisher.publishMany(
+        planned.map(({ v, to }) => ({
+          n: notification(v),
+          plan: sendPlan(v.alert, to.chats, ""),
+        })),
+        tx,
+      );
+    }
+    return planned.map(({ v, to }) => ({ alertId: v.alert.id, timers: to.timers }));
   }
 
   /** The delivery plan of a new message of `alert`; `tag` makes the dedup keys unique. */
@@ -195,10 +208,15 @@ export function createAlertNotifier(deps: AlertNotifierDeps) {
     groupStore,
 
     /**
-     * {@link announce} of many alerts, one after the other: each alert's routes, chats and
-     * escalation timers are its own, and a new alert is announced once per firing episode.
-     * A grouped alert (`groupId` set) is told about by its group's message instead: only its
-     * timers are armed here.
+     * Announces alerts the calling transaction opened: a new message about each to every chat
+     * its routes name (and every receiver it already escalated to), and its escalation and
+     * repeat timers armed; each alert's routes, chats and timers are its own. The dedup key
+     * names the alert, its notification number and the chat, so a retried ingest never
+     * queues it twice. Warnings are sent with `disable_notification`. An alert already
+     * resolved (opened and resolved by one batch) is not announced at all; likewise a redraw
+     * of a resolved alert drops its sends not yet made (outbox `dropUnsent`): no message is
+     * ever sent about an alert that has already ended. A grouped alert (`groupId` set) is
+     * told about by its group's message instead: only its timers are armed here.
      */
     async announceMany(list: AlertRow[], tx: DbOrTx): Promise<void> {
       const grouped = list.filter((a) => a.groupId);
@@ -213,20 +231,7 @@ export function createAlertNotifier(deps: AlertNotifierDeps) {
         alertId: a.id,
         timers: targetsFrom(a, escalated.get(a.id)?.escalated ?? []).timers,
       }));
-      const targets = views.map((v) => targetsFrom(v.alert, v.escalated));
-      if (views.length > 0) {
-        await publisher.publishMany(
-          views.map((v, i) => ({
-            n: notification(v),
-            plan: sendPlan(v.alert, targets[i]?.chats ?? [], ""),
-          })),
-          tx,
-        );
-      }
-      for (const [i, v] of views.entries()) {
-        const t = targets[i]?.timers;
-        if (t) timers.push({ alertId: v.alert.id, timers: t });
-      }
+      timers.push(...(await publishNew(views, tx)));
       await deps.escalations.armMany(timers, clock.now(), tx);
     },
 
@@ -237,7 +242,22 @@ export function createAlertNotifier(deps: AlertNotifierDeps) {
      */
     async renotifyMany(list: AlertRow[], tx: DbOrTx): Promise<void> {
       const grouped = list.filter((a) => a.groupId);
-      for (const a of list) if (!a.groupId) await this.renotify(a, tx);
+      const own = list.filter((a) => !a.groupId);
+      if (own.length > 0) {
+        // One read per kind of fact; the old messages retired and the new ones queued with
+        // one outbox write each; the timers re-armed in one statement.
+        const views = await viewMany(own, tx);
+        await publisher.retireMany(
+          views.map((v) => ({
+            n: notification({ ...v, retired: true }),
+            subject: alertSubject(v.alert.id),
+            retiredSubject: `${alertSubject(v.alert.id)}#${v.alert.notifications - 1}`,
+          })),
+          tx,
+        );
+        const live = views.filter((v) => v.alert.status !== "resolved");
+        await deps.escalations.armMany(await publishNew(live, tx), clock.now(), tx);
+      }
       if (grouped.length === 0) return;
       const escalated = await escalationRows(grouped, tx);
       await deps.escalations.armMany(
@@ -280,23 +300,6 @@ export function createAlertNotifier(deps: AlertNotifierDeps) {
     },
 
     /**
-     * Queues a new message about `alert` to every chat its routes name (and every receiver
-     * it already escalated to), and arms its escalation and repeat timers. The dedup key
-     * names the alert, its notification number and the chat, so a retried ingest never
-     * queues it twice. Warnings are sent with `disable_notification`. An alert already
-     * resolved (opened and resolved by one batch) is not announced at all; likewise a redraw
-     * of a resolved alert drops its sends not yet made (outbox `dropUnsent`): no message is
-     * ever sent about an alert that has already ended.
-     */
-    async announce(alert: AlertRow, tx: DbOrTx): Promise<void> {
-      // Resolved within the same batch that opened it: nothing to tell anyone.
-      if (alert.status === "resolved") return;
-      const { chats, timers } = await targetsOf(alert, tx);
-      await send(alert, chats, "", tx);
-      await deps.escalations.arm(alert.id, timers, clock.now(), tx);
-    },
-
-    /**
      * Sends copies of `alert` (same text and buttons, same subject, so later edits reach
      * them) to `chats` as escalation step `step`, then redraws every copy: the escalation
      * store must already list the step, so each message notes it.
@@ -328,14 +331,7 @@ export function createAlertNotifier(deps: AlertNotifierDeps) {
      * alert re-announces its group instead ({@link renotifyMany}).
      */
     async renotify(alert: AlertRow, tx: DbOrTx): Promise<void> {
-      if (alert.groupId) return this.renotifyMany([alert], tx);
-      await publisher.retire(
-        notification({ ...(await view(alert, tx)), retired: true }),
-        alertSubject(alert.id),
-        `${alertSubject(alert.id)}#${alert.notifications - 1}`,
-        tx,
-      );
-      await this.announce(alert, tx);
+      await this.renotifyMany([alert], tx);
     },
   };
 }

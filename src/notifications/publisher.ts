@@ -79,6 +79,11 @@ export interface Publisher {
    * the newer message) and move to `retiredSubject`, so later edits reach only the newer one.
    */
   retire(n: Notification, subject: string, retiredSubject: string, tx: DbOrTx): Promise<void>;
+  /** {@link retire} of many subjects (each once), with one outbox write per kind of change. */
+  retireMany(
+    items: readonly { n: Notification; subject: string; retiredSubject: string }[],
+    tx: DbOrTx,
+  ): Promise<void>;
 }
 
 /** The outbox messages of rendered `msg` under `plan`: one per chat (and topic). */
@@ -98,7 +103,12 @@ function messagesOf(msg: RenderedMessage, plan: DeliveryPlan): NewMessage[] {
 export function createPublisher(deps: {
   outbox: Pick<
     OutboxRepository,
-    "enqueueMany" | "editSubject" | "editSubjects" | "retireSubject" | "lastShown"
+    | "enqueueMany"
+    | "editSubject"
+    | "editSubjects"
+    | "retireSubject"
+    | "retireSubjects"
+    | "lastShown"
   >;
   clock: Clock;
 }): Publisher {
@@ -147,6 +157,15 @@ export function createPublisher(deps: {
     async retire(n, subject, retiredSubject, tx) {
       const msg = renderNotification(n);
       await outbox.retireSubject(subject, retiredSubject, msg.text, clock.now(), tx);
+    },
+
+    async retireMany(items, tx) {
+      const list = items.map(({ n, subject, retiredSubject }) => ({
+        subject,
+        retiredSubject,
+        text: renderNotification(n).text,
+      }));
+      await outbox.retireSubjects(list, clock.now(), tx);
     },
   };
 }

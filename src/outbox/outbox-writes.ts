@@ -1,4 +1,4 @@
-import { and, eq, like } from "drizzle-orm";
+import { like } from "drizzle-orm";
 import type { Db, DbOrTx } from "../../db/client.ts";
 import { deliveries, type InlineKeyboard, kv } from "../../db/schema/index.ts";
 import { insertRowsText, jsonRows, statement } from "../../db/statement.ts";
@@ -24,6 +24,30 @@ export interface NewMessage {
  * (the worker claims by next attempt time, then id).
  */
 const ulid = monotonicFactory();
+
+/** Unsent sends of the subjects `$1` superseded: newer messages about them follow. */
+const supersedeSends = statement(
+  "deliveries_supersede_sends",
+  `update deliveries set status = 'superseded'
+   where subject = any($1::text[]) and kind = 'send' and status = 'pending'`,
+);
+
+/** The sends of subject `$1[i]` moved to subject `$2[i]`, out of reach of later edits. */
+const moveSends = statement(
+  "deliveries_move_sends",
+  `update deliveries d set subject = r.retired
+   from unnest($1::text[], $2::text[]) as r(subject, retired)
+   where d.subject = r.subject and d.kind = 'send'`,
+);
+
+/** The messages of one subject to retire (see `retireSubjects`). */
+export interface SubjectRetirement {
+  subject: string;
+  /** Where its sends move, e.g. `alert:<id>#2`. */
+  retiredSubject: string;
+  /** The last text of its sent messages, shown without buttons. */
+  text: string;
+}
 
 /** The new text and keyboard of every message about one subject (see `editSubjects`). */
 export interface SubjectEdit {
@@ -240,6 +264,28 @@ export function createOutboxWrites(db: Db) {
     return sends.length;
   }
 
+  /**
+   * Retires the messages of many subjects (each once) before newer ones are queued, in three
+   * statements whatever their number: the unsent sends superseded, the sent ones edited to
+   * their last text without buttons, then all moved to their retired subjects (see
+   * `retireSubject`).
+   */
+  async function retireSubjects(
+    list: readonly SubjectRetirement[],
+    now: Date,
+    tx: DbOrTx = db,
+  ): Promise<void> {
+    if (list.length === 0) return;
+    const subjects = list.map((r) => r.subject);
+    await supersedeSends.run(tx, [subjects]);
+    await editSubjects(
+      list.map((r) => ({ subject: r.subject, text: r.text, keyboard: null })),
+      now,
+      tx,
+    );
+    await moveSends.run(tx, [subjects, list.map((r) => r.retiredSubject)]);
+  }
+
   return {
     editSubject,
     editSubjects,
@@ -264,22 +310,10 @@ export function createOutboxWrites(db: Db) {
       now: Date,
       tx: DbOrTx = db,
     ): Promise<void> {
-      await tx
-        .update(deliveries)
-        .set({ status: "superseded" })
-        .where(
-          and(
-            eq(deliveries.subject, subject),
-            eq(deliveries.kind, "send"),
-            eq(deliveries.status, "pending"),
-          ),
-        );
-      await editSubject(subject, text, null, now, tx);
-      await tx
-        .update(deliveries)
-        .set({ subject: retiredSubject })
-        .where(and(eq(deliveries.subject, subject), eq(deliveries.kind, "send")));
+      await retireSubjects([{ subject, retiredSubject, text }], now, tx);
     },
+
+    retireSubjects,
 
     /** Forgets the cached chat migrations (after {@link OutboxQueue.migrateChat}). */
     resetChatCache(): void {

@@ -399,6 +399,11 @@ for (const kind of testDatabases()) {
       assert.equal(t.app.heartbeats.view("r-work")?.state, "stalled");
       clock.advance(300_000);
       assert.equal(await t.app.heartbeats.evaluate(), 2, "both escalate 15 min after the restart");
+      // The escalated message goes out first: an alert that ends before its message was sent
+      // is never told about (the unsent send is dropped), which is not what this checks.
+      await h.message("Agent stalled (escalated from suspected at", (m) =>
+        m.includes("r-stalled</b>"),
+      );
 
       await h.ok("r-stalled", { status: "working" });
       assert.equal((await h.alertOf("stalled", "r-stalled", null))?.status, "resolved");
