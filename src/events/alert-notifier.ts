@@ -121,12 +121,19 @@ export function createAlertNotifier(deps: AlertNotifierDeps) {
     return { chats, timers: timersOf(decision.matches.map((m) => m.route)) };
   }
 
-  /** The escalation rows of `list` by alert id, in one read (none when `list` is empty). */
-  async function escalationRows(list: AlertRow[], tx: DbOrTx) {
-    return deps.escalations.getMany(
+  /**
+   * The timers of grouped alerts (told about by their group's message, so no view of their
+   * own is read): their escalation rows in one read, then their routes' timers.
+   */
+  async function groupedTimers(list: AlertRow[], tx: DbOrTx) {
+    const rows = await deps.escalations.getMany(
       list.map((a) => a.id),
       tx,
     );
+    return list.map((a) => ({
+      alertId: a.id,
+      timers: targetsFrom(a, rows.get(a.id)?.escalated ?? []).timers,
+    }));
   }
 
   /**
@@ -221,24 +228,23 @@ export function createAlertNotifier(deps: AlertNotifierDeps) {
     async announceMany(list: AlertRow[], tx: DbOrTx): Promise<void> {
       const grouped = list.filter((a) => a.groupId);
       const own = list.filter((a) => !a.groupId && a.status !== "resolved");
-      // What announce() does for each, with one read per kind of fact (the grouped alerts'
-      // escalation rows sent with the others), one outbox write and one write of the timers.
-      const [escalated, views] = await pipeline([
-        escalationRows(grouped, tx),
+      // One read per kind of fact (the grouped alerts' escalation rows sent with the others),
+      // one outbox write and one write of the timers.
+      const [timers, views] = await pipeline([
+        groupedTimers(grouped, tx),
         own.length > 0 ? viewMany(own, tx) : [],
       ]);
-      const timers = grouped.map((a) => ({
-        alertId: a.id,
-        timers: targetsFrom(a, escalated.get(a.id)?.escalated ?? []).timers,
-      }));
       timers.push(...(await publishNew(views, tx)));
       await deps.escalations.armMany(timers, clock.now(), tx);
     },
 
     /**
-     * Re-notification of many alerts (one ingest batch): each alert on its own message is
-     * {@link renotify}d; the groups of grouped ones are re-announced once each (see
-     * group-notifier.ts, renotify), their own copies edited and their timers re-armed.
+     * Re-notification of many alerts (one ingest batch). Each alert on its own message: the
+     * previous message loses its buttons and points below, then a new message is announced
+     * (`notifications` must already count it); all of them with one read per kind of fact
+     * and one outbox write per kind of change. The groups of grouped ones are re-announced
+     * once each (see group-notifier.ts, renotify), their own copies edited and their timers
+     * re-armed.
      */
     async renotifyMany(list: AlertRow[], tx: DbOrTx): Promise<void> {
       const grouped = list.filter((a) => a.groupId);
@@ -259,15 +265,7 @@ export function createAlertNotifier(deps: AlertNotifierDeps) {
         await deps.escalations.armMany(await publishNew(live, tx), clock.now(), tx);
       }
       if (grouped.length === 0) return;
-      const escalated = await escalationRows(grouped, tx);
-      await deps.escalations.armMany(
-        grouped.map((a) => ({
-          alertId: a.id,
-          timers: targetsFrom(a, escalated.get(a.id)?.escalated ?? []).timers,
-        })),
-        clock.now(),
-        tx,
-      );
+      await deps.escalations.armMany(await groupedTimers(grouped, tx), clock.now(), tx);
       await this.redrawMany(grouped, tx);
       await groups.renotify(groupIdsOf(grouped), tx);
     },
@@ -325,11 +323,7 @@ export function createAlertNotifier(deps: AlertNotifierDeps) {
       if (alert.groupId) await groups.refresh([alert.groupId], tx);
     },
 
-    /**
-     * Re-notification: the previous message loses its buttons and points below, then a new
-     * message is announced. `alert.notifications` must already count the new one. A grouped
-     * alert re-announces its group instead ({@link renotifyMany}).
-     */
+    /** {@link renotifyMany} of one alert (the escalation tick's repeat). */
     async renotify(alert: AlertRow, tx: DbOrTx): Promise<void> {
       await this.renotifyMany([alert], tx);
     },

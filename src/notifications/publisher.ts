@@ -103,12 +103,7 @@ function messagesOf(msg: RenderedMessage, plan: DeliveryPlan): NewMessage[] {
 export function createPublisher(deps: {
   outbox: Pick<
     OutboxRepository,
-    | "enqueueMany"
-    | "editSubject"
-    | "editSubjects"
-    | "retireSubject"
-    | "retireSubjects"
-    | "lastShown"
+    "enqueueMany" | "editSubject" | "editSubjects" | "retireSubjects" | "lastShown"
   >;
   clock: Clock;
 }): Publisher {
@@ -156,7 +151,7 @@ export function createPublisher(deps: {
 
     async retire(n, subject, retiredSubject, tx) {
       const msg = renderNotification(n);
-      await outbox.retireSubject(subject, retiredSubject, msg.text, clock.now(), tx);
+      await outbox.retireSubjects([{ subject, retiredSubject, text: msg.text }], clock.now(), tx);
     },
 
     async retireMany(items, tx) {
